@@ -1,0 +1,46 @@
+# The two commands of the README's quick start: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+TG := $(BIN)/tg
+# The paper's public zoo; the loader can also download it (see README).
+TG_ZOO_PATH ?= $(abspath ../shared/data/transfergraph-zoo)
+export TG_ZOO_PATH
+
+# Tests get their own managed server (own data dir and ports): they wipe its graph freely.
+TEST_ENV := TG_SERVER_DIR=$(CURDIR)/.tg-test TG_BOLT_PORT=17687 TG_HTTP_PORT=17474 TG_HEAP=2g TG_PAGECACHE=512m
+
+.PHONY: setup demo test lint test-server-start test-server-stop clean
+
+$(BIN)/tg: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/tg
+	$(TG) db install
+
+## Set everything up and run the main job on the managed local Neo4j.
+demo: setup
+	$(TG) db start
+	$(TG) db status
+
+lint: $(BIN)/tg
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test-server-start: setup
+	$(TEST_ENV) $(TG) db start
+
+test-server-stop:
+	-$(TEST_ENV) $(TG) db stop
+
+## Lint, type-check, then the test suite against the real (test) Neo4j server.
+test: lint test-server-start
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+clean: test-server-stop
+	rm -rf .tg-test

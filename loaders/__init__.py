@@ -1,0 +1,1 @@
+"""Loaders: each turns one source into canonical records for `tg ingest`."""

@@ -1,0 +1,31 @@
+"""Pure logic of the command line, no server needed."""
+
+from __future__ import annotations
+
+import pytest
+
+from transfergraph.cli.db import parse_param
+from transfergraph.errors import TGError
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("n=5", ("n", 5)),
+        ("x=1.5", ("x", 1.5)),
+        ("flag=true", ("flag", True)),
+        ("ids=[1,2]", ("ids", [1, 2])),
+        ('s="5"', ("s", "5")),
+        ("name=google/vit-base", ("name", "google/vit-base")),
+        ("q=a=b", ("q", "a=b")),
+        ("empty=", ("empty", "")),
+    ],
+)
+def test_param_values_are_json_or_text(text: str, expected: tuple[str, object]) -> None:
+    assert parse_param(text) == expected
+
+
+@pytest.mark.parametrize("text", ["novalue", "bad key=1", "=1", "1x=2"])
+def test_malformed_params_are_rejected(text: str) -> None:
+    with pytest.raises(TGError):
+        parse_param(text)

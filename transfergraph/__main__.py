@@ -1,0 +1,3 @@
+from transfergraph.cli import main
+
+main()

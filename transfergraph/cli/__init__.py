@@ -1,0 +1,39 @@
+"""`tg`: the TransferGraph command line. One module per command group."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from neo4j.exceptions import Neo4jError, ServiceUnavailable
+
+from transfergraph.cli import db as db_cli
+from transfergraph.errors import TGError
+
+app = typer.Typer(
+    name="tg",
+    help="TransferGraph: which pre-trained model to fine-tune for your dataset (a Neo4j model-zoo graph).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(db_cli.app, name="db")
+
+
+def fail(message: str, code: int) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def main() -> None:
+    """Entry point: library errors become one line on stderr and a non-zero exit, never a traceback."""
+    try:
+        app(standalone_mode=True)
+    except TGError as e:
+        fail(str(e), e.exit_code)
+    except ServiceUnavailable as e:
+        fail(f"lost the connection to Neo4j: {e}", 1)
+    except Neo4jError as e:
+        fail(f"Neo4j said {e.code}: {(e.message or '').splitlines()[0] if e.message else e}", 2)
+    except ValueError as e:  # settings (ports, ...) that do not parse
+        fail(str(e), 2)

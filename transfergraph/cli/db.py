@@ -1,0 +1,133 @@
+"""`tg db`: install, run and query the graph database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from typing import Any
+
+import typer
+from neo4j.exceptions import ClientError
+
+from transfergraph import config, db, server
+from transfergraph.errors import ServerDown, TGError
+from transfergraph.output import Format, emit, emit_record
+
+app = typer.Typer(
+    help="Install, start, stop and query Neo4j (managed locally, or NEO4J_URI).", no_args_is_help=True
+)
+
+FormatOpt = typer.Option(Format.table, "--format", "-f", help="Output format.")
+
+
+@app.command()
+def install(
+    offline: bool = typer.Option(False, "--offline", help="Use only jars already in ~/.m2 (no network)."),
+) -> None:
+    """Download the pinned Neo4j, GDS and Browser jars with Maven into the cache (idempotent).
+
+    Example: tg db install
+    """
+    server.install(config.load(), offline=offline)
+
+
+@app.command()
+def start() -> None:
+    """Start the managed Neo4j on 127.0.0.1 and wait until Bolt answers (installs it first if needed).
+
+    Example: TG_BOLT_PORT=7688 TG_HTTP_PORT=7475 tg db start
+    """
+    settings = config.load()
+    server.start(settings, wait_ready=lambda: db.answers(settings))
+
+
+@app.command()
+def stop() -> None:
+    """Stop the managed Neo4j (clean shutdown; killed after 90 s)."""
+    server.stop(config.load())
+
+
+def status_record() -> dict[str, Any]:
+    """What `tg db status` reports; raises ServerDown when the server does not answer."""
+    settings = config.load()
+    if not settings.external and server.running_pid(settings) is None:
+        raise ServerDown(f"Neo4j is not running at {settings.bolt_uri} (start it with `tg db start`)")
+    with db.connect(settings) as drv:
+        comp = db.run(drv, "db/components")[0]
+        try:
+            gds = db.run(drv, "db/gds_version")[0]["gds_version"]
+        except ClientError:
+            gds = None
+    return {
+        "running": True,
+        "managed": not settings.external,
+        "neo4j_version": comp["neo4j_version"],
+        "edition": comp["edition"],
+        "gds_version": gds,
+        "bolt_uri": settings.bolt_uri,
+        "browser_url": settings.browser_url,
+        "data_dir": None if settings.external else str(server.Paths.of(settings).data),
+        "pid": None if settings.external else server.running_pid(settings),
+    }
+
+
+@app.command()
+def status(fmt: Format = FormatOpt) -> None:
+    """Is the server up? Versions, Bolt URI, Browser URL, data dir. Exit code 1 when it is down.
+
+    Example: tg db status --format json
+    """
+    emit_record(status_record(), fmt)
+
+
+@app.command()
+def logs(
+    lines: int = typer.Option(50, "--lines", "-n", help="How many of the last lines."),
+    follow: bool = typer.Option(False, "--follow", "-F", help="Keep printing new lines."),
+    debug: bool = typer.Option(False, "--debug", help="debug.log instead of neo4j.log."),
+) -> None:
+    """Show the managed server's log (neo4j.log; --debug for debug.log)."""
+    settings = config.load()
+    if settings.external:
+        raise TGError("NEO4J_URI is set: the logs of an external server are on that server")
+    files = {p.name: p for p in server.log_files(settings)}
+    path = files.get("debug.log" if debug else "neo4j.log") or files.get("console.log")
+    if path is None:
+        raise TGError(f"no log yet in {server.Paths.of(settings).logs}: has the server been started?")
+    subprocess.run(["tail", "-n", str(lines), *(["-F"] if follow else []), str(path)], check=False)
+
+
+def parse_param(text: str) -> tuple[str, Any]:
+    """`k=v`; v is read as JSON when it parses (numbers, true, [1,2], "quoted"), else as a string."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.isidentifier():
+        raise TGError(f"--param {text!r}: expected NAME=VALUE with NAME a plain identifier")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key, value
+
+
+@app.command()
+def cypher(
+    statement: str = typer.Argument(
+        ..., help="A Cypher statement; pass values with --param, not by pasting."
+    ),
+    param: list[str] = typer.Option(
+        [], "--param", "-p", help="NAME=VALUE, repeatable; VALUE parsed as JSON."
+    ),
+    fmt: Format = FormatOpt,
+) -> None:
+    """Run a parameterised Cypher statement and print the rows.
+
+    Example: tg db cypher "MATCH (m:Model) WHERE m.id STARTS WITH $p RETURN m.id LIMIT 5" -p p=google/
+    """
+    params = dict(parse_param(p) for p in param)
+    with db.connect(config.load()) as drv:
+        try:
+            records, _, keys = drv.execute_query(statement, params)
+        except ClientError as e:
+            first = (e.message or str(e)).splitlines()[0]
+            raise TGError(f"Cypher error {e.code}: {first}") from None
+    emit([dict(zip(keys, r.values(), strict=True)) for r in records], fmt)

@@ -1,0 +1,38 @@
+"""Named Cypher statements: every query lives in `cypher/*.cypher`, never in Python strings.
+
+A file holds one statement, or several separated by lines of the form `// name: NAME`
+(for `cypher/schema.cypher`, say, which is applied statement by statement).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+# A wheel carries the folder inside the package; a source checkout has it at the top level.
+_CANDIDATES = (_HERE / "_cypher", _HERE.parent / "cypher")
+_SECTION = re.compile(r"^// name: *(\S+) *$", re.M)
+
+
+def cypher_dir() -> Path:
+    for candidate in _CANDIDATES:
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"no cypher/ folder next to the package (looked in {_CANDIDATES})")
+
+
+@cache
+def query(name: str) -> str:
+    """The text of `cypher/<name>.cypher` (name may contain a sub-folder: `prune/accuracy`)."""
+    return (cypher_dir() / f"{name}.cypher").read_text(encoding="utf-8")
+
+
+@cache
+def statements(name: str) -> list[tuple[str, str]]:
+    """(name, text) of each `// name:` section of a multi-statement file, in file order."""
+    text = query(name)
+    parts = _SECTION.split(text)
+    # parts = [preamble, name1, body1, name2, body2, ...]
+    return [(parts[i], parts[i + 1].strip()) for i in range(1, len(parts), 2) if parts[i + 1].strip()]
