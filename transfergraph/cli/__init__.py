@@ -8,6 +8,7 @@ import typer
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from transfergraph.cli import db as db_cli
+from transfergraph.cli import ingest as ingest_cli
 from transfergraph.errors import TGError
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(db_cli.app, name="db")
+app.add_typer(ingest_cli.app, name="ingest")
 
 
 def fail(message: str, code: int) -> None:

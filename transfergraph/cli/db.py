@@ -42,6 +42,16 @@ def start() -> None:
 
 
 @app.command()
+def init() -> None:
+    """Apply the schema (constraints and indexes of cypher/schema.cypher); idempotent."""
+    from transfergraph.ingest import apply_schema
+
+    with db.connect(config.load()) as drv:
+        names = apply_schema(drv)
+    print(f"schema applied: {', '.join(names)}")
+
+
+@app.command()
 def stop() -> None:
     """Stop the managed Neo4j (clean shutdown; killed after 90 s)."""
     server.stop(config.load())

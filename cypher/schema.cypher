@@ -1,0 +1,23 @@
+// The graph's schema, applied idempotently by `tg db init` and before every `tg ingest`.
+// Each `// name:` section is one statement.
+
+// name: model_id_unique
+CREATE CONSTRAINT model_id_unique IF NOT EXISTS FOR (m:Model) REQUIRE m.id IS UNIQUE;
+
+// name: dataset_id_unique
+CREATE CONSTRAINT dataset_id_unique IF NOT EXISTS FOR (d:Dataset) REQUIRE d.id IS UNIQUE;
+
+// name: model_modality
+CREATE INDEX model_modality IF NOT EXISTS FOR (m:Model) ON (m.modality);
+
+// name: dataset_modality
+CREATE INDEX dataset_modality IF NOT EXISTS FOR (d:Dataset) ON (d.modality);
+
+// name: run_id
+CREATE INDEX finetuned_on_run_id IF NOT EXISTS FOR ()-[r:FINETUNED_ON]-() ON (r.run_id);
+
+// name: transferability_metric
+CREATE INDEX transferability_metric IF NOT EXISTS FOR ()-[r:TRANSFERABILITY]-() ON (r.metric);
+
+// name: similar_to_probe
+CREATE INDEX similar_to_probe IF NOT EXISTS FOR ()-[r:SIMILAR_TO]-() ON (r.probe_model);
