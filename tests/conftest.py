@@ -7,10 +7,11 @@ from pathlib import Path
 
 import neo4j
 import pytest
-from support import ZOO
 
 from transfergraph import config, db
 from transfergraph.config import Settings
+
+from support import ZOO
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,11 @@ import pytest
 from graphdatascience import GraphDataScience
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError
-from support import tg
 
 from transfergraph import server
 from transfergraph.config import Settings
+
+from support import tg
 
 pytestmark = pytest.mark.server
 
