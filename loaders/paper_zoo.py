@@ -224,6 +224,7 @@ def _similarity(path: Path, modality: str, rec: Records, problems: list[Problem]
         return
     names = [canonical_dataset(n) for n in df.index]
     values = df.to_numpy()
+    seen: set[tuple[str, str]] = set()
     for i, a in enumerate(names):
         rec.dataset(a, modality)
         for j in range(i + 1, len(names)):
@@ -236,8 +237,11 @@ def _similarity(path: Path, modality: str, rec: Records, problems: list[Problem]
                 )
             elif a == b:
                 rec.skipped[("similarities", "alias of the same dataset")] += 1
+            elif tuple(sorted((a, b))) in seen:  # glue_cola repeats glue/cola's row in the gpt2 matrix
+                rec.skipped[("similarities", "pair repeated under an alias")] += 1
             else:
                 lo, hi = sorted((a, b))
+                seen.add((lo, hi))
                 rec.similarities.append({"a": lo, "b": hi, "probe": probe, "props": {"distance": dist}})
 
 

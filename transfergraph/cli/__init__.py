@@ -8,6 +8,7 @@ import typer
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from transfergraph.cli import db as db_cli
+from transfergraph.cli import graph as graph_cli
 from transfergraph.cli import ingest as ingest_cli
 from transfergraph.errors import TGError
 
@@ -20,6 +21,7 @@ app = typer.Typer(
 )
 app.add_typer(db_cli.app, name="db")
 app.add_typer(ingest_cli.app, name="ingest")
+app.add_typer(graph_cli.app, name="graph")
 
 
 def fail(message: str, code: int) -> None:

@@ -1,0 +1,20 @@
+// Model->dataset accuracy edges of a view (method.md 2.4, with 7.5 applied).
+// Fine-tuning runs of the chosen regime ($runs: 'full' | 'lora' | 'all'), except those on the
+// view's $target (hidden, not deleted), aggregated per (model, dataset) ($aggregate: 'mean' |
+// 'max' | 'none' = one edge per run, as the paper did), min-max normalised per dataset.
+// positive: normalised accuracy > $accuracy_pos; negative: <= $accuracy_neg; a dataset whose
+// accuracies are all equal gives no edge (no evidence about any model).
+MATCH (m:Model)-[r:FINETUNED_ON]->(d:Dataset)
+WHERE ($target IS NULL OR d.id <> $target)
+  AND ($modality IS NULL OR d.modality = $modality)
+  AND ($runs = 'all' OR r.peft = $runs)
+  AND r.accuracy IS NOT NULL
+WITH m, d, CASE WHEN $aggregate = 'none' THEN r.run_id END AS run,
+     CASE WHEN $aggregate = 'max' THEN max(r.accuracy) ELSE avg(r.accuracy) END AS accuracy
+WITH d, collect({m: m, accuracy: accuracy}) AS pairs, min(accuracy) AS lo, max(accuracy) AS hi
+WHERE hi > lo
+UNWIND pairs AS pair
+WITH pair.m AS m, d, (pair.accuracy - lo) / (hi - lo) AS norm
+WHERE norm > $accuracy_pos OR norm <= $accuracy_neg
+CREATE (m)-[:ACCURACY_EDGE {view: $view, norm_accuracy: norm, positive: norm > $accuracy_pos}]->(d)
+RETURN count(*) AS edges

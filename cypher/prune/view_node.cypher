@@ -1,0 +1,5 @@
+// Record a view and how it was built, so `tg graph views` and the Browser can show it.
+// $view, $target (null = production view on all history), $settings: the thresholds and switches.
+MERGE (v:View {name: $view})
+SET v = $settings, v.name = $view, v.target = $target, v.built_at = datetime()
+RETURN v.name AS view

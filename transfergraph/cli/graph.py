@@ -1,0 +1,87 @@
+"""`tg graph`: derive the learning graph (thresholded edges, per view) and describe it."""
+
+from __future__ import annotations
+
+import typer
+
+from transfergraph import config, db
+from transfergraph import graph as learning_graph
+from transfergraph.output import Format, emit
+
+app = typer.Typer(help="Build, list, describe and drop views of the learning graph.", no_args_is_help=True)
+
+FormatOpt = typer.Option(Format.table, "--format", "-f", help="Output format.")
+ViewOpt = typer.Option(None, "--view", help="View name (default: 'all', or 'without:TARGET' with --target).")
+
+
+@app.command()
+def build(
+    target: list[str] = typer.Option(
+        [], "--target", "-t", help="Hide this dataset's fine-tuning runs (repeatable: one view per target)."
+    ),
+    view: str | None = ViewOpt,
+    threshold: list[str] = typer.Option(
+        [], "--threshold", help="NAME=VALUE: " + ", ".join(learning_graph.RANGES) + " (repeatable)."
+    ),
+    runs: str = typer.Option("full", "--runs", help="Fine-tuning regime: full, lora or all."),
+    aggregate: str = typer.Option("mean", "--aggregate", help="Repeated runs of a pair: mean, max, none."),
+    pretrained: bool = typer.Option(True, "--pretrained/--no-pretrained", help="Model-card edges."),
+    logme: bool = typer.Option(False, "--logme/--no-logme", help="Transferability (LogME) edges."),
+    fmt: Format = FormatOpt,
+) -> None:
+    """Derive a view's edges in Cypher from the raw facts (replaces the view if it exists).
+
+    Examples: tg graph build; tg graph build --target cifar100 --threshold accuracy_pos=0.6 --logme
+    """
+    if view is not None and len(target) > 1:
+        raise typer.BadParameter("--view names one view: give one --target with it")
+    settings = learning_graph.BuildSettings(
+        runs=runs, aggregate=aggregate, pretrained=pretrained, logme=logme
+    )
+    settings = settings.with_thresholds(threshold)
+    rows = []
+    with db.connect(config.load()) as drv:
+        targets: list[str | None] = list(target) or [None]
+        for t in targets:
+            name = learning_graph.view_name(t, view)
+            counts = learning_graph.build(drv, t, name, settings)
+            rows.append({"view": name, "target": t, **{k.lower(): v for k, v in counts.items()}})
+    emit(rows, fmt)
+
+
+@app.command()
+def stats(view: str = typer.Option("all", "--view", help="Which view."), fmt: Format = FormatOpt) -> None:
+    """Per modality: nodes, average degree, dataset-dataset and model-dataset edges of a view.
+
+    Example: tg graph stats --format json
+    """
+    with db.connect(config.load()) as drv:
+        per_modality = learning_graph.stats(drv, view)
+    if fmt is not Format.table:
+        emit(per_modality, fmt)
+        return
+    # One row per property, one column per modality, the paper's figure beside ours.
+    rows = []
+    for key in learning_graph.STAT_COUNTS:
+        row: dict[str, object] = {"property": key}
+        for m in per_modality:
+            row[m["modality"]] = m[key]
+            paper = (m["paper"] or {}).get(key.removesuffix("_pos"))
+            row[f"{m['modality']} (paper)"] = "" if paper is None else paper
+        rows.append(row)
+    emit(rows, fmt, title=f"view {view}")
+
+
+@app.command("views")
+def list_views(fmt: Format = FormatOpt) -> None:
+    """The views that exist and how each was built."""
+    with db.connect(config.load()) as drv:
+        emit(learning_graph.views(drv), fmt)
+
+
+@app.command()
+def drop(view: str = typer.Argument(..., help="View name, as `tg graph views` lists it.")) -> None:
+    """Remove a view's derived edges (raw facts are untouched)."""
+    with db.connect(config.load()) as drv:
+        removed = learning_graph.drop(drv, view)
+    print(f"dropped view {view!r} ({removed} derived edges)")

@@ -1,0 +1,170 @@
+"""The learning graph: thresholded edges derived in Cypher (`cypher/prune/`) from the raw facts.
+
+A *view* is the graph as seen when predicting for one target: its derived edges carry
+`view: NAME`. A target's view is computed without the target's fine-tuning runs (hidden, never
+deleted); the production view `all` uses all history. Views coexist and are dropped by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import neo4j
+
+from transfergraph.db import run
+from transfergraph.errors import TGError
+
+PRODUCTION_VIEW = "all"
+EDGE_TYPES = ("ACCURACY_EDGE", "PRETRAINED_EDGE", "TRANSFER_EDGE", "SIMILARITY_EDGE")
+
+# name -> (low, high) allowed values; thresholds on normalised accuracy and similarity are in [0, 1],
+# transferability thresholds are z-scores.
+RANGES: dict[str, tuple[float, float]] = {
+    "accuracy_pos": (0.0, 1.0),
+    "accuracy_neg": (0.0, 1.0),
+    "transfer_pos": (-10.0, 10.0),
+    "transfer_neg": (-10.0, 10.0),
+    "similarity": (0.0, 1.0),
+}
+CHOICES: dict[str, tuple[str, ...]] = {"runs": ("full", "lora", "all"), "aggregate": ("mean", "max", "none")}
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """How a view is derived. Defaults are the paper's shipped configuration (method.md 2.1)."""
+
+    accuracy_pos: float = 0.5
+    accuracy_neg: float = 0.5
+    transfer_pos: float = 0.5
+    transfer_neg: float = 0.5
+    similarity: float = 0.0  # 0 keeps every pair but the farthest, like the paper's code
+    runs: str = "full"
+    aggregate: str = "mean"
+    pretrained: bool = True
+    logme: bool = False
+    metric: str = "LogME"
+
+    def with_thresholds(self, assignments: list[str]) -> BuildSettings:
+        """Apply `NAME=VALUE` overrides, rejecting unknown names and out-of-range values."""
+        changes: dict[str, Any] = {}
+        for text in assignments:
+            name, sep, raw = text.partition("=")
+            name = name.strip().replace("-", "_")
+            if not sep or name not in RANGES:
+                raise TGError(
+                    f"--threshold {text!r}: expected NAME=VALUE with NAME one of {', '.join(RANGES)}"
+                )
+            try:
+                value = float(raw)
+            except ValueError:
+                raise TGError(f"--threshold {text!r}: {raw!r} is not a number") from None
+            lo, hi = RANGES[name]
+            if not lo <= value <= hi:
+                raise TGError(f"--threshold {text!r}: {name} must be within [{lo:g}, {hi:g}]")
+            changes[name] = value
+        built = replace(self, **changes)
+        built.check()
+        return built
+
+    def check(self) -> None:
+        for name, options in CHOICES.items():
+            if getattr(self, name) not in options:
+                raise TGError(f"--{name} {getattr(self, name)!r}: expected one of {', '.join(options)}")
+        if self.accuracy_neg > self.accuracy_pos:
+            raise TGError("accuracy_neg must not exceed accuracy_pos (an edge cannot be both)")
+        if self.transfer_neg > self.transfer_pos:
+            raise TGError("transfer_neg must not exceed transfer_pos (an edge cannot be both)")
+
+    def params(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def view_name(target: str | None, name: str | None) -> str:
+    return name or (f"without:{target}" if target else PRODUCTION_VIEW)
+
+
+def build(drv: neo4j.Driver, target: str | None, view: str, settings: BuildSettings) -> dict[str, int]:
+    """(Re)derive every edge of `view`; returns edge counts by type. Idempotent: replaces the view."""
+    settings.check()
+    modality = None
+    if target is not None:
+        found = run(drv, "graph/dataset_modality", id=target)
+        if not found:
+            raise TGError(f"--target {target!r}: no such dataset in the graph (ingest it first)")
+        modality = found[0]["modality"]
+    params = {**settings.params(), "view": view, "target": target, "modality": modality}
+    run(drv, "prune/clear_view", view=view)
+    counts = {"ACCURACY_EDGE": run(drv, "prune/accuracy", **params)[0]["edges"]}
+    counts["PRETRAINED_EDGE"] = (
+        run(drv, "prune/pretrained", **params)[0]["edges"] if settings.pretrained else 0
+    )
+    counts["TRANSFER_EDGE"] = run(drv, "prune/transfer", **params)[0]["edges"] if settings.logme else 0
+    counts["SIMILARITY_EDGE"] = 0
+    for row in run(drv, "prune/probes"):
+        if modality is None or row["modality"] == modality:
+            counts["SIMILARITY_EDGE"] += run(drv, "prune/similarity", **params, probe=row["probe"])[0][
+                "edges"
+            ]
+    run(
+        drv, "prune/view_node", view=view, target=target, settings={**settings.params(), "modality": modality}
+    )
+    return counts
+
+
+def drop(drv: neo4j.Driver, view: str) -> int:
+    result = run(drv, "prune/clear_view", view=view)[0]
+    if result["views"] == 0 and result["removed"] == 0:
+        raise TGError(f"no view named {view!r} (see `tg graph views`)")
+    return int(result["removed"])
+
+
+def views(drv: neo4j.Driver) -> list[dict[str, Any]]:
+    return [row["view"] for row in run(drv, "graph/views")]
+
+
+STAT_COUNTS = (
+    "models", "datasets", "nodes", "average_degree", "dataset_dataset", "accuracy_pos", "accuracy_neg",
+    "pretrained_pos", "pretrained_neg", "transfer_pos", "transfer_neg",
+)  # fmt: skip
+# The paper's "Properties of the constructed graph" table (ICDE 2024). Its D-D count is of directed
+# edges (each pair twice) and its average degree is edges / nodes; see the README.
+PAPER_STATS = {
+    "image": {
+        "nodes": 265,
+        "average_degree": 20.1,
+        "dataset_dataset": 5256,
+        "accuracy": 1753,
+        "transfer": 916,
+    },
+    "text": {"nodes": 188, "average_degree": 8.6, "dataset_dataset": 550, "accuracy": 918, "transfer": 419},
+}
+
+
+def stats(drv: neo4j.Driver, view: str) -> list[dict[str, Any]]:
+    """Per modality: the rows of the paper's 'Properties of the constructed graph' table."""
+    if not any(v["name"] == view for v in views(drv)):
+        raise TGError(f"no view named {view!r}: build it with `tg graph build` (see `tg graph views`)")
+    table: dict[str, dict[str, Any]] = {}
+
+    def row(modality: str) -> dict[str, Any]:
+        if modality not in table:
+            table[modality] = {"modality": modality, "view": view, **dict.fromkeys(STAT_COUNTS, 0)}
+        return table[modality]
+
+    for r in run(drv, "graph/node_counts", view=view):
+        key = "models" if r["label"] == "Model" else "datasets"
+        row(r["modality"])[key] += r["nodes"]
+    names = {"ACCURACY_EDGE": "accuracy", "PRETRAINED_EDGE": "pretrained", "TRANSFER_EDGE": "transfer"}
+    for r in run(drv, "graph/edge_counts", view=view):
+        target = row(r["modality"])
+        if r["type"] == "SIMILARITY_EDGE":
+            target["dataset_dataset"] += r["edges"]
+        else:
+            target[f"{names[r['type']]}_{'pos' if r['positive'] else 'neg'}"] += r["edges"]
+    for t in table.values():
+        t["nodes"] = t["models"] + t["datasets"]
+        edges = t["dataset_dataset"] + t["accuracy_pos"] + t["pretrained_pos"] + t["transfer_pos"]
+        t["average_degree"] = round(2 * edges / t["nodes"], 2) if t["nodes"] else 0.0
+        t["paper"] = PAPER_STATS.get(t["modality"])
+    return [table[m] for m in sorted(table)]
