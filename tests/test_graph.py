@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from support import tg
+from transfergraph.cypher import browser_script
+
+from support import REPO, tg
 
 pytestmark = pytest.mark.server
 
@@ -240,3 +242,16 @@ def test_bad_settings_are_refused_with_one_line(
 def test_stats_of_a_missing_view_is_an_error(zoo_graph: neo4j.Driver) -> None:
     proc = tg("graph", "stats", "--view", "nope")
     assert proc.returncode == 2 and "no view named 'nope'" in proc.stderr
+
+
+EXPLORE = sorted(p.stem for p in (REPO / "cypher" / "explore").glob("*.cypher"))
+
+
+@pytest.mark.parametrize("name", EXPLORE)
+def test_explore_queries_run_with_their_own_params(zoo_graph: neo4j.Driver, name: str) -> None:
+    """Each Browser script in cypher/explore runs as written, with its :param values, and finds rows."""
+    build("--view", "all")
+    params, statement = browser_script(f"explore/{name}")
+    assert params and all(f"${key}" in statement for key in params)
+    records, _, _ = zoo_graph.execute_query(statement, params)
+    assert records, f"{name} returned no rows on the paper zoo"

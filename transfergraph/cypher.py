@@ -36,3 +36,33 @@ def statements(name: str) -> list[tuple[str, str]]:
     parts = _SECTION.split(text)
     # parts = [preamble, name1, body1, name2, body2, ...]
     return [(parts[i], parts[i + 1].strip()) for i in range(1, len(parts), 2) if parts[i + 1].strip()]
+
+
+_PARAM = re.compile(r"^:param\s+(\w+)\s*=>\s*(.+?);?\s*$")
+
+
+def browser_script(name: str) -> tuple[dict[str, object], str]:
+    """A Neo4j Browser script (`cypher/explore/*.cypher`): its `:param` values and its one query.
+
+    The values are the literals Browser users type: 'quoted' strings, numbers, true/false.
+    """
+    params: dict[str, object] = {}
+    body = []
+    for line in query(name).splitlines():
+        m = _PARAM.match(line.strip())
+        if m:
+            params[m.group(1)] = _literal(m.group(2).strip())
+        elif not line.lstrip().startswith("//"):
+            body.append(line)
+    return params, "\n".join(body).strip().rstrip(";")
+
+
+def _literal(text: str) -> object:
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)

@@ -1,0 +1,12 @@
+// A model's neighbourhood as a picture: the datasets it was fine-tuned or pre-trained on, and
+// the three datasets closest to each of those (switch to the Graph view in the Browser).
+:param model => 'google/vit-base-patch16-224';
+
+MATCH p = (m:Model {id: $model})-[:FINETUNED_ON|PRETRAINED_ON]->(d:Dataset)
+CALL (d) {
+  MATCH q = (d)-[s:SIMILAR_TO]-(:Dataset)
+  RETURN q
+  ORDER BY s.distance
+  LIMIT 3
+}
+RETURN p, q;

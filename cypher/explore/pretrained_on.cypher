@@ -1,0 +1,7 @@
+// Models pre-trained on a dataset, with the accuracy their model card reports.
+:param dataset => 'imagenet';
+
+MATCH (m:Model)-[p:PRETRAINED_ON]->(d:Dataset {id: $dataset})
+RETURN m.id AS model, m.model_type AS type, m.num_parameters AS parameters, p.accuracy AS card_accuracy
+ORDER BY card_accuracy DESC, model
+LIMIT 25;

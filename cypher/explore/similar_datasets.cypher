@@ -1,0 +1,9 @@
+// Datasets most similar to a dataset: smallest probe-embedding distance first (SIMILAR_TO is
+// stored once per pair, so it is matched in both directions).
+:param dataset => 'cifar100';
+
+MATCH (d:Dataset {id: $dataset})-[s:SIMILAR_TO]-(other:Dataset)
+RETURN other.id AS dataset, s.distance AS distance, s.probe_model AS probe,
+       COUNT { (other)<-[:FINETUNED_ON]-() } AS runs
+ORDER BY distance
+LIMIT 10;
