@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 TG := $(BIN)/tg
-# The paper's public zoo; the loader can also download it (see README).
-TG_ZOO_PATH ?= $(abspath ../shared/data/transfergraph-zoo)
+# The paper's public zoo, read from ../shared when it is there; else `tg ingest paper-zoo`
+# downloads it once into the cache.
+TG_ZOO_PATH ?= $(wildcard $(abspath ../shared/data/transfergraph-zoo))
 export TG_ZOO_PATH
 
 # Tests get their own managed server (own data dir and ports): they wipe its graph freely.
@@ -22,9 +23,12 @@ $(BIN)/tg: pyproject.toml
 setup: $(BIN)/tg
 	$(TG) db install
 
-## Set everything up and run the main job on the managed local Neo4j.
+## Set everything up and run the main job on the managed local Neo4j: server, zoo, learning graph.
 demo: setup
 	$(TG) db start
+	$(TG) ingest paper-zoo
+	$(TG) graph build
+	$(TG) graph stats
 	$(TG) db status
 
 lint: $(BIN)/tg
