@@ -1,5 +1,7 @@
 // The evidence behind recommending a model for a target: datasets similar to the target on
 // which the model did well (its positive accuracy edges in the production view), closest first.
+// Neo4j Browser: run the :param line(s), then the query (pasted whole, the Browser sets the
+// parameters but shows only a status per statement).
 :param model => 'google/vit-base-patch16-224';
 :param target => 'cifar100';
 :param view => 'all';

@@ -1,4 +1,6 @@
 // Models pre-trained on a dataset, with the accuracy their model card reports.
+// Neo4j Browser: run the :param line(s), then the query (pasted whole, the Browser sets the
+// parameters but shows only a status per statement).
 :param dataset => 'imagenet';
 
 MATCH (m:Model)-[p:PRETRAINED_ON]->(d:Dataset {id: $dataset})

@@ -1,5 +1,6 @@
 // Top fine-tuned models on a dataset: best full fine-tuning accuracy per model, with its runs.
-// In Neo4j Browser: run the :param line, then the query (or paste the whole file).
+// Neo4j Browser: run the :param line(s), then the query (pasted whole, the Browser sets the
+// parameters but shows only a status per statement).
 :param dataset => 'cifar100';
 
 MATCH (m:Model)-[r:FINETUNED_ON]->(d:Dataset {id: $dataset})
