@@ -13,8 +13,12 @@ CREATE INDEX model_modality IF NOT EXISTS FOR (m:Model) ON (m.modality);
 // name: dataset_modality
 CREATE INDEX dataset_modality IF NOT EXISTS FOR (d:Dataset) ON (d.modality);
 
-// name: run_id
-CREATE INDEX finetuned_on_run_id IF NOT EXISTS FOR ()-[r:FINETUNED_ON]-() ON (r.run_id);
+// name: drop_run_id_index
+// (an index from before the constraint below, which brings its own)
+DROP INDEX finetuned_on_run_id IF EXISTS;
+
+// name: run_id_unique
+CREATE CONSTRAINT finetuned_on_run_id_unique IF NOT EXISTS FOR ()-[r:FINETUNED_ON]-() REQUIRE r.run_id IS UNIQUE;
 
 // name: transferability_metric
 CREATE INDEX transferability_metric IF NOT EXISTS FOR ()-[r:TRANSFERABILITY]-() ON (r.metric);

@@ -1,11 +1,23 @@
 // Upsert one (:Model)-[:FINETUNED_ON {run_id, accuracy, peft, ...}]->(:Dataset) per fine-tuning
-// run, keyed by run_id (several runs per pair are normal): $rows = [{run_id, model, dataset, props}].
+// run, keyed by run_id (unique: cypher/schema.cypher): $rows = [{run_id, model, dataset, props}].
+// The run is found through the run_id index, not by expanding the pair's relationships: a popular
+// (model, dataset) pair can hold thousands of runs.
 UNWIND $rows AS row
-MATCH (m:Model {id: row.model}), (d:Dataset {id: row.dataset})
-OPTIONAL MATCH (m)-[old:FINETUNED_ON {run_id: row.run_id}]->(d)
-WITH row, m, d, CASE WHEN old IS NULL THEN null ELSE properties(old) END AS before
-MERGE (m)-[r:FINETUNED_ON {run_id: row.run_id}]->(d)
-SET r += row.props
+OPTIONAL MATCH ()-[old:FINETUNED_ON {run_id: row.run_id}]->()
+WITH row, old, CASE WHEN old IS NULL THEN null ELSE properties(old) END AS before
+CALL (row, old) {
+  WITH row, old
+  WHERE old IS NULL
+  MATCH (m:Model {id: row.model}), (d:Dataset {id: row.dataset})
+  CREATE (m)-[r:FINETUNED_ON {run_id: row.run_id}]->(d)
+  SET r += row.props
+  RETURN r
+  UNION
+  WITH row, old
+  WHERE old IS NOT NULL
+  SET old += row.props
+  RETURN old AS r
+}
 WITH before, properties(r) AS after
 RETURN count(CASE WHEN before IS NULL THEN 1 END) AS created,
        count(CASE WHEN before IS NOT NULL AND before <> after THEN 1 END) AS updated,
