@@ -10,7 +10,10 @@ TG_ZOO_PATH ?= $(wildcard $(abspath ../shared/data/transfergraph-zoo))
 export TG_ZOO_PATH
 
 # Tests get their own managed server (own data dir and ports): they wipe its graph freely.
-TEST_ENV := TG_SERVER_DIR=$(CURDIR)/.tg-test TG_BOLT_PORT=17687 TG_HTTP_PORT=17474 TG_HEAP=2g TG_PAGECACHE=512m
+TEST_BOLT_PORT ?= 17687
+TEST_HTTP_PORT ?= 17474
+TEST_ENV := TG_SERVER_DIR=$(CURDIR)/.tg-test TG_BOLT_PORT=$(TEST_BOLT_PORT) TG_HTTP_PORT=$(TEST_HTTP_PORT) \
+	TG_HEAP=2g TG_PAGECACHE=512m
 
 .PHONY: setup demo test lint test-server-start test-server-stop clean
 
