@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from loaders import hf_models, paper_zoo, runs
 from loaders.records import ENTITIES, InvalidInput, Records
-from transfergraph import config, db, ingest
+from transfergraph import bulk, config, db, ingest
 from transfergraph.output import Format, emit
 
 app = typer.Typer(
@@ -29,10 +29,19 @@ class Modality(StrEnum):
 FormatOpt = typer.Option(Format.table, "--format", "-f", help="Summary format.")
 BatchOpt = typer.Option(5000, "--batch-size", min=1, help="Rows per transaction.")
 DryRunOpt = typer.Option(False, "--dry-run", help="Validate and report; write nothing.")
+BulkOpt = typer.Option(
+    False,
+    "--bulk",
+    help="Initial load into an EMPTY managed database with neo4j-admin import (restarts the server).",
+)
 
 
-def _run(load: Callable[[], Records], batch_size: int, dry_run: bool, fmt: Format) -> None:
+def _run(
+    load: Callable[[], Records], batch_size: int, dry_run: bool, fmt: Format, use_bulk: bool = False
+) -> None:
     """Load (validating everything first), then write, then print the summary."""
+    if use_bulk and not dry_run:
+        bulk.check_empty(config.load())  # refuse before reading a large file
     try:
         records: Records = load()
     except InvalidInput as e:
@@ -46,6 +55,9 @@ def _run(load: Callable[[], Records], batch_size: int, dry_run: bool, fmt: Forma
         _print(records, ingest.planned(records), fmt, dry_run=True)
         return
     settings = config.load()
+    if use_bulk:
+        _print(records, bulk.load(settings, records), fmt, dry_run=False)
+        return
     total = sum(records.counts().values())
     with db.connect(settings) as drv:
         progress = Progress(
@@ -96,6 +108,7 @@ def paper_zoo_cmd(
     ),
     batch_size: int = BatchOpt,
     dry_run: bool = DryRunOpt,
+    use_bulk: bool = BulkOpt,
     fmt: Format = FormatOpt,
 ) -> None:
     """The paper's public zoo, both modalities; downloaded once and cached unless --path is given.
@@ -108,7 +121,7 @@ def paper_zoo_cmd(
         root = path or settings.zoo_path or paper_zoo.fetch(settings.cache_dir, base_url)
         return paper_zoo.load(root, tuple(m.value for m in modality))
 
-    _run(load, batch_size, dry_run, fmt)
+    _run(load, batch_size, dry_run, fmt, use_bulk)
 
 
 @app.command("runs")
@@ -128,6 +141,7 @@ def runs_cmd(
     ),
     batch_size: int = BatchOpt,
     dry_run: bool = DryRunOpt,
+    use_bulk: bool = BulkOpt,
     fmt: Format = FormatOpt,
 ) -> None:
     """Fine-tuning history from an experiment tracker's export, with a column mapping.
@@ -137,7 +151,7 @@ def runs_cmd(
     mapping = runs.Mapping(
         model_col, dataset_col, accuracy_col, run_id_col, peft_col, timestamp_col, tuple(hparam_col)
     )
-    _run(lambda: runs.load(file, mapping, modality), batch_size, dry_run, fmt)
+    _run(lambda: runs.load(file, mapping, modality), batch_size, dry_run, fmt, use_bulk)
 
 
 @app.command("hf-models")
@@ -153,6 +167,7 @@ def hf_models_cmd(
     ),
     batch_size: int = BatchOpt,
     dry_run: bool = DryRunOpt,
+    use_bulk: bool = BulkOpt,
     fmt: Format = FormatOpt,
 ) -> None:
     """Hugging Face model metadata: offline from --file, else online through huggingface_hub.
@@ -165,4 +180,4 @@ def hf_models_cmd(
             return hf_models.load_file(file, modality)
         return hf_models.load_hub(search, pipeline_tag, limit, modality)
 
-    _run(load, batch_size, dry_run, fmt)
+    _run(load, batch_size, dry_run, fmt, use_bulk)

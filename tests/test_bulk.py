@@ -1,0 +1,191 @@
+"""`tg ingest --bulk` (neo4j-admin import) on a managed server of its own: hostile ids round-trip,
+counts match, and it refuses a non-empty database or an external one."""
+
+from __future__ import annotations
+
+import csv
+import json
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import neo4j
+import pytest
+from neo4j import GraphDatabase
+
+from loaders.records import Records
+from transfergraph import bulk
+
+from support import REPO, tg
+
+pytestmark = pytest.mark.server
+
+RUN_COLS = [
+    "--modality", "image", "--model-col", "model", "--dataset-col", "dataset",
+    "--accuracy-col", "accuracy", "--run-id-col", "run_id", "--hparam-col", "lr", "--hparam-col", "epochs",
+]  # fmt: skip
+HOSTILE = [
+    'it\'s "quoted"',
+    "back`tick`) DETACH DELETE n //",
+    "{braces: 1}",
+    "multi\nline\r\nid",
+    "$param, comma; semi",
+    "ünïcödé/模型",
+    " leading and trailing ",
+    'back\\slash \\"',
+    '"',
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A fresh managed server (own dir and ports): the bulk path stops and restarts it."""
+    env = {
+        "TG_SERVER_DIR": str(tmp_path_factory.mktemp("bulk") / "srv"),
+        "TG_BOLT_PORT": str(_free_port()),
+        "TG_HTTP_PORT": str(_free_port()),
+        "TG_HEAP": "512m",
+        "TG_PAGECACHE": "64m",
+        "NEO4J_URI": "",
+    }
+    try:
+        started = tg("db", "start", env=env)
+        assert started.returncode == 0, started.stderr
+        yield env
+    finally:
+        tg("db", "stop", env=env)
+
+
+def _driver(env: dict[str, str]) -> neo4j.Driver:
+    password = (Path(env["TG_SERVER_DIR"]) / "password").read_text().strip()
+    return GraphDatabase.driver(f"bolt://127.0.0.1:{env['TG_BOLT_PORT']}", auth=("neo4j", password))
+
+
+def _runs_file(tmp: Path) -> Path:
+    """A generated zoo (30% hostile ids) plus hand-written rows: hostile ids, lr 'auto', no epochs."""
+    gen = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "synth_zoo.py"), "--models", "150", "--runs", "1500",
+         "--datasets", "15", "--seed", "11", "--hostile", "0.3", "--out", str(tmp)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert gen.returncode == 0, gen.stderr
+    path = tmp / "runs.csv"
+    with open(path, "a", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        for i, h in enumerate(HOSTILE):
+            w.writerow([h, f"ds {h}", 0.5, f"run {h}", "auto" if i % 2 else 3e-5, "" if i % 3 else 4])
+    return path
+
+
+def _expected(path: Path) -> dict[str, tuple[str, str, float, object, object]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return {
+            r["run_id"]: (
+                r["model"],
+                r["dataset"],
+                float(r["accuracy"]),
+                float(r["lr"]) if r["lr"] != "auto" else "auto",
+                float(r["epochs"]) if r["epochs"] else None,
+            )
+            for r in csv.DictReader(f)
+        }
+
+
+def test_bulk_runs_round_trip_hostile_ids(own_server: dict[str, str], tmp_path: Path) -> None:
+    path = _runs_file(tmp_path)
+    want = _expected(path)
+    proc = tg("ingest", "runs", str(path), *RUN_COLS, "--bulk", "-f", "json", env=own_server)
+    assert proc.returncode == 0, proc.stderr
+    summary = {row["entity"]: row for row in json.loads(proc.stdout)}
+    models = {m for m, *_ in want.values()}
+    datasets = {d for _, d, *_ in want.values()}
+    assert summary["runs"]["created"] == summary["runs"]["rows"] == len(want)
+    assert summary["models"]["created"] == len(models)
+    assert summary["datasets"]["created"] == len(datasets)
+    with _driver(own_server) as drv:
+        got_models, _, _ = drv.execute_query("MATCH (m:Model) RETURN m.id AS id, m.modality AS modality")
+        got_datasets, _, _ = drv.execute_query("MATCH (d:Dataset) RETURN d.id AS id")
+        got_runs, _, _ = drv.execute_query(
+            "MATCH (m:Model)-[r:FINETUNED_ON]->(d:Dataset) "
+            "RETURN r.run_id AS run_id, m.id AS model, d.id AS dataset, r.accuracy AS accuracy, "
+            "r.lr AS lr, r.epochs AS epochs, r.peft AS peft, r.source AS source"
+        )
+        constraints, _, _ = drv.execute_query("SHOW CONSTRAINTS YIELD name RETURN collect(name) AS names")
+    assert sorted(r["id"] for r in got_models) == sorted(models)
+    assert {r["modality"] for r in got_models} == {"image"}
+    assert sorted(r["id"] for r in got_datasets) == sorted(datasets)
+    runs = {r["run_id"]: (r["model"], r["dataset"], r["accuracy"], r["lr"], r["epochs"]) for r in got_runs}
+    assert runs == want  # ids verbatim, each run between its own endpoints, typed properties
+    assert {(r["peft"], r["source"]) for r in got_runs} == {("full", "runs:runs.csv")}
+    assert all(h in models and f"ds {h}" in datasets and f"run {h}" in runs for h in HOSTILE)
+    assert {"model_id_unique", "dataset_id_unique"} <= set(constraints[0]["names"])
+
+
+def test_bulk_refuses_a_database_that_is_not_empty(own_server: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text("model,dataset,accuracy,run_id,lr,epochs\norg/m,ds,0.5,r1,0.1,3\n")
+    with _driver(own_server) as drv:
+        before, _, _ = drv.execute_query("MATCH (n) RETURN count(n) AS n")
+        if before[0]["n"] == 0:  # run alone: make it non-empty first
+            assert tg("ingest", "runs", str(path), *RUN_COLS, env=own_server).returncode == 0
+            before, _, _ = drv.execute_query("MATCH (n) RETURN count(n) AS n")
+    proc = tg("ingest", "runs", str(path), *RUN_COLS, "--bulk", env=own_server)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "not empty" in proc.stderr and "Traceback" not in proc.stderr
+    with _driver(own_server) as drv:
+        after, _, _ = drv.execute_query("MATCH (n) RETURN count(n) AS n")
+    assert after[0]["n"] == before[0]["n"] > 0
+
+
+def test_bulk_refuses_an_external_server(tmp_path: Path) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text("model,dataset,accuracy,run_id,lr,epochs\norg/m,ds,0.5,r1,0.1,3\n")
+    env = {"NEO4J_URI": "bolt://127.0.0.1:1", "NEO4J_PASSWORD": "x"}
+    proc = tg("ingest", "runs", str(path), *RUN_COLS, "--bulk", env=env)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "NEO4J_URI" in proc.stderr
+
+
+def test_csv_files_merge_like_merge_and_split_mixed_types(tmp_path: Path) -> None:
+    """No server: duplicate MERGE keys merge in order, a column of mixed types gets one header per
+    type, a file holding a newline is passed as multi-line, and fields parse back verbatim."""
+    rec = Records(source="t")
+    for m in ("a", 'b,"c"\n'):
+        rec.model(m, "image", tags=["x;y", 'q"'], n=3)
+    rec.dataset("d", None)
+    rec.pretrained_on += [
+        {"model": "a", "dataset": "d", "props": {"accuracy": 0.1}},
+        {"model": "a", "dataset": "d", "props": {"accuracy": 0.2}},  # same pair: updated
+        {"model": "a", "dataset": "d", "props": {"accuracy": 0.2}},  # again: unchanged
+    ]
+    rec.runs += [
+        {"run_id": "r1", "model": "a", "dataset": "d", "props": {"lr": 0.1}},
+        {"run_id": "r2", "model": 'b,"c"\n', "dataset": "d", "props": {"lr": "auto"}},
+    ]
+    p = bulk.plan(rec)
+    assert (p.summary["pretrained_on"].created, p.summary["pretrained_on"].updated) == (1, 1)
+    assert p.summary["pretrained_on"].unchanged == 1 and p.rels["pretrained_on"][0][3] == {"accuracy": 0.2}
+    layout = bulk.write_csv(p, tmp_path)
+    headers = sorted(group[0].read_text() for group in layout.relationships if "runs" in group[0].name)
+    assert headers == [
+        ":START_ID(Model),:END_ID(Dataset),:TYPE,run_id:string,lr:double\n",
+        ":START_ID(Model),:END_ID(Dataset),:TYPE,run_id:string,lr:string\n",
+    ]
+    models_csv = next(g[1] for g in layout.nodes if g[1].name.startswith("models"))
+    assert models_csv in layout.multiline
+    with open(models_csv, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    header = models_csv.with_name(models_csv.stem + ".header.csv").read_text()
+    assert header == "id:ID(Model),:LABEL,tags:string[],n:long,modality:string\n"
+    assert rows == [
+        ["a", "Model", 'x;y\x1fq"', "3", "image"],
+        ['b,"c"\n', "Model", 'x;y\x1fq"', "3", "image"],
+    ]
