@@ -23,3 +23,17 @@ def tg(
         input=stdin,
         timeout=900,
     )
+
+
+# Ids that break string-built Cypher or naive CSV: stored verbatim or the test fails.
+HOSTILE = [
+    'it\'s "quoted"',
+    "back`tick`) DETACH DELETE n //",
+    "{braces: 1}",
+    "multi\nline\r\nid",
+    "$param, comma; semi",
+    "ünïcödé/模型",
+    " leading and trailing ",
+    'back\\slash \\"',
+    '"',
+]

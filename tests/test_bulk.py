@@ -18,7 +18,7 @@ from neo4j import GraphDatabase
 from loaders.records import Records
 from transfergraph import bulk
 
-from support import REPO, tg
+from support import HOSTILE, REPO, tg
 
 pytestmark = pytest.mark.server
 
@@ -26,17 +26,6 @@ RUN_COLS = [
     "--modality", "image", "--model-col", "model", "--dataset-col", "dataset",
     "--accuracy-col", "accuracy", "--run-id-col", "run_id", "--hparam-col", "lr", "--hparam-col", "epochs",
 ]  # fmt: skip
-HOSTILE = [
-    'it\'s "quoted"',
-    "back`tick`) DETACH DELETE n //",
-    "{braces: 1}",
-    "multi\nline\r\nid",
-    "$param, comma; semi",
-    "ünïcödé/模型",
-    " leading and trailing ",
-    'back\\slash \\"',
-    '"',
-]
 
 
 def _free_port() -> int:

@@ -16,7 +16,7 @@ from typing import Any
 import neo4j
 import pytest
 
-from support import tg
+from support import HOSTILE, tg
 
 pytestmark = pytest.mark.server
 
@@ -139,17 +139,6 @@ def test_dry_run_writes_nothing(empty: neo4j.Driver, tmp_path: Path) -> None:
     proc = ingest_runs(path, "--dry-run")
     assert proc.returncode == 0 and summary(proc)["runs"]["rows"] == 2
     assert snapshot(empty) == {"nodes": [], "rels": []}
-
-
-HOSTILE = [
-    'it\'s "quoted"',
-    "back`tick`) DETACH DELETE n //",
-    "{braces: 1}",
-    "multi\nline\r\nid",
-    "$param, comma; semi",
-    "ünïcödé/模型",
-    " leading and trailing ",
-]
 
 
 def test_hostile_ids_round_trip_verbatim(empty: neo4j.Driver, tmp_path: Path) -> None:
