@@ -132,7 +132,7 @@ def main() -> int:
     )
     sys.path.insert(0, str(REPO))
     from loaders import hf_models, runs
-    from transfergraph import bulk, config, db, server
+    from transfergraph import bulk, config, server
 
     settings = config.load()
     zoo = OUT / "zoo"
@@ -172,8 +172,13 @@ def main() -> int:
     }
 
     def start() -> float:
+        """`tg db start`, as a user would. Not server.start() in this process: the server would be
+        our child, and once a `tg ingest --bulk` stopped it, it would stay a zombie (we do not reap
+        it while waiting for that tg), which server.stop waits 90 s for."""
         t = time.monotonic()
-        server.start(settings, wait_ready=lambda: db.answers(settings), say=lambda _: None)
+        subprocess.run(
+            [sys.executable, "-m", "transfergraph", "db", "start"], check=True, capture_output=True
+        )
         return time.monotonic() - t
 
     def reset() -> None:

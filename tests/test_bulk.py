@@ -158,10 +158,13 @@ def test_csv_files_merge_like_merge_and_split_mixed_types(tmp_path: Path) -> Non
     rec.runs += [
         {"run_id": "r1", "model": "a", "dataset": "d", "props": {"lr": 0.1}},
         {"run_id": "r2", "model": 'b,"c"\n', "dataset": "d", "props": {"lr": "auto"}},
+        {"run_id": "r1", "model": 'b,"c"\n', "dataset": "d", "props": {"lr": 0.1}},  # run_id is unique
     ]
     p = bulk.plan(rec)
     assert (p.summary["pretrained_on"].created, p.summary["pretrained_on"].updated) == (1, 1)
     assert p.summary["pretrained_on"].unchanged == 1 and p.rels["pretrained_on"][0][3] == {"accuracy": 0.2}
+    assert (p.summary["runs"].created, p.summary["runs"].unchanged) == (2, 1)
+    assert [r[:3] for r in p.rels["runs"]] == [("a", "d", "r1"), ('b,"c"\n', "d", "r2")]
     layout = bulk.write_csv(p, tmp_path)
     headers = sorted(group[0].read_text() for group in layout.relationships if "runs" in group[0].name)
     assert headers == [

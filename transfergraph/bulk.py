@@ -15,7 +15,6 @@ as the importer reads an empty array field as no value.
 
 from __future__ import annotations
 
-import math
 import shutil
 import sys
 import tempfile
@@ -51,12 +50,15 @@ class RelSpec:
     start: tuple[str, str]  # (label, row field)
     end: tuple[str, str]
     key: tuple[str, str] | None  # (relationship property, row field) in the MERGE pattern
+    # the key is unique in the whole graph (a constraint), not per pair: a row repeating it updates
+    # the first run whatever its endpoints, as cypher/ingest/runs.cypher does
+    global_key: bool = False
 
 
 RELS = {
     "pretrained_on": RelSpec("PRETRAINED_ON", ("Model", "model"), ("Dataset", "dataset"), None),
     "similarities": RelSpec("SIMILAR_TO", ("Dataset", "a"), ("Dataset", "b"), ("probe_model", "probe")),
-    "runs": RelSpec("FINETUNED_ON", ("Model", "model"), ("Dataset", "dataset"), ("run_id", "run_id")),
+    "runs": RelSpec("FINETUNED_ON", ("Model", "model"), ("Dataset", "dataset"), ("run_id", "run_id"), True),
     "scores": RelSpec("TRANSFERABILITY", ("Model", "model"), ("Dataset", "dataset"), ("metric", "metric")),
 }
 
@@ -75,12 +77,6 @@ class Plan:
 
     def counts(self) -> dict[str, int]:
         return {e: len(self.nodes[e]) if e in NODES else len(self.rels[e]) for e in ENTITIES}
-
-    def rel_props(self, entity: str) -> Iterator[dict[str, Any]]:
-        """The properties each relationship gets: its MERGE key, then `SET r += props`."""
-        key = RELS[entity].key
-        for _, _, value, props in self.rels[entity]:
-            yield props if key is None else {key[0]: value, **props}
 
 
 def plan(records: Records) -> Plan:
@@ -106,7 +102,7 @@ def plan(records: Records) -> Plan:
                 missing += 1
                 continue
             value = row[spec.key[1]] if spec.key is not None else None
-            at = merged.setdefault((start, end, value), len(rels))
+            at = merged.setdefault((value,) if spec.global_key else (start, end, value), len(rels))
             if at == len(rels):
                 rels.append((start, end, value, row["props"]))
                 tally.created += 1
@@ -117,7 +113,7 @@ def plan(records: Records) -> Plan:
                 tally.unchanged += 1
             else:
                 tally.updated += 1
-                rels[at] = (start, end, value, after)
+                rels[at] = (*rels[at][:3], after)
         if missing:
             raise TGError(f"{entity}: {missing} rows name endpoints missing from the graph; nothing written")
     return out
@@ -130,16 +126,24 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+_JAVA_DOUBLES = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+_SCALARS = {bool: "boolean", int: "long", float: "double", str: "string"}
+
+
 def _double(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return repr(value)
+    text = repr(value)
+    return _JAVA_DOUBLES.get(text, text)
+
+
+def _boolean(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def _kind(value: Any) -> str:
     """The import type of one value ('' for a list whose element type is unknown: it is empty)."""
+    kind = _SCALARS.get(type(value))
+    if kind is not None:
+        return kind
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
@@ -157,32 +161,36 @@ def _kind(value: Any) -> str:
     raise TGError(f"cannot bulk-import a property value of type {type(value).__name__}: drop --bulk")
 
 
-def _format(kind: str, value: Any) -> str:
-    """One CSV field; strings are always quoted so that "" (empty string) differs from no value."""
-    if value is None:
-        return ""
-    if kind == "string":
-        return _quote(value)
-    if kind == "double":
-        return _double(value)
-    if kind == "long":
-        return str(value)
-    if kind == "boolean":
-        return "true" if value else "false"
-    element = kind.removesuffix("[]")
-    parts = [v if element == "string" else _format(element, v) for v in value]
+def _array(element: str, value: list[Any]) -> str:
+    parts = list(value) if element == "string" else [_formatter(element)(v) for v in value]
     if any(ARRAY_DELIMITER in part for part in parts):
         raise TGError("a list element holds U+001F, the importer's array delimiter: drop --bulk")
     return _quote(ARRAY_DELIMITER.join(parts))
 
 
-def _columns(rows: Iterable[dict[str, Any]]) -> tuple[list[str], dict[str, str]]:
-    """Property names in first-seen order and the import type of each; '' when it varies by row."""
-    kinds: dict[str, set[str]] = {}
+def _formatter(kind: str) -> Callable[[Any], str]:
+    """The CSV field of a non-null value; strings are always quoted, so that "" (empty string)
+    differs from an empty field (no value)."""
+    scalars: dict[str, Callable[[Any], str]] = {"string": _quote, "double": _double, "long": str}
+    scalars["boolean"] = _boolean
+    return scalars.get(kind) or partial(_array, kind.removesuffix("[]"))
+
+
+def _columns(
+    rows: Iterable[dict[str, Any]], key: str | None = None, key_values: Iterable[Any] = ()
+) -> tuple[list[str], dict[str, str]]:
+    """Property names in first-seen order (a MERGE key first) and the import type of each; ''
+    when it varies by row."""
+    kinds: dict[str, set[str]] = {} if key is None else {key: {_kind(v) for v in key_values}}
     for props in rows:
         for k, v in props.items():
             if v is not None:
-                kinds.setdefault(k, set()).add(_kind(v))
+                kind = _SCALARS.get(type(v)) or _kind(v)
+                found = kinds.get(k)
+                if found is None:
+                    kinds[k] = {kind}
+                else:
+                    found.add(kind)
     resolved = {}
     for k, found in kinds.items():
         if any(c in k for c in ':,"\r\n'):
@@ -282,6 +290,26 @@ def _rel_value(rels: list[tuple[str, str, Any, dict[str, Any]]], key: str | None
     return rels[i][2] if k == key and k not in props else props.get(k)
 
 
+def _node_line(node: tuple[str, dict[str, Any]], label: str, fmts: list[tuple[str, Any]]) -> list[str]:
+    props = node[1]
+    fields = [_quote(node[0]), label]
+    for k, fmt in fmts:
+        v = props.get(k)
+        fields.append("" if v is None else fmt(v))
+    return fields
+
+
+def _rel_line(
+    rel: tuple[str, str, Any, dict[str, Any]], type_: str, key: str | None, fmts: list[tuple[str, Any]]
+) -> list[str]:
+    props = rel[3]
+    fields = [_quote(rel[0]), _quote(rel[1]), type_]
+    for k, fmt in fmts:
+        v = rel[2] if k == key and k not in props else props.get(k)
+        fields.append("" if v is None else fmt(v))
+    return fields
+
+
 def write_csv(p: Plan, directory: Path) -> Layout:
     """Write the plan as neo4j-admin import files into `directory` (created if needed)."""
     if "," in str(directory):
@@ -296,29 +324,21 @@ def write_csv(p: Plan, directory: Path) -> Layout:
         node_value = partial(_node_value, nodes)
         for g, (cols, members) in enumerate(_groups(len(nodes), node_value, names, kinds)):
             header = [f"id:ID({label})", ":LABEL", *(f"{k}:{t}" for k, t in cols)]
-            lines = (
-                [_quote(nodes[i][0]), label, *(_format(t, nodes[i][1].get(k)) for k, t in cols)]
-                for i in members
-            )
+            fmts = [(k, _formatter(t)) for k, t in cols]
+            lines = (_node_line(nodes[i], label, fmts) for i in members)
             layout.add(layout.nodes, *_write(directory / f"{entity}-{g}.csv", header, lines))
     for entity, spec in RELS.items():
         rels = p.rels[entity]
         if not rels:
             continue
-        names, kinds = _columns(p.rel_props(entity))
-        rel_value = partial(_rel_value, rels, spec.key[0] if spec.key is not None else None)
+        key = spec.key[0] if spec.key is not None else None
+        names, kinds = _columns((r[3] for r in rels), key, (r[2] for r in rels))
+        rel_value = partial(_rel_value, rels, key)
         for g, (cols, members) in enumerate(_groups(len(rels), rel_value, names, kinds)):
             start, end = f":START_ID({spec.start[0]})", f":END_ID({spec.end[0]})"
             header = [start, end, ":TYPE", *(f"{k}:{t}" for k, t in cols)]
-            lines = (
-                [
-                    _quote(rels[i][0]),
-                    _quote(rels[i][1]),
-                    spec.type,
-                    *(_format(t, rel_value(i, k)) for k, t in cols),
-                ]
-                for i in members
-            )
+            fmts = [(k, _formatter(t)) for k, t in cols]
+            lines = (_rel_line(rels[i], spec.type, key, fmts) for i in members)
             layout.add(layout.relationships, *_write(directory / f"{entity}-{g}.csv", header, lines))
     return layout
 
