@@ -82,7 +82,7 @@ def peak_rss_mib(pid: int | None) -> float | None:
 def timed_import(settings: Any, layout: Any) -> tuple[float, float]:
     """(seconds of the neo4j-admin call, its peak RSS in MiB), run in a forked child so that
     RUSAGE_CHILDREN covers the importer alone."""
-    from transfergraph import bulk
+    from transfergraph.ingest import bulk
 
     read, write = os.pipe()
     pid = os.fork()
@@ -131,8 +131,9 @@ def main() -> int:
         TG_PAGECACHE=args.pagecache,
     )
     sys.path.insert(0, str(REPO))
-    from loaders import hf_models, runs
-    from transfergraph import bulk, config, server
+    from transfergraph import config, server
+    from transfergraph.ingest import bulk
+    from transfergraph.loaders import hf_models, runs
 
     settings = config.load()
     zoo = OUT / "zoo"

@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from loaders.records import MODALITIES, InvalidInput, Problem, Records
-from loaders.tabular import read_rows
+from transfergraph.errors import MissingExtra
+from transfergraph.loaders.records import MODALITIES, InvalidInput, Problem, Records
+from transfergraph.loaders.tabular import read_rows
 
 PIPELINE_MODALITY = {
     "image-classification": "image",
@@ -99,9 +100,7 @@ def load_hub(search: str | None, pipeline_tag: str | None, limit: int, modality:
     try:
         from huggingface_hub import HfApi
     except ImportError:
-        raise InvalidInput(
-            [Problem("huggingface_hub", None, None, "not installed: pip install 'transfergraph[hf]'")]
-        ) from None
+        raise MissingExtra("huggingface_hub", "hf", "reading models from the Hub") from None
     api = HfApi()
     infos = api.list_models(
         search=search, pipeline_tag=pipeline_tag, limit=limit, full=True, cardData=True, fetch_config=True

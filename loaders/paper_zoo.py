@@ -19,7 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from loaders.records import InvalidInput, Problem, Records
+from transfergraph.errors import DownloadError
+from transfergraph.loaders.records import InvalidInput, Problem, Records
 
 REPO_COMMIT = "0458aff3ae68"
 DEFAULT_BASE_URL = (
@@ -72,9 +73,7 @@ def fetch(cache_dir: Path, base_url: str = DEFAULT_BASE_URL) -> Path:
                     shutil.copyfileobj(resp, out)
             except (urllib.error.URLError, OSError) as e:
                 tmp.unlink(missing_ok=True)
-                raise InvalidInput(
-                    [Problem(url, None, None, f"download failed ({e}); use --path DIR offline")]
-                ) from None
+                raise DownloadError(f"{url}: download failed ({e}); use --path DIR offline") from None
             tmp.rename(dest)
     return root
 

@@ -11,7 +11,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-MODALITIES = ("image", "text")
+from transfergraph.choices import Modality
+from transfergraph.schema import ENTITIES
+
+MODALITIES = tuple(Modality)
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,3 @@ def _merge(table: dict[str, dict[str, Any]], id: str, modality: str | None, prop
     row = table.setdefault(id, {"id": id, "modality": modality, "props": {}})
     row["modality"] = row["modality"] or modality
     row["props"].update(clean(props))
-
-
-# Write order: nodes before the relationships that need them.
-ENTITIES = ("datasets", "models", "pretrained_on", "similarities", "runs", "scores")

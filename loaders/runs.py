@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loaders.records import MODALITIES, InvalidInput, Problem, Records
-from loaders.tabular import read_rows
+from transfergraph.loaders.records import MODALITIES, InvalidInput, Problem, Records
+from transfergraph.loaders.tabular import read_rows
 
 PEFT_FULL = {None, "", "none", "full", "nan"}
 

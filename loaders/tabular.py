@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from loaders.records import InvalidInput, Problem
+from transfergraph.loaders.records import InvalidInput, Problem
 
 Row = tuple[int, dict[str, Any]]
 

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from transfergraph.errors import TGError
+
 
 def _xdg(var: str, fallback: str) -> Path:
     return Path(os.environ.get(var) or Path.home() / fallback)
@@ -44,9 +46,9 @@ def _int(name: str, default: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"{name}={raw!r} is not a port number") from None
+        raise TGError(f"{name}={raw!r} is not a port number") from None
     if not 0 < value < 65536:
-        raise ValueError(f"{name}={raw!r} is not a port number (1-65535)")
+        raise TGError(f"{name}={raw!r} is not a port number (1-65535)")
     return value
 
 

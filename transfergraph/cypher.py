@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 _HERE = Path(__file__).resolve().parent
 # A wheel carries the folder inside the package; a source checkout has it at the top level.
@@ -38,7 +39,34 @@ def statements(name: str) -> list[tuple[str, str]]:
     return [(parts[i], parts[i + 1].strip()) for i in range(1, len(parts), 2) if parts[i + 1].strip()]
 
 
-_PARAM = re.compile(r"^:param\s+(\w+)\s*=>\s*(.+?);?\s*$")
+_PARAM = re.compile(r":param\s+(\w+)\s*=>\s*(.+)")
+
+
+class Script(NamedTuple):
+    """Editor text split as the explore files are laid out: client commands, then one Cypher query."""
+
+    commands: list[str]  # leading `:param ...` lines, without their `;`
+    query: str  # the rest, without whole-line `//` comments and the final `;`
+
+    @property
+    def params(self) -> dict[str, str]:
+        """`:param name => expression` as {name: the Cypher expression the Browser evaluates}."""
+        return {m[1]: m[2].strip() for c in self.commands if (m := _PARAM.fullmatch(c))}
+
+
+def parse_script(text: str) -> Script:
+    """Split editor text (a cypher/explore file) into its leading client commands and its Cypher."""
+    commands: list[str] = []
+    body: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("//"):
+            continue
+        if stripped.startswith(":") and not any(b.strip() for b in body):
+            commands.append(stripped.removesuffix(";").rstrip())
+        else:
+            body.append(line)
+    return Script(commands, "\n".join(body).strip().removesuffix(";").rstrip())
 
 
 def browser_script(name: str) -> tuple[dict[str, object], str]:
@@ -46,15 +74,8 @@ def browser_script(name: str) -> tuple[dict[str, object], str]:
 
     The values are the literals Browser users type: 'quoted' strings, numbers, true/false.
     """
-    params: dict[str, object] = {}
-    body = []
-    for line in query(name).splitlines():
-        m = _PARAM.match(line.strip())
-        if m:
-            params[m.group(1)] = _literal(m.group(2).strip())
-        elif not line.lstrip().startswith("//"):
-            body.append(line)
-    return params, "\n".join(body).strip().rstrip(";")
+    script = parse_script(query(name))
+    return {k: _literal(v) for k, v in script.params.items()}, script.query
 
 
 def _literal(text: str) -> object:

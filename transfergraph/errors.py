@@ -1,4 +1,4 @@
-"""The one error type the CLI turns into a one-line message and a non-zero exit."""
+"""Errors the CLI turns into one line on stderr and a non-zero exit (TG_DEBUG=1 adds the traceback)."""
 
 from __future__ import annotations
 
@@ -11,3 +11,14 @@ class TGError(Exception):
 
 class ServerDown(TGError):
     exit_code = 1
+
+
+class DownloadError(TGError):
+    """A download failed (no network, a moved file): the message names the offline alternative."""
+
+
+class MissingExtra(TGError):
+    """An optional package is not installed: the message names the extra to install."""
+
+    def __init__(self, package: str, extra: str, needed_for: str):
+        super().__init__(f"{needed_for} needs {package}: pip install 'transfergraph[{extra}]'")

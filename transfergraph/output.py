@@ -5,17 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from transfergraph.choices import Format
 
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
+__all__ = ["Format", "emit", "emit_record"]
 
 
 def _plain(value: Any) -> Any:

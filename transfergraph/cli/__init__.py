@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 
 import typer
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
@@ -25,12 +27,16 @@ app.add_typer(graph_cli.app, name="graph")
 
 
 def fail(message: str, code: int) -> None:
+    """One line on stderr and exit `code`; with TG_DEBUG=1 the traceback first (for bug reports)."""
+    if os.environ.get("TG_DEBUG", "") not in ("", "0"):
+        traceback.print_exc()
     print(f"error: {message}", file=sys.stderr)
     raise SystemExit(code)
 
 
 def main() -> None:
-    """Entry point: library errors become one line on stderr and a non-zero exit, never a traceback."""
+    """Entry point: library errors become one line on stderr and a non-zero exit. Anything else is a
+    bug and keeps its traceback."""
     try:
         app(standalone_mode=True)
     except TGError as e:
@@ -39,5 +45,3 @@ def main() -> None:
         fail(f"lost the connection to Neo4j: {e}", 1)
     except Neo4jError as e:
         fail(f"Neo4j said {e.code}: {(e.message or '').splitlines()[0] if e.message else e}", 2)
-    except ValueError as e:  # settings (ports, ...) that do not parse
-        fail(str(e), 2)

@@ -10,14 +10,14 @@ import typer
 from neo4j.exceptions import ClientError
 
 from transfergraph import config, db, server
+from transfergraph.choices import Format
+from transfergraph.cli.options import FormatOpt
 from transfergraph.errors import ServerDown, TGError
-from transfergraph.output import Format, emit, emit_record
+from transfergraph.output import emit, emit_record
 
 app = typer.Typer(
     help="Install, start, stop and query Neo4j (managed locally, or NEO4J_URI).", no_args_is_help=True
 )
-
-FormatOpt = typer.Option(Format.table, "--format", "-f", help="Output format.")
 
 
 @app.command()

@@ -5,13 +5,12 @@ from __future__ import annotations
 import typer
 
 from transfergraph import config, db
-from transfergraph import graph as learning_graph
-from transfergraph.output import Format, emit
+from transfergraph import prune as learning_graph
+from transfergraph.choices import Aggregate, Format, RunRegime
+from transfergraph.cli.options import FormatOpt, ViewOpt
+from transfergraph.output import emit
 
 app = typer.Typer(help="Build, list, describe and drop views of the learning graph.", no_args_is_help=True)
-
-FormatOpt = typer.Option(Format.table, "--format", "-f", help="Output format.")
-ViewOpt = typer.Option(None, "--view", help="View name (default: 'all', or 'without:TARGET' with --target).")
 
 
 @app.command()
@@ -23,8 +22,8 @@ def build(
     threshold: list[str] = typer.Option(
         [], "--threshold", help="NAME=VALUE: " + ", ".join(learning_graph.RANGES) + " (repeatable)."
     ),
-    runs: str = typer.Option("full", "--runs", help="Fine-tuning regime: full, lora or all."),
-    aggregate: str = typer.Option("mean", "--aggregate", help="Repeated runs of a pair: mean, max, none."),
+    runs: RunRegime = typer.Option(RunRegime.full, "--runs", help="Fine-tuning regime."),
+    aggregate: Aggregate = typer.Option(Aggregate.mean, "--aggregate", help="Repeated runs of a pair."),
     pretrained: bool = typer.Option(True, "--pretrained/--no-pretrained", help="Model-card edges."),
     logme: bool = typer.Option(False, "--logme/--no-logme", help="Transferability (LogME) edges."),
     fmt: Format = FormatOpt,

@@ -4,35 +4,29 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from loaders import hf_models, paper_zoo, runs
-from loaders.records import ENTITIES, InvalidInput, Records
-from transfergraph import bulk, config, db, ingest
-from transfergraph.output import Format, emit
+from transfergraph import config, db, ingest
+from transfergraph.choices import Format, Modality
+from transfergraph.cli.options import (
+    BatchOpt,
+    BulkOpt,
+    DryRunOpt,
+    FormatOpt,
+    ModalityOpt,
+    OptionalModalityOpt,
+)
+from transfergraph.ingest import bulk
+from transfergraph.loaders import hf_models, paper_zoo, runs
+from transfergraph.loaders.records import ENTITIES, InvalidInput, Records
+from transfergraph.output import emit
 
 app = typer.Typer(
     help="Load a zoo source into the graph (idempotent: re-runs change nothing).", no_args_is_help=True
-)
-
-
-class Modality(StrEnum):
-    image = "image"
-    text = "text"
-
-
-FormatOpt = typer.Option(Format.table, "--format", "-f", help="Summary format.")
-BatchOpt = typer.Option(5000, "--batch-size", min=1, help="Rows per transaction.")
-DryRunOpt = typer.Option(False, "--dry-run", help="Validate and report; write nothing.")
-BulkOpt = typer.Option(
-    False,
-    "--bulk",
-    help="Initial load into an EMPTY managed database with neo4j-admin import (restarts the server).",
 )
 
 
@@ -127,7 +121,7 @@ def paper_zoo_cmd(
 @app.command("runs")
 def runs_cmd(
     file: Path = typer.Argument(..., help="CSV, JSONL or Parquet export of fine-tuning runs."),
-    modality: str = typer.Option(..., "--modality", help="image or text."),
+    modality: Modality = ModalityOpt,
     model_col: str = typer.Option(..., "--model-col", help="Column with the model's hub id."),
     dataset_col: str = typer.Option(..., "--dataset-col", help="Column with the fine-tuning dataset."),
     accuracy_col: str = typer.Option(..., "--accuracy-col", help="Column with the accuracy (0..1)."),
@@ -162,9 +156,7 @@ def hf_models_cmd(
         None, "--pipeline-tag", help="Online: e.g. image-classification."
     ),
     limit: int = typer.Option(1000, "--limit", min=1, help="Online: at most this many models."),
-    modality: str | None = typer.Option(
-        None, "--modality", help="Force image or text (else from pipeline tag)."
-    ),
+    modality: Modality | None = OptionalModalityOpt,
     batch_size: int = BatchOpt,
     dry_run: bool = DryRunOpt,
     use_bulk: bool = BulkOpt,

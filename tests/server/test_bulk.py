@@ -15,8 +15,8 @@ import neo4j
 import pytest
 from neo4j import GraphDatabase
 
-from loaders.records import Records
-from transfergraph import bulk
+from transfergraph.ingest import bulk
+from transfergraph.loaders.records import Records
 
 from support import HOSTILE, REPO, tg
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import neo4j
 
+from transfergraph.choices import Aggregate, RunRegime
 from transfergraph.db import run
 from transfergraph.errors import TGError
 
 PRODUCTION_VIEW = "all"
-EDGE_TYPES = ("ACCURACY_EDGE", "PRETRAINED_EDGE", "TRANSFER_EDGE", "SIMILARITY_EDGE")
 
 # name -> (low, high) allowed values; thresholds on normalised accuracy and similarity are in [0, 1],
 # transferability thresholds are z-scores.
@@ -27,7 +27,6 @@ RANGES: dict[str, tuple[float, float]] = {
     "transfer_neg": (-10.0, 10.0),
     "similarity": (0.0, 1.0),
 }
-CHOICES: dict[str, tuple[str, ...]] = {"runs": ("full", "lora", "all"), "aggregate": ("mean", "max", "none")}
 
 
 @dataclass(frozen=True)
@@ -39,11 +38,22 @@ class BuildSettings:
     transfer_pos: float = 0.5
     transfer_neg: float = 0.5
     similarity: float = 0.0  # 0 keeps every pair but the farthest, like the paper's code
-    runs: str = "full"
-    aggregate: str = "mean"
+    runs: RunRegime = RunRegime.full
+    aggregate: Aggregate = Aggregate.mean
     pretrained: bool = True
     logme: bool = False
     metric: str = "LogME"
+
+    def __post_init__(self) -> None:
+        # a caller may pass plain strings: turn them into the enums, or refuse with one line
+        for name, choice in (("runs", RunRegime), ("aggregate", Aggregate)):
+            value = getattr(self, name)
+            try:
+                object.__setattr__(self, name, choice(value))
+            except ValueError:
+                options = ", ".join(choice)
+                raise TGError(f"--{name} {value!r}: expected one of {options}") from None
+        self.check()
 
     def with_thresholds(self, assignments: list[str]) -> BuildSettings:
         """Apply `NAME=VALUE` overrides, rejecting unknown names and out-of-range values."""
@@ -63,21 +73,16 @@ class BuildSettings:
             if not lo <= value <= hi:
                 raise TGError(f"--threshold {text!r}: {name} must be within [{lo:g}, {hi:g}]")
             changes[name] = value
-        built = replace(self, **changes)
-        built.check()
-        return built
+        return replace(self, **changes)
 
     def check(self) -> None:
-        for name, options in CHOICES.items():
-            if getattr(self, name) not in options:
-                raise TGError(f"--{name} {getattr(self, name)!r}: expected one of {', '.join(options)}")
         if self.accuracy_neg > self.accuracy_pos:
             raise TGError("accuracy_neg must not exceed accuracy_pos (an edge cannot be both)")
         if self.transfer_neg > self.transfer_pos:
             raise TGError("transfer_neg must not exceed transfer_pos (an edge cannot be both)")
 
     def params(self) -> dict[str, Any]:
-        return asdict(self)
+        return {k: str(v) if isinstance(v, RunRegime | Aggregate) else v for k, v in asdict(self).items()}
 
 
 def view_name(target: str | None, name: str | None) -> str:
@@ -86,10 +91,9 @@ def view_name(target: str | None, name: str | None) -> str:
 
 def build(drv: neo4j.Driver, target: str | None, view: str, settings: BuildSettings) -> dict[str, int]:
     """(Re)derive every edge of `view`; returns edge counts by type. Idempotent: replaces the view."""
-    settings.check()
     modality = None
     if target is not None:
-        found = run(drv, "graph/dataset_modality", id=target)
+        found = run(drv, "prune/dataset_modality", id=target)
         if not found:
             raise TGError(f"--target {target!r}: no such dataset in the graph (ingest it first)")
         modality = found[0]["modality"]
@@ -120,7 +124,7 @@ def drop(drv: neo4j.Driver, view: str) -> int:
 
 
 def views(drv: neo4j.Driver) -> list[dict[str, Any]]:
-    return [row["view"] for row in run(drv, "graph/views")]
+    return [row["view"] for row in run(drv, "prune/views")]
 
 
 STAT_COUNTS = (
@@ -152,11 +156,11 @@ def stats(drv: neo4j.Driver, view: str) -> list[dict[str, Any]]:
             table[modality] = {"modality": modality, "view": view, **dict.fromkeys(STAT_COUNTS, 0)}
         return table[modality]
 
-    for r in run(drv, "graph/node_counts", view=view):
+    for r in run(drv, "prune/node_counts", view=view):
         key = "models" if r["label"] == "Model" else "datasets"
         row(r["modality"])[key] += r["nodes"]
     names = {"ACCURACY_EDGE": "accuracy", "PRETRAINED_EDGE": "pretrained", "TRANSFER_EDGE": "transfer"}
-    for r in run(drv, "graph/edge_counts", view=view):
+    for r in run(drv, "prune/edge_counts", view=view):
         target = row(r["modality"])
         if r["type"] == "SIMILARITY_EDGE":
             target["dataset_dataset"] += r["edges"]

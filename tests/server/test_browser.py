@@ -1,13 +1,13 @@
 """The Neo4j Browser in a real headless Chromium: log in through its connect form, run Cypher there.
 
-It drives the Browser through `run_query` of benchmarks/browser_screenshot.py, the script that
-makes docs/browser.png and docs/explore.png, so the tests and the screenshots cannot drift apart.
+It drives the Browser through `transfergraph.browser.run_query`, which the screenshot tool
+(benchmarks/browser_screenshot.py, making docs/browser.png and docs/explore.png) uses too, so the
+tests and the screenshots cannot drift apart.
 """
 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import time
 from pathlib import Path
 from types import ModuleType
@@ -15,7 +15,7 @@ from types import ModuleType
 import neo4j
 import pytest
 
-from transfergraph import server
+from transfergraph import browser, server
 from transfergraph.config import Settings
 
 from support import REPO, tg
@@ -23,21 +23,12 @@ from support import REPO, tg
 pytestmark = pytest.mark.server
 
 
-def _browser_screenshot() -> ModuleType:
-    path = REPO / "benchmarks" / "browser_screenshot.py"
-    spec = importlib.util.spec_from_file_location("browser_screenshot", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
 def bs(settings: Settings) -> ModuleType:
-    """benchmarks/browser_screenshot.py, once the Browser of our test server can be driven."""
+    """transfergraph.browser, once the Browser of our test server can be driven."""
     if settings.browser_url is None:
         pytest.skip("external server: no Browser of ours to drive")
-    module = _browser_screenshot()
+    module = browser
     missing = None
     try:
         module.require_chromium()

@@ -12,9 +12,10 @@ from typing import Any
 
 import neo4j
 
-from loaders.records import ENTITIES, Records
 from transfergraph.cypher import query, statements
 from transfergraph.errors import TGError
+from transfergraph.loaders.records import Records
+from transfergraph.schema import ENTITIES
 
 
 def apply_schema(drv: neo4j.Driver) -> list[str]:
