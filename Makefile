@@ -14,14 +14,27 @@ TEST_BOLT_PORT ?= 17687
 TEST_HTTP_PORT ?= 17474
 TEST_ENV := TG_SERVER_DIR=$(CURDIR)/.tg-test TG_BOLT_PORT=$(TEST_BOLT_PORT) TG_HTTP_PORT=$(TEST_HTTP_PORT) \
 	TG_HEAP=2g TG_PAGECACHE=512m
+# The Browser tests drive Debian's Chromium (a Playwright browser download cannot reach its CDN here).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: setup demo test lint test-server-start test-server-stop clean
+.PHONY: setup demo test lint test-deps test-server-start test-server-stop clean
 
+# The core package with the regressors ([ml]): all `make demo` needs.
 $(BIN)/tg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,ml]'
 	touch $@
+
+# GraphSAGE / GAT (torch + PyG, a CUDA build of several GB that runs on the CPU): the tests need it.
+$(VENV)/.gnn: $(BIN)/tg
+	$(BIN)/pip install -q -e '.[dev,ml,gnn]'
+	touch $@
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
 
 setup: $(BIN)/tg
 	$(TG) db install
@@ -39,15 +52,22 @@ lint: $(BIN)/tg
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+test-deps: setup $(VENV)/.gnn $(CHROMIUM)
+
 test-server-start: setup
 	$(TEST_ENV) $(TG) db start
 
 test-server-stop:
 	-$(TEST_ENV) $(TG) db stop
 
-## Lint, type-check, then the test suite against the real (test) Neo4j server.
-test: lint test-server-start
-	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+## Lint, type-check, then the test suite against the real (test) Neo4j server. A test server that
+## this run started is stopped when it ends, pass or fail; one that was already running is left.
+test: lint test-deps
+	@started=0; \
+	if ! $(TEST_ENV) $(TG) db status >/dev/null 2>&1; then $(TEST_ENV) $(TG) db start || exit 1; started=1; fi; \
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$started = 1 ]; then $(TEST_ENV) $(TG) db stop; fi; \
+	exit $$status
 
 clean: test-server-stop
 	rm -rf .tg-test

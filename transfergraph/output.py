@@ -28,23 +28,31 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def emit(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:
+def emit(
+    rows: list[dict[str, Any]], fmt: Format, title: str | None = None, columns: dict[str, str] | None = None
+) -> None:
+    """Rows as a table, JSON or CSV. `columns` ({key: header}) picks what a table shows a person
+    (its key column first); JSON and CSV always carry every key."""
     rows = [_plain(r) for r in rows]
     if fmt is Format.json:
         json.dump(rows, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
         return
-    columns = list(dict.fromkeys(k for r in rows for k in r))
+    keys = list(dict.fromkeys(k for r in rows for k in r))
     if fmt is Format.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
+        writer = csv.DictWriter(sys.stdout, fieldnames=keys)
         writer.writeheader()
         writer.writerows(rows)
         return
+    shown = columns or {k: k for k in keys}
     table = Table(title=title, show_lines=False)
-    for c in columns:
-        table.add_column(c)
+    for key, header in shown.items():
+        values = [r.get(key) for r in rows if r.get(key) is not None]
+        numeric = bool(values) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        # fold, never cut: a long id wraps onto a second line instead of ending in an ellipsis
+        table.add_column(header, overflow="fold", justify="right" if numeric else "left")
     for r in rows:
-        table.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in columns))
+        table.add_row(*("" if r.get(k) is None else str(r.get(k)) for k in shown))
     Console().print(table)
 
 

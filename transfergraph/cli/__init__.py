@@ -9,6 +9,7 @@ import traceback
 import typer
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
+from transfergraph import __version__
 from transfergraph.cli import db as db_cli
 from transfergraph.cli import graph as graph_cli
 from transfergraph.cli import ingest as ingest_cli
@@ -21,6 +22,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"tg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """TransferGraph: which pre-trained model to fine-tune for your dataset (a Neo4j model-zoo graph)."""
+
+
 app.add_typer(db_cli.app, name="db")
 app.add_typer(ingest_cli.app, name="ingest")
 app.add_typer(graph_cli.app, name="graph")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from transfergraph import config, db
@@ -9,6 +11,22 @@ from transfergraph import prune as learning_graph
 from transfergraph.choices import Aggregate, Format, RunRegime
 from transfergraph.cli.options import FormatOpt, ViewOpt
 from transfergraph.output import emit
+
+# What a person scans for in an 80-column terminal; --format json|csv has every detail.
+BUILD_COLUMNS = {
+    "view": "view",
+    "accuracy_edge": "accuracy",
+    "pretrained_edge": "model-card",
+    "transfer_edge": "transfer",
+    "similarity_edge": "similarity",
+}
+VIEW_COLUMNS = {
+    "name": "view",
+    "target": "target",
+    "modality": "modality",
+    "edges": "edges",
+    "built": "built",
+}
 
 app = typer.Typer(help="Build, list, describe and drop views of the learning graph.", no_args_is_help=True)
 
@@ -45,7 +63,7 @@ def build(
             name = learning_graph.view_name(t, view)
             counts = learning_graph.build(drv, t, name, settings)
             rows.append({"view": name, "target": t, **{k.lower(): v for k, v in counts.items()}})
-    emit(rows, fmt)
+    emit(rows, fmt, columns=BUILD_COLUMNS)
 
 
 @app.command()
@@ -59,23 +77,33 @@ def stats(view: str = typer.Option("all", "--view", help="Which view."), fmt: Fo
     if fmt is not Format.table:
         emit(per_modality, fmt)
         return
-    # One row per property, one column per modality, the paper's figure beside ours.
+    rows = stats_rows(per_modality)
+    emit(rows, fmt, title=f"view {view}")
+
+
+def stats_rows(per_modality: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per property, one column per modality, the paper's figure beside ours."""
     rows = []
     for key in learning_graph.STAT_COUNTS:
-        row: dict[str, object] = {"property": key}
+        row: dict[str, Any] = {"property": key}
         for m in per_modality:
             row[m["modality"]] = m[key]
             paper = (m["paper"] or {}).get(key.removesuffix("_pos"))
             row[f"{m['modality']} (paper)"] = "" if paper is None else paper
         rows.append(row)
-    emit(rows, fmt, title=f"view {view}")
+    return rows
 
 
 @app.command("views")
 def list_views(fmt: Format = FormatOpt) -> None:
     """The views that exist and how each was built."""
     with db.connect(config.load()) as drv:
-        emit(learning_graph.views(drv), fmt)
+        rows = learning_graph.views(drv)
+    if fmt is Format.table:  # a person scans for the day and minute; json/csv keep the timestamp
+        for row in rows:
+            built = row.get("built_at")
+            row["built"] = built.iso_format()[:16].replace("T", " ") if built is not None else None
+    emit(rows, fmt, columns=VIEW_COLUMNS)
 
 
 @app.command()

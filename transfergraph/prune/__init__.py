@@ -110,9 +110,8 @@ def build(drv: neo4j.Driver, target: str | None, view: str, settings: BuildSetti
             counts["SIMILARITY_EDGE"] += run(drv, "prune/similarity", **params, probe=row["probe"])[0][
                 "edges"
             ]
-    run(
-        drv, "prune/view_node", view=view, target=target, settings={**settings.params(), "modality": modality}
-    )
+    record = {**settings.params(), "modality": modality, "edges": sum(counts.values())}
+    run(drv, "prune/view_node", view=view, target=target, settings=record)
     return counts
 
 
