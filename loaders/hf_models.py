@@ -13,6 +13,7 @@ from typing import Any
 
 from transfergraph.errors import MissingExtra
 from transfergraph.loaders.records import MODALITIES, InvalidInput, Problem, Records
+from transfergraph.loaders.storable import INT64_MAX, key_problem, value_problem
 from transfergraph.loaders.tabular import read_rows
 
 PIPELINE_MODALITY = {
@@ -32,20 +33,66 @@ def _first(record: dict[str, Any], *keys: str) -> Any:
     return None
 
 
-def _datasets(record: dict[str, Any]) -> list[str]:
+def _datasets(record: dict[str, Any]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Trained-on dataset names (card data, then `dataset:` tags) and (column, problem) pairs."""
+    problems: list[tuple[str, str]] = []
+    card_key = "card_data" if record.get("card_data") is not None else "cardData"
     card = _first(record, "card_data", "cardData") or {}
-    found = card.get("datasets") if isinstance(card, dict) else None
+    if not isinstance(card, dict):
+        return [], [(card_key, f"expected an object, got {type(card).__name__}")]
+    found = card.get("datasets")
+    if found is not None and not isinstance(found, str | list):
+        problems.append((f"{card_key}.datasets", f"expected a name or a list, got {type(found).__name__}"))
+        found = None
     names = [found] if isinstance(found, str) else list(found or [])
-    names += [t.removeprefix("dataset:") for t in record.get("tags") or [] if str(t).startswith("dataset:")]
-    return list(dict.fromkeys(str(n) for n in names if str(n).strip()))
+    tags = record.get("tags")
+    if tags is not None and not isinstance(tags, list):
+        problems.append(("tags", f"expected a list, got {type(tags).__name__}"))
+        tags = None
+    tagged = [t for t in tags or [] if isinstance(t, str) and t.startswith("dataset:")]
+    names += [t.removeprefix("dataset:") for t in tagged]
+    kept = []
+    for n in names:
+        if isinstance(n, str) and not n.strip():
+            continue
+        problem = key_problem(n, "dataset id")
+        if problem:
+            problems.append((f"{card_key}.datasets" if n in (found or []) else "tags", problem))
+        else:
+            kept.append(n)
+    return list(dict.fromkeys(kept)), problems
 
 
-def _num_parameters(record: dict[str, Any]) -> int | None:
+def _count(value: Any) -> int | str | None:
+    """A non-negative 64-bit count, None when absent, or why it is not one."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer() and 0 <= value <= INT64_MAX:
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        return f"expected a count >= 0, got {_short(value)}"
+    if value > INT64_MAX:
+        return f"integer {_short(value)} is outside the 64-bit range Neo4j stores"
+    return value
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:18]}...{text[-18:]} ({len(text)} characters)"
+
+
+def _num_parameters(record: dict[str, Any]) -> tuple[str, int | str | None]:
+    """(column, the parameter count or why it is not one)."""
     safetensors = record.get("safetensors")
     if isinstance(safetensors, dict) and isinstance(safetensors.get("total"), int):
-        return int(safetensors["total"])
+        return "safetensors.total", _count(safetensors["total"])
+    key = "num_parameters" if record.get("num_parameters") is not None else "number_of_parameters"
     value = _first(record, "num_parameters", "number_of_parameters")
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return key, None
+    if isinstance(value, float) and not value.is_integer():
+        return key, f"expected a whole number, got {value!r}"
+    return key, _count(value)
 
 
 def records_from(rows: list[tuple[int, dict[str, Any]]], name: str, modality: str | None) -> Records:
@@ -57,32 +104,70 @@ def records_from(rows: list[tuple[int, dict[str, Any]]], name: str, modality: st
     problems: list[Problem] = []
     for line, record in rows:
         model = _first(record, "id", "modelId")
-        if not isinstance(model, str) or not model.strip():
+        id_key = "id" if record.get("id") is not None else ("modelId" if "modelId" in record else "id")
+        if model is None or (isinstance(model, str) and not model.strip()):
             problems.append(Problem(name, line, "id", "missing model id"))
+            continue
+        problem = key_problem(model, "model id")
+        if problem:
+            problems.append(Problem(name, line, id_key, problem))
             continue
         config = record.get("config") or {}
         if not isinstance(config, dict):
             problems.append(Problem(name, line, "config", "expected an object"))
             continue
-        pipeline = record.get("pipeline_tag")
+        before = len(problems)
+        counts: dict[str, int | None] = {}
         for key in ("downloads", "likes"):
-            value = record.get(key)
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-                problems.append(Problem(name, line, key, f"expected a count >= 0, got {value!r}"))
-        node_modality = modality or PIPELINE_MODALITY.get(str(pipeline))
+            count = _count(record.get(key))
+            if isinstance(count, str):
+                problems.append(Problem(name, line, key, count))
+            else:
+                counts[key] = count
+        params_key, params = _num_parameters(record)
+        if isinstance(params, str):
+            problems.append(Problem(name, line, params_key, params))
+            params = None
+        pipeline = record.get("pipeline_tag")
         architectures = _first(config, "architectures") or _first(record, "architectures")
+        texts = {
+            "pipeline_tag": pipeline,
+            "library": _first(record, "library_name", "library"),
+            "model_type": _first(config, "model_type") or record.get("model_type"),
+        }
+        for key, value in texts.items():
+            if value is not None and not isinstance(value, str):
+                problems.append(Problem(name, line, key, f"expected text, got {type(value).__name__}"))
+            elif value is not None and value_problem(value):
+                problems.append(Problem(name, line, key, str(value_problem(value))))
+        if architectures is not None and not isinstance(architectures, str | list):
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "architectures",
+                    f"expected a list of names, got {type(architectures).__name__}",
+                )
+            )
+        elif value_problem(architectures):
+            problems.append(Problem(name, line, "architectures", str(value_problem(architectures))))
+        datasets, dataset_problems = _datasets(record)
+        problems += [Problem(name, line, col, msg) for col, msg in dataset_problems]
+        if len(problems) > before:
+            continue
+        node_modality = modality or PIPELINE_MODALITY.get(str(pipeline))
         rec.model(
             model,
             node_modality,
             pipeline_tag=pipeline,
-            library=_first(record, "library_name", "library"),
+            library=texts["library"],
             architectures=list(architectures) if isinstance(architectures, list) else architectures,
-            model_type=_first(config, "model_type") or record.get("model_type"),
-            num_parameters=_num_parameters(record),
-            downloads=record.get("downloads"),
-            likes=record.get("likes"),
+            model_type=texts["model_type"],
+            num_parameters=params,
+            downloads=counts.get("downloads"),
+            likes=counts.get("likes"),
         )
-        for dataset in _datasets(record):
+        for dataset in datasets:
             rec.dataset(dataset, node_modality)
             rec.pretrained_on.append({"model": model, "dataset": dataset, "props": {"source": "hf-models"}})
     if problems:

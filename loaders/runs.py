@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from transfergraph.loaders.records import MODALITIES, InvalidInput, Problem, Records
+from transfergraph.loaders.storable import key_problem, value_problem
 from transfergraph.loaders.tabular import read_rows
 
 PEFT_FULL = {None, "", "none", "full", "nan"}
+# Properties every run gets: a hyper-parameter column of the same name would overwrite them.
+RUN_PROPERTIES = ("run_id", "accuracy", "peft", "source", "timestamp")
 
 
 @dataclass(frozen=True)
@@ -39,19 +42,44 @@ class Mapping:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
     try:
+        if isinstance(value, int | float):
+            return float(value)
         return float(str(value).strip())
-    except ValueError:
+    except (ValueError, OverflowError):  # not a number; an integer beyond a float's range
         return None
 
 
 def _id(value: Any) -> str | None:
+    """An id as text: strings as they are, integers (JSON, Parquet) in decimal; None when empty.
+    Other types are refused by `_id_problem` first."""
     if value is None:
         return None
     text = value if isinstance(value, str) else str(value)
     return text if text.strip() else None
+
+
+def _id_problem(value: Any, what: str) -> str | None:
+    """Why `value` cannot be this id (a list, an object, a float, too long, invalid Unicode)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return f"empty {what}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return key_problem(value, what)
+
+
+def _text_problem(value: Any, what: str) -> str | None:
+    """Why `value` cannot be stored as this text field (peft, timestamp): a list, a map, bytes."""
+    if value is None or (isinstance(value, str | int | float) and not isinstance(value, bool)):
+        return value_problem(value) if isinstance(value, str) else None
+    if isinstance(value, list | tuple | dict | bytes | bytearray | bool):
+        return f"expected {what}, got {type(value).__name__} {_short(value)}"
+    return value_problem(str(value))
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def load(path: Path, mapping: Mapping, modality: str, source: str | None = None) -> Records:
@@ -67,18 +95,25 @@ def load(path: Path, mapping: Mapping, modality: str, source: str | None = None)
             [Problem(name, 1, c, "required column is missing (see the --*-col options)") for c in missing]
         )
     rec = Records(source=source or f"runs:{path.name}")
-    problems: list[Problem] = []
+    problems: list[Problem] = [
+        Problem(name, 1, col, f"a hyper-parameter column would overwrite the run's {col!r} property")
+        for col in mapping.hparams
+        if col in RUN_PROPERTIES
+    ]
     seen: Counter[str] = Counter()
     for line, row in rows:
         model, dataset = _id(row.get(mapping.model)), _id(row.get(mapping.dataset))
+        bad_row = False
+        for col, what in ((mapping.model, "model id"), (mapping.dataset, "dataset id")):
+            problem = _id_problem(row.get(col), what)
+            if problem:
+                problems.append(Problem(name, line, col, problem))
+                bad_row = True
         raw_acc = row.get(mapping.accuracy)
         acc = _number(raw_acc)
-        if model is None:
-            problems.append(Problem(name, line, mapping.model, "empty model id"))
-        if dataset is None:
-            problems.append(Problem(name, line, mapping.dataset, "empty dataset id"))
         if acc is None or math.isnan(acc):
-            problems.append(Problem(name, line, mapping.accuracy, f"expected a number, got {raw_acc!r}"))
+            got = _short(raw_acc)
+            problems.append(Problem(name, line, mapping.accuracy, f"expected a number, got {got}"))
         elif not 0.0 <= acc <= 1.0:
             problems.append(
                 Problem(name, line, mapping.accuracy, f"expected an accuracy in 0..1, got {acc!r}")
@@ -86,9 +121,18 @@ def load(path: Path, mapping: Mapping, modality: str, source: str | None = None)
         hparams: dict[str, Any] = {}
         for col in mapping.hparams:
             value = row.get(col)
-            number = _number(value)
+            number = _number(value) if not isinstance(value, list | dict) else None
             hparams[col] = number if number is not None and value is not None else value
-        if model is None or dataset is None or acc is None or not 0.0 <= acc <= 1.0:
+            problem = value_problem(hparams[col])
+            if problem:
+                problems.append(Problem(name, line, col, problem))
+                bad_row = True
+        for opt_col, what in ((mapping.peft, "a PEFT method name"), (mapping.timestamp, "a timestamp")):
+            problem = _text_problem(row.get(opt_col), what) if opt_col else None
+            if problem:
+                problems.append(Problem(name, line, opt_col, problem))
+                bad_row = True
+        if bad_row or model is None or dataset is None or acc is None or not 0.0 <= acc <= 1.0:
             continue
         peft_raw = row.get(mapping.peft) if mapping.peft else None
         peft = (
@@ -100,9 +144,11 @@ def load(path: Path, mapping: Mapping, modality: str, source: str | None = None)
         if mapping.timestamp:
             props["timestamp"] = _id(row.get(mapping.timestamp))
         run_id = _id(row.get(mapping.run_id)) if mapping.run_id else None
-        if mapping.run_id and run_id is None:
-            problems.append(Problem(name, line, mapping.run_id, "empty run id"))
-            continue
+        if mapping.run_id:
+            problem = _id_problem(row.get(mapping.run_id), "run id")
+            if problem:
+                problems.append(Problem(name, line, mapping.run_id, problem))
+                continue
         if run_id is None:
             # Same content -> same id; identical rows are distinct runs, numbered by occurrence.
             key = json.dumps([model, dataset, props], sort_keys=True, default=str)

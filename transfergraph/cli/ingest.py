@@ -21,7 +21,7 @@ from transfergraph.cli.options import (
     OptionalModalityOpt,
 )
 from transfergraph.ingest import bulk
-from transfergraph.loaders import hf_models, paper_zoo, runs
+from transfergraph.loaders import hf_models, paper_zoo, runs, storable
 from transfergraph.loaders.records import ENTITIES, InvalidInput, Records
 from transfergraph.output import emit
 
@@ -37,7 +37,7 @@ def _run(
     if use_bulk and not dry_run:
         bulk.check_empty(config.load())  # refuse before reading a large file
     try:
-        records: Records = load()
+        records: Records = storable.check(load())  # nothing Neo4j would refuse reaches a writer
     except InvalidInput as e:
         for problem in e.problems:
             print(f"error: {problem}", file=sys.stderr)

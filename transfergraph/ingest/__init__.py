@@ -14,6 +14,7 @@ import neo4j
 
 from transfergraph.cypher import query, statements
 from transfergraph.errors import TGError
+from transfergraph.loaders import storable
 from transfergraph.loaders.records import Records
 from transfergraph.schema import ENTITIES
 
@@ -54,6 +55,7 @@ def write(
     """Write all entities in dependency order; returns per-entity counts. Nodes first, then edges."""
     if batch_size < 1:
         raise TGError(f"--batch-size must be at least 1, got {batch_size}")
+    storable.check(records)  # before the first write: InvalidInput for anything Neo4j would refuse
     apply_schema(drv)
     summary: dict[str, Tally] = {}
     for entity in ENTITIES:

@@ -26,6 +26,7 @@ from transfergraph.errors import ServerDown, TGError
 from transfergraph.ingest import Tally, apply_schema
 from transfergraph.ingest.bulk.csv_files import DATABASE, Layout, write_csv
 from transfergraph.ingest.bulk.plan import Plan, plan
+from transfergraph.loaders import storable
 from transfergraph.loaders.records import Records
 from transfergraph.schema import ENTITIES
 
@@ -125,6 +126,7 @@ def load(
 
     The CSV files go to a temporary folder of the server dir (or `work_dir`, then kept).
     """
+    storable.check(records)  # an over-long id would import, then break the uniqueness constraints
     check_empty(settings)
     p = plan(records)
     if not any(p.counts().values()):
