@@ -2,18 +2,64 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import neo4j
 from neo4j import GraphDatabase
-from neo4j.exceptions import AuthError, ServiceUnavailable
+from neo4j.exceptions import AuthError, ServiceUnavailable, TransientError
 
 from transfergraph import server
 from transfergraph.config import Settings
 from transfergraph.cypher import query
 from transfergraph.errors import ServerDown, TGError
+from transfergraph.server.probe import NothingListens, identify
+
+# Transient errors the driver retries and that concurrent upserts expect: its warning is noise.
+EXPECTED_TRANSIENT = {"Neo.TransientError.Transaction.DeadlockDetected"}
+
+
+class _QuietExpectedRetries(logging.Filter):
+    """Drop the driver's "Transaction failed and will be retried" warning for an expected transient
+    error (a deadlock between concurrent ingests, retried and then committed). Other retries, and
+    the error the driver raises when its retries run out, still show."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "will be retried" not in str(record.msg):
+            return True
+        error = record.args[-1] if isinstance(record.args, tuple) and record.args else None
+        return not (isinstance(error, TransientError) and error.code in EXPECTED_TRANSIENT)
+
+
+_QUIET = _QuietExpectedRetries()
+
+
+def _quiet_expected_retries() -> None:
+    logger = logging.getLogger("neo4j.session")  # where the driver logs its retries
+    if _QUIET not in logger.filters:
+        logger.addFilter(_QUIET)
+
+
+def check_bolt(settings: Settings) -> None:
+    """Fail in seconds, naming the port and what holds it, when something other than Bolt listens.
+
+    (The driver would retry for about a minute, then say the server is down.) Skipped for TLS URIs
+    (`neo4j+s://`, `bolt+s://`): their handshake starts with TLS. Nothing listening is for the
+    caller's own "not running" message."""
+    parts = urlsplit(settings.bolt_uri)
+    if parts.scheme not in ("bolt", "neo4j") or parts.hostname is None:
+        return
+    port = parts.port or 7687
+    try:
+        found = identify(parts.hostname, port)
+    except NothingListens:
+        return
+    if found is not None:
+        fix = "check NEO4J_URI" if settings.external else "stop it or set TG_BOLT_PORT"
+        raise TGError(f"port {port} on {parts.hostname} is held by {found}, not Neo4j's Bolt: {fix}")
 
 
 def driver(settings: Settings) -> neo4j.Driver:
@@ -24,6 +70,7 @@ def driver(settings: Settings) -> neo4j.Driver:
         raise ServerDown(
             f"the managed Neo4j has never been started ({settings.server_dir}): run `tg db start`"
         )
+    _quiet_expected_retries()
     return GraphDatabase.driver(
         settings.bolt_uri, auth=(settings.username, pw), notifications_min_severity="OFF"
     )
@@ -33,6 +80,11 @@ def driver(settings: Settings) -> neo4j.Driver:
 def connect(settings: Settings) -> Iterator[neo4j.Driver]:
     """A verified driver; a server that is down or refuses us is a one-line error, not a traceback."""
     drv = driver(settings)
+    try:
+        check_bolt(settings)
+    except BaseException:
+        drv.close()
+        raise
     try:
         drv.verify_connectivity()
     except ServiceUnavailable:

@@ -78,6 +78,8 @@ def status_record() -> dict[str, Any]:
         "browser_url": settings.browser_url,
         "data_dir": None if settings.external else str(server.Paths.of(settings).data),
         "pid": None if settings.external else server.running_pid(settings),
+        # the managed folder: 0700 and nothing in it readable by others (`private`)
+        **({} if settings.external else server.privacy(settings)),
     }
 
 

@@ -8,9 +8,9 @@ distribution's own entry point on that classpath with a `neo4j.conf` we write.
 
 from transfergraph.server.install import install, is_installed
 from transfergraph.server.layout import Paths, classpath, log_files, password, pinned_versions, server_home
-from transfergraph.server.process import admin, running_pid, start, stop
+from transfergraph.server.process import admin, privacy, running_pid, start, stop
 
 __all__ = [
     "Paths", "admin", "classpath", "install", "is_installed", "log_files", "password", "pinned_versions",
-    "running_pid", "server_home", "start", "stop",
+    "privacy", "running_pid", "server_home", "start", "stop",
 ]  # fmt: skip

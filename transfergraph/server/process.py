@@ -17,11 +17,13 @@ from transfergraph.errors import TGError
 from transfergraph.server.conf import JVM_FLAGS, conf_text
 from transfergraph.server.install import install, is_installed
 from transfergraph.server.layout import Paths, classpath
+from transfergraph.server.probe import NothingListens, identify
 
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_ENTRY_POINT = "org.neo4j.server.startup.Neo4jAdminCommand"
 START_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 90.0
+PRIVATE_UMASK = 0o077  # for us and the JVM: the server folder is 0700, every file in it 0600
 
 
 def running_pid(settings: Settings) -> int | None:
@@ -46,30 +48,105 @@ def _port_free(port: int) -> bool:
     return True
 
 
+# Never handed to the JVM: a password in a child's environment is readable in /proc/PID/environ.
+SECRET_ENV = ("NEO4J_PASSWORD", "NEO4J_AUTH")
+
+
 def _java_env(settings: Settings) -> dict[str, str]:
-    return {**os.environ, "NEO4J_HOME": str(settings.server_dir), "NEO4J_CONF": str(Paths.of(settings).conf)}
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    return {**env, "NEO4J_HOME": str(settings.server_dir), "NEO4J_CONF": str(Paths.of(settings).conf)}
 
 
 def admin(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `neo4j-admin ARGS` of the pinned distribution (its own entry point, our conf)."""
     cmd = ["java", "-Xmx1g", "-cp", classpath(settings), ADMIN_ENTRY_POINT, *args]
-    return subprocess.run(cmd, env=_java_env(settings), capture_output=True, text=True)
+    return subprocess.run(cmd, env=_java_env(settings), capture_output=True, text=True, umask=PRIVATE_UMASK)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only the user can read (0600 from the start, not chmod-ed after)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)  # an existing file keeps its mode through O_CREAT
+
+
+def make_private(settings: Settings) -> None:
+    """The server folder 0700 and everything in it 0700 (folders) / 0600 (files), also for a folder
+    an older version left world-readable. Run while the server is stopped."""
+    root = settings.server_dir
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(root, 0o700)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for d in dirnames:
+            p = Path(dirpath, d)
+            if not p.is_symlink():
+                os.chmod(p, 0o700)
+        for f in filenames:
+            p = Path(dirpath, f)
+            if not p.is_symlink() and p.stat().st_mode & 0o077:
+                os.chmod(p, p.stat().st_mode & 0o700)
+
+
+def privacy(settings: Settings) -> dict[str, object]:
+    """What `tg db status` says about the folder: its mode, and files or folders others can reach."""
+    root = settings.server_dir
+    mode = root.stat().st_mode & 0o777
+    exposed = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in [*dirnames, *filenames]:
+            p = Path(dirpath, name)
+            if not p.is_symlink() and p.stat().st_mode & 0o077:
+                exposed.append(str(p.relative_to(root)))
+    return {
+        "server_dir_mode": f"{mode:04o}",
+        "private": mode & 0o077 == 0 and not exposed,
+        "readable_by_others": len(exposed),
+    }
 
 
 def _first_start(settings: Settings, paths: Paths) -> None:
-    """A random password, set before the first start and kept in a file only the user can read."""
+    """A random password, set before the first start and kept in a file only the user can read.
+
+    neo4j-admin reads it from an `@file` argument (picocli expands it), never from its command line
+    or environment, where any local user could read it in /proc while it runs: the file is 0600
+    in the 0700 server folder and is deleted as soon as neo4j-admin exits.
+    """
     if paths.password.exists() and (paths.data / "dbms" / "auth.ini").exists():
         return
-    password = secrets.token_urlsafe(18)
-    proc = admin(settings, "dbms", "set-initial-password", password)
+    password = secrets.token_urlsafe(18)  # [A-Za-z0-9_-]: nothing picocli's @file would split or unquote
+    argfile = paths.run / f".initial-password-{secrets.token_hex(4)}"
+    try:
+        write_private(argfile, password + "\n")
+        proc = admin(settings, "dbms", "set-initial-password", f"@{argfile}")
+    finally:
+        argfile.unlink(missing_ok=True)
     if proc.returncode != 0:
         raise TGError(
             f"neo4j-admin set-initial-password failed: {(proc.stderr or proc.stdout).strip()[:200]}"
         )
-    fd = os.open(paths.password, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(password + "\n")
-    os.chmod(paths.password, 0o600)
+    write_private(paths.password, password + "\n")
+
+
+def _holder(port: int) -> str:
+    """' by WHAT' for a port in use (an HTTP server, a listener that does not answer, Neo4j ...)."""
+    try:
+        found = identify("127.0.0.1", port)
+    except NothingListens:
+        return ""
+    return f" by {found}" if found else " by a Bolt server (another Neo4j?)"
+
+
+def _prepare(settings: Settings, paths: Paths) -> None:
+    """The folder's layout and conf, private; a read-only or full disk is one line, not a traceback."""
+    try:
+        make_private(settings)
+        for d in (paths.conf, paths.data, paths.logs, paths.run, settings.server_dir / "import"):
+            d.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_private(paths.conf / "neo4j.conf", conf_text(settings, paths))
+    except OSError as e:
+        where = e.filename or settings.server_dir
+        raise TGError(f"cannot write the server folder ({where}): {e.strerror or e}") from None
 
 
 def start(settings: Settings, wait_ready: Callable[[], bool], say: Callable[[str], None] = print) -> bool:
@@ -85,13 +162,18 @@ def start(settings: Settings, wait_ready: Callable[[], bool], say: Callable[[str
         if not _port_free(port):
             var = "TG_BOLT_PORT" if name == "Bolt" else "TG_HTTP_PORT"
             raise TGError(
-                f"port {port} ({name}) is already in use on 127.0.0.1: stop what holds it or set {var}"
+                f"port {port} ({name}) is already in use on 127.0.0.1{_holder(port)}: "
+                f"stop what holds it or set {var}"
             )
     paths = Paths.of(settings)
-    for d in (paths.conf, paths.data, paths.logs, paths.run, settings.server_dir / "import"):
-        d.mkdir(parents=True, exist_ok=True)
-    (paths.conf / "neo4j.conf").write_text(conf_text(settings, paths))
-    _first_start(settings, paths)
+    _prepare(settings, paths)
+    try:
+        _first_start(settings, paths)
+        console = os.open(paths.logs / "console.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    except OSError as e:
+        raise TGError(
+            f"cannot write the server folder ({e.filename or settings.server_dir}): {e.strerror}"
+        ) from None
     cmd = [
         "java",
         f"-Xms{settings.heap}",
@@ -103,7 +185,7 @@ def start(settings: Settings, wait_ready: Callable[[], bool], say: Callable[[str
         f"--home-dir={settings.server_dir}",
         f"--config-dir={paths.conf}",
     ]
-    with open(paths.logs / "console.log", "ab") as console:
+    try:
         proc = subprocess.Popen(
             cmd,
             env=_java_env(settings),
@@ -111,8 +193,11 @@ def start(settings: Settings, wait_ready: Callable[[], bool], say: Callable[[str
             stdout=console,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            umask=PRIVATE_UMASK,  # the store, auth.ini and logs Neo4j writes: 0600
         )
-    paths.pid.write_text(f"{proc.pid}\n")
+    finally:
+        os.close(console)
+    write_private(paths.pid, f"{proc.pid}\n")
     say(f"Starting Neo4j (pid {proc.pid}) ...")
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
