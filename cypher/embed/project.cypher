@@ -1,0 +1,13 @@
+// GDS Cypher projection of one modality of a view for Node2Vec: positive model->dataset edges and
+// dataset-dataset similarity edges, undirected (method.md 7.13), weighted by the normalised
+// accuracy or similarity (Node2Vec+ at p = q = 1 walks in proportion to it, method.md 3.4;
+// transferability edges have no normalised weight and count 1). Relationships whose elementId is
+// in $hidden are left out (held out for an honest link-prediction AUC).
+// $graph: the catalog name; $view, $modality; $hidden: list of elementIds (usually empty).
+MATCH (a)-[r:ACCURACY_EDGE|PRETRAINED_EDGE|TRANSFER_EDGE|SIMILARITY_EDGE {view: $view}]->(b:Dataset)
+WHERE b.modality = $modality AND coalesce(r.positive, true) AND NOT elementId(r) IN $hidden
+RETURN gds.graph.project(
+  $graph, a, b,
+  {relationshipProperties: {weight: toFloat(coalesce(r.norm_accuracy, r.similarity, 1.0))}},
+  {undirectedRelationshipTypes: ['*']}
+)
