@@ -14,7 +14,7 @@ import time
 BOLT_MAGIC = b"\x60\x60\xb0\x17"
 # Proposed versions, 4 bytes each [reserved, range, minor, major]: 5.0-5.8, 4.4, 4.0-4.3, 3.0.
 BOLT_VERSIONS = bytes([0, 8, 8, 5, 0, 0, 4, 4, 0, 3, 3, 4, 0, 0, 0, 3])
-TOTAL_TIMEOUT_S = 3.0
+TOTAL_TIMEOUT_S = 2.0
 
 
 class NothingListens(Exception):
@@ -68,7 +68,7 @@ def identify(host: str, port: int, timeout: float = TOTAL_TIMEOUT_S) -> str | No
             sock.sendall(BOLT_MAGIC + BOLT_VERSIONS)
             # A Bolt server answers at once; give a silent peer half the time, then a blank line
             # (an HTTP server waits for the end of its request line before it answers).
-            data = _read(sock, min(deadline, time.monotonic() + timeout / 2))
+            data = _read(sock, min(deadline, time.monotonic() + timeout * 0.6))
             if not data:
                 sock.sendall(b"\r\n\r\n")
                 data = _read(sock, deadline)
