@@ -66,7 +66,7 @@ def identify(host: str, port: int, timeout: float = TOTAL_TIMEOUT_S) -> str | No
     with sock:
         try:
             sock.sendall(BOLT_MAGIC + BOLT_VERSIONS)
-            # A Bolt server answers at once; give a silent peer half the time, then a blank line
+            # A Bolt server answers at once; give a silent peer 60% of the time, then a blank line
             # (an HTTP server waits for the end of its request line before it answers).
             data = _read(sock, min(deadline, time.monotonic() + timeout * 0.6))
             if not data:
