@@ -1,0 +1,7 @@
+// Write predictions: $rows = [{model, dataset, score}], $view, $method, $runs (how many fine-tuning
+// runs of the modality existed when predicting: `tg recommend` flags predictions older than an ingest).
+UNWIND $rows AS row
+MATCH (m:Model {id: row.model}), (d:Dataset {id: row.dataset})
+CREATE (m)-[:PREDICTED {score: row.score, method: $method, view: $view, created_at: datetime(),
+                        history_runs: $runs}]->(d)
+RETURN count(*) AS written

@@ -1,0 +1,3 @@
+// Every dataset id (for close-match suggestions on a typo).
+MATCH (d:Dataset)
+RETURN d.id AS id

@@ -1,0 +1,33 @@
+// The ranking of one dataset in a view by one method, with what a user needs to judge it: the
+// measured accuracy when a run exists, architecture, size, LogME, and the evidence (the datasets
+// most similar to this one on which the model did well in the view, with similarity and accuracy).
+// $dataset, $view, $method, $top, $evidence (how many evidence datasets per model).
+MATCH (m:Model)-[p:PREDICTED {view: $view, method: $method}]->(t:Dataset {id: $dataset})
+WITH m, t, p
+ORDER BY p.score DESC, m.id
+LIMIT $top
+CALL (m, t) {
+  OPTIONAL MATCH (m)-[r:FINETUNED_ON {peft: 'full'}]->(t)
+  RETURN max(r.accuracy) AS measured
+}
+CALL (m, t) {
+  OPTIONAL MATCH (m)-[s:TRANSFERABILITY {metric: 'LogME'}]->(t)
+  RETURN max(s.score) AS logme
+}
+CALL (m, t) {
+  OPTIONAL MATCH (t)-[s:SIMILARITY_EDGE {view: $view}]-(d:Dataset)<-[a:ACCURACY_EDGE {view: $view, positive: true}]-(m)
+  WHERE d <> t
+  WITH d, max(s.similarity) AS similarity, avg(a.norm_accuracy) AS norm_accuracy
+  ORDER BY similarity DESC, d.id
+  LIMIT $evidence
+  OPTIONAL MATCH (m)-[r:FINETUNED_ON {peft: 'full'}]->(d)
+  WITH d, similarity, norm_accuracy, max(r.accuracy) AS accuracy
+  ORDER BY similarity DESC, d.id
+  RETURN collect(CASE WHEN d IS NULL THEN null ELSE {dataset: d.id, similarity: similarity,
+                 accuracy: accuracy, normalised_accuracy: norm_accuracy} END) AS evidence
+}
+RETURN m.id AS model, p.score AS score, measured, m.model_type AS model_type,
+       CASE WHEN m.architectures IS NULL OR size(m.architectures) = 0 THEN null
+            ELSE m.architectures[0] END AS architecture,
+       m.num_parameters AS num_parameters, logme, evidence
+ORDER BY score DESC, model

@@ -1,0 +1,68 @@
+"""End to end on a small zoo loaded only with the `runs` loader (no LogME, no similarity, no
+metadata): ingest, build, predict, recommend, evaluate one target; missing data is reported as
+missing, never as zero."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import neo4j
+import numpy as np
+import pandas as pd
+import pytest
+
+from support import tg
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def runs_zoo(driver: neo4j.Driver, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    driver.execute_query("MATCH (n) DETACH DELETE n")
+    rng = np.random.default_rng(3)
+    skill = rng.uniform(0, 1, 12)  # a model effect shared by all datasets: the prior should find it
+    rows = [
+        {"model": f"zoo/m{i}", "dataset": f"ds{j}", "acc": float(np.clip(0.5 + 0.4 * skill[i] + rng.normal(0, 0.05), 0, 1))}  # noqa: E501
+        for i in range(12) for j in range(5)
+    ]  # fmt: skip
+    path = tmp_path_factory.mktemp("zoo") / "runs.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    out = tg("ingest", "runs", str(path), "--modality", "text", "--model-col", "model",
+             "--dataset-col", "dataset", "--accuracy-col", "acc")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert tg("graph", "build").returncode == 0
+    return path
+
+
+def test_end_to_end_on_a_runs_only_zoo(runs_zoo: Path, tmp_path: Path) -> None:
+    out = tg("predict", "--method", "rf+none", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)[0]["predicted"] == 12 * 5
+    rec = tg("recommend", "--dataset", "ds0", "--method", "rf+none", "--format", "json")
+    assert rec.returncode == 0, rec.stderr
+    assert len(json.loads(rec.stdout)["rows"]) == 10
+    ev = tg("evaluate", "--modality", "text", "--targets", "ds0", "--methods", "lr+none", "--seeds", "1",
+            "--format", "json", "--report", str(tmp_path / "rep"))  # fmt: skip
+    assert ev.returncode == 0, ev.stderr
+    result = json.loads(ev.stdout)
+    assert set(result) >= {"modality", "targets", "seeds", "rows", "summary", "best", "seconds"}
+    methods = {r["method"] for r in result["rows"]}
+    assert {"lr+none", "model-prior", "metadata-lr"} - methods == {"metadata-lr"}  # no metadata: missing
+    assert not methods & {"logme", "reg-h-score", "similarity-history", "best-source-accuracy"}
+    assert {"model metadata", "LogME", "dataset similarity"} <= set(result["missing_features"])
+    prior = next(r for r in result["rows"] if r["method"] == "model-prior")
+    assert prior["n_models"] == 12 and prior["pearson"] > 0.8  # the shared model effect, found leak-free
+    for key in ("pearson", "spearman", "weighted_kendall", "top1_regret", "ndcg5"):
+        assert key in prior
+    assert (tmp_path / "rep" / "report.md").exists() and (tmp_path / "rep" / "methods.png").exists()
+    # the recorded best is recommend's default from now on
+    assert tg("predict", "--method", result["best"]).returncode == 0
+    rec = tg("recommend", "-d", "ds1", "-f", "json")
+    assert rec.returncode == 0, rec.stderr
+    assert json.loads(rec.stdout)["method"] == result["best"]
+
+
+def test_unknown_target_is_one_line(runs_zoo: Path) -> None:
+    out = tg("evaluate", "--modality", "text", "--targets", "nope", "--seeds", "1")
+    assert out.returncode == 2 and "no such dataset" in out.stderr

@@ -1,0 +1,101 @@
+"""`tg recommend`: ranks with measured accuracies and evidence, its error paths, staleness, and a
+light import path (no sklearn / xgboost / torch)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import neo4j
+import pytest
+from test_predict import DATASETS, MODELS, TARGET, small_zoo, write
+
+from transfergraph import prune
+from transfergraph.db import run
+
+from support import tg
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def predicted(driver: neo4j.Driver) -> None:
+    driver.execute_query("MATCH (n) DETACH DELETE n")
+    write(driver, small_zoo())
+    prune.build(driver, None, "all", prune.BuildSettings())
+    out = tg("predict", "--method", "model-prior")
+    assert out.returncode == 0, out.stderr
+
+
+def test_ranking_with_measured_and_evidence(driver: neo4j.Driver, predicted: None) -> None:
+    out = tg("recommend", "--dataset", "a", "--top", "3", "--method", "model-prior", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    rows = result["rows"]
+    assert [r["rank"] for r in rows] == [1, 2, 3]
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+    measured = {r["model"]: r["accuracy"] for r in run(driver, "readback/ground_truth", target="a")}
+    for r in rows:
+        assert r["measured"] == pytest.approx(measured.get(r["model"]), abs=1e-4)
+        for e in r["evidence"]:
+            assert e["dataset"] != "a" and 0 <= e["similarity"] <= 1
+    explained = tg("recommend", "--dataset", TARGET, "--method", "model-prior", "--explain")
+    assert explained.returncode == 0 and "SIMILARITY_EDGE" in explained.stdout
+    assert "(measured)" in tg("recommend", "-d", "a", "-m", "model-prior").stdout
+
+
+def test_default_method_is_the_recorded_best(driver: neo4j.Driver, predicted: None) -> None:
+    run(
+        driver,
+        "readback/record_best",
+        modality="image",
+        method="model-prior",
+        summary="[]",
+        targets=[],
+        seeds=1,
+    )
+    out = tg("recommend", "--dataset", "b", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["method"] == "model-prior"
+
+
+def test_error_paths(driver: neo4j.Driver, predicted: None) -> None:
+    typo = tg("recommend", "--dataset", "src")
+    assert typo.returncode == 2 and "unknown dataset 'src'" in typo.stderr and "src1" in typo.stderr
+    assert len(typo.stderr.strip().splitlines()) == 1
+    missing = tg("recommend", "--dataset", "a", "--method", "xgb+node2vec")
+    assert missing.returncode == 2 and "tg predict --view all --method xgb+node2vec" in missing.stderr
+
+
+def test_stale_predictions_are_flagged(driver: neo4j.Driver, predicted: None) -> None:
+    fresh = tg("recommend", "--dataset", "a", "--method", "model-prior")
+    assert "stale" not in fresh.stderr
+    write(
+        driver,
+        {
+            **{k: [] for k in small_zoo()},
+            "runs": [
+                {
+                    "run_id": "new",
+                    "model": MODELS[1],
+                    "dataset": DATASETS[0],
+                    "props": {"accuracy": 0.5, "peft": "full"},
+                }
+            ],
+        },
+    )
+    assert "history changed" in tg("recommend", "--dataset", "a", "--method", "model-prior").stderr
+    prune.build(driver, None, "all", prune.BuildSettings())
+    assert "rebuilt after them" in tg("recommend", "--dataset", "a", "--method", "model-prior").stderr
+
+
+def test_recommend_never_imports_the_ml_stack(predicted: None) -> None:
+    code = (
+        "import sys, runpy; sys.argv = ['tg', 'recommend', '--dataset', 'a', '--method', 'model-prior'];\n"
+        "from transfergraph.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', sorted(m for m in ('sklearn', 'xgboost', 'torch', 'matplotlib') if m in sys.modules))"  # noqa: E501
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "LOADED []" in out.stdout, out.stdout + out.stderr

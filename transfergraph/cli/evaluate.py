@@ -1,0 +1,85 @@
+"""`tg evaluate`: the leak-free leave-one-target-out protocol, methods beside baselines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from transfergraph import config, db
+from transfergraph.choices import Format, Modality
+from transfergraph.output import emit
+
+
+def evaluate(
+    modality: Modality = typer.Option(..., "--modality", help="image or text."),
+    targets: list[str] = typer.Option(
+        [], "--targets", "-t", help="Target datasets (repeatable; default: the paper's eight)."
+    ),
+    methods: list[str] = typer.Option(
+        [], "--methods", "-m", help="REGRESSOR+EMBEDDING (repeatable; default: lr/rf/xgb/xgb-rank+none)."
+    ),
+    seeds: int = typer.Option(3, "--seeds", help="Seeds per method (mean and std are reported)."),
+    record: bool = typer.Option(True, "--record/--no-record", help="Record the best as recommend's default."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    report: Path | None = typer.Option(None, "--report", help="Write a markdown report and PNG plots here."),
+) -> None:
+    """Per target: hide its runs (view without:T), embed, train, predict, compare with its best full
+    fine-tuning accuracies; baselines on the same models.
+
+    Examples: tg evaluate --modality image; tg evaluate --modality text -t glue/sst2 -m xgb+node2vec --seeds 1
+    """
+    from transfergraph.readback import evaluate as ev
+
+    settings = config.load()
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    with db.connect(settings) as drv:
+        result = ev.evaluate(
+            drv,
+            settings,
+            modality.value,
+            targets=targets or None,
+            methods=methods or None,
+            seeds=seeds,
+            log=log,
+        )
+        if record:
+            ev.record_best(drv, result)
+    if report is not None:
+        from transfergraph.readback.report import write_report
+
+        write_report(result, report)
+    if fmt is Format.json:
+        keys = ("modality", "targets", "seeds", "rows", "summary", "best", "seconds")
+        json.dump({k: result[k] for k in keys} | {"missing_features": result["missing_features"],
+                  "notes": result["notes"]}, sys.stdout, indent=2, default=str)  # fmt: skip
+        sys.stdout.write("\n")
+        return
+    rows = [
+        {
+            "method": s["method"],
+            "kind": s["kind"],
+            "pearson": round(s["pearson_plain"], 3),
+            "pearson (weighted)": round(s["pearson_weighted"], 3),
+            "std": round(s["pearson_std"], 3),
+            "w-kendall (weighted)": round(s["weighted_kendall_weighted"], 3),
+            "top-1 regret": round(s["top1_regret_mean"], 2),
+            "ndcg@5": round(s["ndcg5_mean"], 3),
+        }
+        for s in result["summary"]
+    ]
+    if result["paper"]:
+        p = result["paper"]
+        rows.append({"method": f"paper {p['method']} (leaky protocol)", "kind": "published",
+                     "pearson": p["pearson_plain"], "pearson (weighted)": p["pearson_weighted"]})  # fmt: skip
+    emit(rows, fmt, title=f"{result['modality']}: {len(result['targets'])} targets, {result['seeds']} seed(s), "  # noqa: E501
+         f"{result['seconds']} s; best: {result['best']}")  # fmt: skip
+    if result["missing_features"]:
+        print(f"missing features: {', '.join(result['missing_features'])}", file=sys.stderr)
+    for name, notes in result["notes"].items():
+        print(f"{name}: {', '.join(notes)}", file=sys.stderr)

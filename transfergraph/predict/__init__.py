@@ -1,0 +1,1 @@
+"""Prediction: per-(model, dataset) features from a view, regressors, PREDICTED edges."""

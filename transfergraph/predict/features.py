@@ -1,0 +1,221 @@
+"""The feature table of every (model, dataset) pair of a modality, computed from one view.
+
+Graph features come from `cypher/features/graph.cypher`, which reads only the view's derived
+edges: a view `without:T` hides T's runs, so nothing measured on T can reach T's features or any
+training row. A training row on D never uses D's own label either (the Cypher leaves D out).
+Metadata, dataset sizes and transferability scores are known before fine-tuning. Encoders and
+fills live in `Encoder`, fitted on training rows only (method.md 7.1, 7.2, 7.18).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import neo4j
+import numpy as np
+import pandas as pd
+
+from transfergraph.db import run
+from transfergraph.errors import TGError
+
+# Temperatures of the similarity-weighted history (fixed in advance; the baseline picks one by
+# nested selection on the training datasets, the regressors see all of them).
+TAUS = (0.02, 0.05, 0.1, 0.2, 0.5)
+SIM_HIST = [f"sim_hist_{t:g}" for t in TAUS]
+GRAPH = ["prior", "n_tried", *SIM_HIST, "nearest_acc", "near3_acc", "nearest_sim", "source_sim"]
+MODEL_NUM = ["log_parameters", "log_memory", "input_size", "source_accuracy"]
+MODEL_CAT = ["model_type", "architecture"]
+DATASET_NUM = ["log_samples", "log_classes"]
+TRANSFER = ["logme_z", "reg_h_z"]
+METRICS = {"LogME": "logme", "Reg-H-Score": "reg_h"}
+
+
+@dataclass
+class FeatureTable:
+    """One row per (model, dataset); `label` is the view's normalised accuracy (NaN: unknown)."""
+
+    frame: pd.DataFrame
+    missing: list[str] = field(default_factory=list)  # feature groups the zoo has no data for
+    embedding_cols: list[str] = field(default_factory=list)
+
+    def columns(self, groups: tuple[str, ...]) -> tuple[list[str], list[str]]:
+        """(numeric, categorical) columns of the named groups: graph, model, dataset, transfer, embedding."""
+        num: list[str] = []
+        cat: list[str] = []
+        for g in groups:
+            if g == "graph":
+                num += GRAPH
+            elif g == "model":
+                num += MODEL_NUM
+                cat += MODEL_CAT
+            elif g == "dataset":
+                num += DATASET_NUM
+            elif g == "transfer":
+                num += TRANSFER
+            elif g == "embedding":
+                num += self.embedding_cols
+            else:
+                raise ValueError(f"unknown feature group {g!r}")
+        return num, cat
+
+
+def view_settings(drv: neo4j.Driver, view: str) -> dict[str, Any]:
+    rows = run(drv, "features/view", view=view)
+    if not rows:
+        raise TGError(f"no view named {view!r}: build it with `tg graph build` (see `tg graph views`)")
+    settings: dict[str, Any] = rows[0]["view"]
+    pos, neg = settings.get("accuracy_pos"), settings.get("accuracy_neg")
+    if pos is not None and neg is not None and neg < pos:
+        raise TGError(
+            f"view {view!r} keeps accuracy edges only outside ({neg}, {pos}]: the model prior needs every "
+            "pair's normalised accuracy, so rebuild it with accuracy_neg equal to accuracy_pos"
+        )
+    return settings
+
+
+def _log(v: Any) -> float:
+    return math.log10(float(v)) if v is not None and not pd.isna(v) and float(v) > 0 else math.nan
+
+
+def assemble(
+    graph_rows: list[dict[str, Any]],
+    models: list[dict[str, Any]],
+    datasets: list[dict[str, Any]],
+    transfer: list[dict[str, Any]],
+    vectors: dict[tuple[str, str], list[float]] | None = None,
+) -> FeatureTable:
+    """Join the query results into one frame (pure: the unit tests call it with hand-made rows)."""
+    g = pd.DataFrame(graph_rows)
+    if g.empty:
+        raise TGError("the view has no (model, dataset) pair for this modality")
+    hist = pd.DataFrame(g.pop("sim_hist").tolist(), columns=SIM_HIST, index=g.index)
+    g = pd.concat([g, hist], axis=1)
+    m = pd.DataFrame(models)
+    m["log_parameters"] = m["num_parameters"].map(_log)
+    m["log_memory"] = m["memory_bytes"].map(_log)
+    d = pd.DataFrame(datasets)
+    d["log_samples"] = d["num_samples"].map(_log)
+    d["log_classes"] = d["num_classes"].map(_log)
+    frame = g.merge(m[["model", *MODEL_NUM, *MODEL_CAT, "source_dataset"]], on="model", how="left")
+    frame = frame.merge(d[["dataset", *DATASET_NUM]], on="dataset", how="left")
+    t = pd.DataFrame(transfer, columns=["model", "dataset", "metric", "score", "z"])
+    for metric, name in METRICS.items():
+        part = t[t["metric"] == metric].rename(columns={"score": name, "z": f"{name}_z"})
+        frame = frame.merge(
+            part[["model", "dataset", name, f"{name}_z"]], on=["model", "dataset"], how="left"
+        )
+    missing = []
+    if frame["prior"].isna().all():
+        missing.append("history (no other dataset has runs)")
+    if frame[["log_parameters", "model_type", "source_accuracy"]].isna().all().all():
+        missing.append("model metadata")
+    if frame["log_samples"].isna().all():
+        missing.append("dataset features")
+    if frame["nearest_sim"].fillna(0).eq(0).all():
+        missing.append("dataset similarity")
+    for metric, name in METRICS.items():
+        if frame[name].isna().all():
+            missing.append(metric)
+    emb_cols: list[str] = []
+    if vectors:
+        dim = len(next(iter(vectors.values())))
+        mcols = [f"m_e{i}" for i in range(dim)]
+        dcols = [f"d_e{i}" for i in range(dim)]
+        mv = {k[1]: v for k, v in vectors.items() if k[0] == "Model"}
+        dv = {k[1]: v for k, v in vectors.items() if k[0] == "Dataset"}
+        nan = [math.nan] * dim
+        me = pd.DataFrame([mv.get(x, nan) for x in frame["model"]], columns=mcols, index=frame.index)
+        de = pd.DataFrame([dv.get(x, nan) for x in frame["dataset"]], columns=dcols, index=frame.index)
+        frame = pd.concat([frame, me, de], axis=1)
+        emb_cols = mcols + dcols
+    frame["label"] = frame["label"].astype(float)
+    frame = frame.sort_values(["dataset", "model"], kind="stable").reset_index(drop=True)
+    return FeatureTable(frame, missing, emb_cols)
+
+
+def fetch(
+    drv: neo4j.Driver, view: str, modality: str, *, datasets: list[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """The query results `assemble` joins: graph features of the view, metadata, scores."""
+    view_settings(drv, view)
+    return {
+        "graph_rows": run(
+            drv, "features/graph", view=view, modality=modality, taus=list(TAUS), datasets=datasets
+        ),
+        "models": run(drv, "features/models", modality=modality),
+        "datasets": run(drv, "features/datasets", modality=modality),
+        "transfer": run(drv, "features/transfer", modality=modality),
+    }
+
+
+def assemble_raw(
+    raw: dict[str, list[dict[str, Any]]], vectors: dict[tuple[str, str], list[float]] | None = None
+) -> FeatureTable:
+    return assemble(raw["graph_rows"], raw["models"], raw["datasets"], raw["transfer"], vectors)
+
+
+def build_table(
+    drv: neo4j.Driver,
+    view: str,
+    modality: str,
+    *,
+    datasets: list[str] | None = None,
+    vectors: dict[tuple[str, str], list[float]] | None = None,
+) -> FeatureTable:
+    """Every (model, dataset) pair of `modality` in `view` (all datasets, or only `datasets`)."""
+    return assemble_raw(fetch(drv, view, modality, datasets=datasets), vectors)
+
+
+def training_datasets(drv: neo4j.Driver, view: str, modality: str) -> list[str]:
+    return [r["dataset"] for r in run(drv, "features/view_datasets", view=view, modality=modality)]
+
+
+class Encoder:
+    """Numeric fills (training median) with missing indicators, one-hot categories seen in training.
+
+    Fitted on training rows only, then applied unchanged to the rows to predict.
+    """
+
+    def __init__(self, numeric: list[str], categorical: list[str], min_count: int = 3):
+        self.numeric = numeric
+        self.categorical = categorical
+        self.min_count = min_count
+        self.fills: dict[str, float] = {}
+        self.indicators: list[str] = []
+        self.levels: dict[str, list[str]] = {}
+
+    def fit(self, train: pd.DataFrame) -> Encoder:
+        for c in self.numeric:
+            col = pd.to_numeric(train[c], errors="coerce")
+            med = col.median()
+            self.fills[c] = 0.0 if pd.isna(med) else float(med)
+            if col.isna().any():
+                self.indicators.append(c)
+        for c in self.categorical:
+            counts = train[c].fillna("<missing>").astype(str).value_counts()
+            self.levels[c] = sorted(counts[counts >= self.min_count].index)
+        return self
+
+    @property
+    def names(self) -> list[str]:
+        return (
+            list(self.numeric)
+            + [f"{c}_missing" for c in self.indicators]
+            + [f"{c}={v}" for c in self.categorical for v in self.levels[c]]
+        )
+
+    def transform(self, rows: pd.DataFrame) -> np.ndarray:
+        parts = []
+        for c in self.numeric:
+            parts.append(pd.to_numeric(rows[c], errors="coerce").fillna(self.fills[c]).to_numpy(float))
+        for c in self.indicators:
+            parts.append(rows[c].isna().to_numpy(float))
+        for c in self.categorical:
+            values = rows[c].fillna("<missing>").astype(str)
+            for v in self.levels[c]:
+                parts.append((values == v).to_numpy(float))
+        if not parts:
+            return np.zeros((len(rows), 0))
+        return np.column_stack(parts)

@@ -1,0 +1,1 @@
+"""Reading predictions back: metrics, baselines, `tg evaluate`, `tg recommend` and the report."""

@@ -1,0 +1,196 @@
+"""`tg evaluate`: the leak-free leave-one-target-out protocol of design.md ("Quality protocol").
+
+Per target T: build the view `without:T` (T's runs hidden from every edge), embed it when a
+method needs embeddings, compute the feature table from that view, train on the other datasets'
+rows, score T's models, and compare with each model's best full fine-tuning accuracy on T.
+Baselines are scored in the same run on the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import neo4j
+import numpy as np
+import pandas as pd
+
+from transfergraph.config import Settings
+from transfergraph.db import run
+from transfergraph.errors import TGError
+from transfergraph.predict import features as feats
+from transfergraph.predict import train as training
+from transfergraph.predict.regressors import Method
+from transfergraph.readback import baselines, metrics
+
+# The paper's eight evaluation targets per modality (method.md 1.2).
+PAPER_TARGETS = {
+    "image": [
+        "caltech101", "cifar100", "dtd", "flowers", "pets", "smallnorb_label_elevation", "stanfordcars", "svhn",  # noqa: E501
+    ],
+    "text": [
+        "glue/cola", "glue/sst2", "rotten_tomatoes", "tweet_eval/emotion", "tweet_eval/hate",
+        "tweet_eval/irony", "tweet_eval/offensive", "tweet_eval/sentiment",
+    ],
+}  # fmt: skip
+# Published averages (leaky protocol, method.md 5.3 and 7): shown beside, never the bar.
+PAPER_BEST = {"image": ("xgb_node2vec", 0.848, 0.808), "text": ("xgb_homoGATConv", 0.856, 0.839)}
+DEFAULT_METHODS = ("lr+none", "rf+none", "xgb+none", "xgb-rank+none")
+METRIC_NAMES = ("pearson", "spearman", "weighted_kendall", "top1_regret", "ndcg5")
+
+
+def ground_truth(drv: neo4j.Driver, target: str) -> pd.DataFrame:
+    return pd.DataFrame(run(drv, "readback/ground_truth", target=target), columns=["model", "accuracy"])
+
+
+def check_targets(drv: neo4j.Driver, modality: str, targets: list[str]) -> None:
+    for t in targets:
+        found = run(drv, "readback/dataset", id=t)
+        if not found:
+            raise TGError(f"--targets {t!r}: no such dataset in the graph")
+        if found[0]["modality"] != modality:
+            raise TGError(f"--targets {t!r} is a {found[0]['modality']} dataset, not {modality}")
+
+
+def _score_rows(
+    rows: list[dict[str, Any]], method: str, kind: str, target: str, seed: int, gt: pd.DataFrame,
+    values: np.ndarray, points: dict[str, dict[str, list[tuple[str, float, float]]]] | None = None,
+) -> None:  # fmt: skip
+    ok = ~np.isnan(values)
+    if ok.sum() < 2:
+        return
+    if points is not None and seed == 0:
+        points.setdefault(method, {})[target] = [
+            (m, float(v), float(a))
+            for m, v, a, k in zip(gt["model"], values, gt["accuracy"], ok, strict=True)
+            if k
+        ]
+    m = metrics.all_metrics(gt["accuracy"].to_numpy(float)[ok], values[ok])
+    rows.append({"method": method, "kind": kind, "target": target, "seed": seed, **m})
+
+
+def evaluate(
+    drv: neo4j.Driver,
+    settings: Settings,
+    modality: str,
+    *,
+    targets: list[str] | None = None,
+    methods: list[str] | None = None,
+    seeds: int = 3,
+    log: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """Run the protocol; returns the JSON object `tg evaluate --format json` prints."""
+    from transfergraph import prune
+
+    start = time.perf_counter()
+    targets = list(targets or PAPER_TARGETS[modality])
+    parsed = [Method.parse(m) for m in (methods or DEFAULT_METHODS)]
+    if seeds < 1:
+        raise TGError("--seeds must be at least 1")
+    check_targets(drv, modality, targets)
+    rows: list[dict[str, Any]] = []
+    points: dict[str, dict[str, list[tuple[str, float, float]]]] = {}  # method -> target -> points
+    notes: dict[str, set[str]] = {}
+    weights: dict[str, float] = {}
+    missing: set[str] = set()
+    for target in targets:
+        gt = ground_truth(drv, target)
+        if len(gt) < 2:
+            raise TGError(f"--targets {target!r}: fewer than two models have a full fine-tuning run on it")
+        weights[target] = metrics.target_weight(gt["accuracy"])
+        view = f"without:{target}"
+        log(f"{target}: building view {view}")
+        prune.build(drv, target, view, prune.BuildSettings())
+        datasets = [*feats.training_datasets(drv, view, modality), target]
+        raw = feats.fetch(drv, view, modality, datasets=sorted(set(datasets)))
+        base = feats.assemble_raw(raw)
+        missing.update(base.missing)
+        train = base.frame["dataset"] != target
+        target_rows = gt[["model"]].merge(base.frame[base.frame["dataset"] == target], on="model", how="left")
+        for name in baselines.BASELINES:
+            values, note = baselines.scores(name, base, train, target_rows)
+            if note:
+                notes.setdefault(name, set()).add(note)
+            if values is None:
+                continue
+            _score_rows(rows, name, "baseline", target, 0, gt, values, points)
+        for seed in range(seeds):
+            vectors_by: dict[Any, dict[tuple[str, str], list[float]]] = {}
+            for method in parsed:
+                table = base
+                if method.embedding is not None:
+                    if method.embedding not in vectors_by:
+                        from transfergraph import embed
+
+                        log(f"{target}: embedding {view} with {method.embedding.value}, seed {seed}")
+                        embed.embed(drv, settings, view, method.embedding, seed=seed, show_progress=False)
+                        vectors_by[method.embedding] = embed.vectors(drv, view, method.embedding)
+                    table = feats.assemble_raw(raw, vectors_by[method.embedding])
+                fitted = training.fit(table, method, seed, table.frame["dataset"] != target)
+                trows = gt[["model"]].merge(
+                    table.frame[table.frame["dataset"] == target], on="model", how="left"
+                )
+                _score_rows(rows, method.name, "method", target, seed, gt, fitted.predict(trows), points)
+            log(f"{target}: seed {seed} done")
+    summary = summarise(rows, weights)
+    candidates = [s for s in summary if not math.isnan(s["pearson_plain"])]
+    best = max(candidates, key=lambda s: (s["pearson_plain"] + s["pearson_weighted"]) / 2)["method"]
+    return {
+        "modality": modality,
+        "targets": targets,
+        "seeds": seeds,
+        "rows": rows,
+        "summary": summary,
+        "best": best,
+        "seconds": round(time.perf_counter() - start, 1),
+        "predictions": points.get(best, {}),
+        "weights": weights,
+        "missing_features": sorted(missing),
+        "notes": {k: sorted(v) for k, v in notes.items()},
+        "paper": {"method": PAPER_BEST[modality][0], "pearson_plain": PAPER_BEST[modality][1],
+                  "pearson_weighted": PAPER_BEST[modality][2]} if modality in PAPER_BEST else None,
+    }  # fmt: skip
+
+
+def summarise(rows: list[dict[str, Any]], weights: dict[str, float]) -> list[dict[str, Any]]:
+    """Per method: plain and weighted means over targets of the per-target mean over seeds; the
+    standard deviation over seeds of the plain mean Pearson."""
+    if not rows:
+        return []
+    frame = pd.DataFrame(rows)
+    out: list[dict[str, Any]] = []
+    for (method, kind), part in frame.groupby(["method", "kind"], sort=False):
+        per_target = part.groupby("target")[list(METRIC_NAMES)].mean()
+        w = [weights[t] for t in per_target.index]
+        per_seed = part.groupby("seed")["pearson"].mean()
+        out.append(
+            {
+                "method": method,
+                "kind": kind,
+                "pearson_plain": float(per_target["pearson"].mean()),
+                "pearson_weighted": metrics.weighted_mean(per_target["pearson"], w),
+                "pearson_std": float(per_seed.std(ddof=0)) if len(per_seed) > 1 else 0.0,
+                "weighted_kendall_weighted": metrics.weighted_mean(per_target["weighted_kendall"], w),
+                "top1_regret_mean": float(per_target["top1_regret"].mean()),
+                "ndcg5_mean": float(per_target["ndcg5"].mean()),
+                "n_targets": len(per_target),
+            }
+        )
+    out.sort(key=lambda s: -(s["pearson_plain"] + s["pearson_weighted"]))
+    return out
+
+
+def record_best(drv: neo4j.Driver, result: dict[str, Any]) -> None:
+    """Store the winner (method or baseline) so `tg recommend` uses it by default."""
+    run(
+        drv,
+        "readback/record_best",
+        modality=result["modality"],
+        method=result["best"],
+        summary=json.dumps(result["summary"]),
+        targets=result["targets"],
+        seeds=result["seeds"],
+    )

@@ -1,0 +1,111 @@
+"""Ranking-quality metrics of one target (method.md 5.2 and design.md's quality protocol).
+
+Pure numpy/scipy: `actual` are a target's true accuracies, `score` the predicted scores of the
+same models in the same order. Ties in the predicted order are broken by position (callers pass
+models sorted by id), so every metric is deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+Values = Any  # a sequence of floats: list, numpy array or pandas Series
+
+
+def _arrays(actual: Values, score: Values) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(actual, dtype=float)
+    s = np.asarray(score, dtype=float)
+    if x.shape != s.shape or x.ndim != 1:
+        raise ValueError(f"actual and score must be 1-d and of equal length, got {x.shape} and {s.shape}")
+    if np.isnan(x).any() or np.isnan(s).any():
+        raise ValueError("metrics need finite values (drop unscored models first)")
+    return x, s
+
+
+def pearson(actual: Values, score: Values) -> float:
+    x, s = _arrays(actual, score)
+    if len(x) < 2 or x.std() == 0 or s.std() == 0:
+        return math.nan
+    return float(np.corrcoef(x, s)[0, 1])
+
+
+def _ranks(v: np.ndarray) -> np.ndarray:
+    """Average ranks (ties share the mean rank), as scipy.stats.rankdata does."""
+    order = np.argsort(v, kind="stable")
+    ranks = np.empty(len(v))
+    ranks[order] = np.arange(1, len(v) + 1)
+    for value in np.unique(v):
+        tied = v == value
+        if tied.sum() > 1:
+            ranks[tied] = ranks[tied].mean()
+    return ranks
+
+
+def spearman(actual: Values, score: Values) -> float:
+    x, s = _arrays(actual, score)
+    return pearson(_ranks(x), _ranks(s))
+
+
+def weighted_kendall(actual: Values, score: Values) -> float:
+    """scipy's weightedtau with its defaults (hyperbolic weigher, top-weighted), as the paper used."""
+    from scipy.stats import weightedtau
+
+    x, s = _arrays(actual, score)
+    if len(x) < 2:
+        return math.nan
+    return float(weightedtau(x, s).statistic)
+
+
+def _order(s: np.ndarray) -> np.ndarray:
+    """Indices by decreasing score; equal scores keep their input order."""
+    return np.argsort(-s, kind="stable")
+
+
+def top1_regret(actual: Values, score: Values) -> float:
+    """Best true accuracy minus the true accuracy of the top-scored model, in points (x100)."""
+    x, s = _arrays(actual, score)
+    if len(x) == 0:
+        return math.nan
+    return float((x.max() - x[_order(s)[0]]) * 100.0)
+
+
+def ndcg_at(actual: Values, score: Values, k: int = 5) -> float:
+    """NDCG@k with gains = the target's min-max normalised accuracy (raw accuracies all sit near 1,
+    which would make every ranking look perfect)."""
+    x, s = _arrays(actual, score)
+    if len(x) == 0 or x.max() == x.min():
+        return math.nan
+    gain = (x - x.min()) / (x.max() - x.min())
+    discount = 1.0 / np.log2(np.arange(2, min(k, len(x)) + 2))
+    dcg = float((gain[_order(s)[:k]] * discount).sum())
+    ideal = float((np.sort(gain)[::-1][:k] * discount).sum())
+    return dcg / ideal
+
+
+def target_weight(actual: Values) -> float:
+    """The paper's per-target weight: max minus mean true accuracy (method.md 5.1)."""
+    x = np.asarray(actual, dtype=float)
+    return float(x.max() - x.mean())
+
+
+def all_metrics(actual: Values, score: Values) -> dict[str, float]:
+    return {
+        "pearson": pearson(actual, score),
+        "spearman": spearman(actual, score),
+        "weighted_kendall": weighted_kendall(actual, score),
+        "top1_regret": top1_regret(actual, score),
+        "ndcg5": ndcg_at(actual, score, 5),
+        "n_models": len(actual),
+    }
+
+
+def weighted_mean(values: Values, weights: Values) -> float:
+    v = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    ok = ~np.isnan(v)
+    if not ok.any() or w[ok].sum() == 0:
+        return math.nan
+    return float((v[ok] * w[ok]).sum() / w[ok].sum())

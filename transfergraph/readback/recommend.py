@@ -1,0 +1,117 @@
+"""`tg recommend`: read PREDICTED back from the production view, with the evidence behind each rank.
+
+This path is on every user's critical path: it imports neither pandas, numpy, sklearn, xgboost nor
+torch (tests/server/test_recommend.py checks sys.modules).
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import neo4j
+
+from transfergraph.db import run
+from transfergraph.errors import TGError
+
+PRODUCTION_VIEW = "all"
+
+
+def resolve_dataset(drv: neo4j.Driver, dataset: str) -> str:
+    found = run(drv, "readback/dataset", id=dataset)
+    if found:
+        return str(found[0]["modality"])
+    ids = [r["id"] for r in run(drv, "readback/datasets")]
+    close = difflib.get_close_matches(dataset, ids, n=5, cutoff=0.5)
+    if not close:
+        lowered = dataset.lower()
+        close = sorted(i for i in ids if lowered in i.lower())[:5]
+    hint = f"; close matches: {', '.join(close)}" if close else ""
+    raise TGError(f"unknown dataset {dataset!r}{hint}")
+
+
+def choose_method(drv: neo4j.Driver, dataset: str, modality: str, view: str, method: str | None) -> str:
+    """--method, else what `tg evaluate` recorded as best, else the newest predictions there are."""
+    available = run(drv, "readback/methods", dataset=dataset, view=view)
+    if method is None:
+        chosen = run(drv, "readback/choice", modality=modality)
+        if chosen:
+            method = chosen[0]["method"]
+        elif available:
+            method = available[0]["method"]
+        else:
+            raise TGError(
+                f"no predictions for {dataset!r} in view {view!r}: run `tg evaluate --modality {modality}` "
+                f"to pick a method, then `tg predict --view {view} --method METHOD`"
+            )
+    if not any(a["method"] == method for a in available):
+        raise TGError(
+            f"no {method} predictions for {dataset!r} in view {view!r}: "
+            f"run `tg predict --view {view} --method {method}`"
+        )
+    return str(method)
+
+
+def staleness(drv: neo4j.Driver, dataset: str, modality: str, view: str, method: str) -> str | None:
+    rows = run(drv, "readback/freshness", dataset=dataset, view=view, method=method, modality=modality)
+    if not rows:
+        return None
+    r = rows[0]
+    reasons = []
+    if r["built_at"] is not None and r["created_at"] is not None and r["created_at"] < r["built_at"]:
+        reasons.append(f"the view {view!r} was rebuilt after them")
+    if r["runs_then"] is not None and r["runs_now"] != r["runs_then"]:
+        reasons.append(f"the fine-tuning history changed since ({r['runs_then']} -> {r['runs_now']} runs)")
+    if not reasons:
+        return None
+    return f"stale predictions: {' and '.join(reasons)}; rerun `tg predict --view {view} --method {method}`"
+
+
+def recommend(
+    drv: neo4j.Driver, dataset: str, *, top: int = 10, method: str | None = None, view: str = PRODUCTION_VIEW,
+    evidence: int = 3,
+) -> dict[str, Any]:  # fmt: skip
+    """{dataset, method, view, stale (warning or None), rows}: rows ranked by predicted score."""
+    if top < 1:
+        raise TGError("--top must be at least 1")
+    modality = resolve_dataset(drv, dataset)
+    chosen = choose_method(drv, dataset, modality, view, method)
+    raw = run(
+        drv, "readback/recommend", dataset=dataset, view=view, method=chosen, top=top, evidence=evidence
+    )
+    rows = []
+    for rank, r in enumerate(raw, start=1):
+        rows.append(
+            {
+                "rank": rank,
+                "model": r["model"],
+                "score": round(r["score"], 4),
+                "measured": None if r["measured"] is None else round(r["measured"], 4),
+                "architecture": r["architecture"] or r["model_type"],
+                "parameters": r["num_parameters"],
+                "logme": None if r["logme"] is None else round(r["logme"], 4),
+                "evidence": [
+                    {k: (round(v, 3) if isinstance(v, float) else v) for k, v in e.items()}
+                    for e in r["evidence"]
+                ],
+            }
+        )
+    return {
+        "dataset": dataset,
+        "modality": modality,
+        "method": chosen,
+        "view": view,
+        "stale": staleness(drv, dataset, modality, view, chosen),
+        "rows": rows,
+    }
+
+
+def evidence_text(row: dict[str, Any]) -> str:
+    """One line: the most similar datasets where the model did well (similarity, accuracy)."""
+    parts = [
+        f"{e['dataset']} (sim {e['similarity']:.2f}, acc {e['accuracy']:.3f})"
+        if e.get("accuracy") is not None
+        else f"{e['dataset']} (sim {e['similarity']:.2f})"
+        for e in row["evidence"]
+    ]
+    return "; ".join(parts) or "-"

@@ -1,0 +1,108 @@
+"""`tg evaluate --report DIR`: a markdown report and PNG plots (matplotlib, the [ml] extra)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from transfergraph.errors import MissingExtra
+
+
+def _plt() -> Any:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise MissingExtra("matplotlib", "ml", "--report") from None
+    return plt
+
+
+def write_report(result: dict[str, Any], folder: Path) -> Path:
+    """report.md, methods.png (every method and baseline side by side) and, when the evaluation
+    kept them, predicted-vs-measured panels (scatter.png)."""
+    plt = _plt()
+    folder.mkdir(parents=True, exist_ok=True)
+    summary = result["summary"]
+    names = [s["method"] for s in summary]
+    fig, axes = plt.subplots(1, 3, figsize=(15, max(3.0, 0.4 * len(names) + 1)))
+    for ax, (key, label) in zip(
+        axes,
+        [("pearson_plain", "Pearson (plain mean)"), ("pearson_weighted", "Pearson (weighted mean)"),
+         ("top1_regret_mean", "top-1 regret (points)")],
+        strict=True,
+    ):  # fmt: skip
+        values = [s[key] for s in summary]
+        colours = ["tab:blue" if s["kind"] == "method" else "tab:grey" for s in summary]
+        ax.barh(names[::-1], values[::-1], color=colours[::-1])
+        ax.set_title(label)
+        if result.get("paper") and key != "top1_regret_mean":
+            ax.axvline(result["paper"][key], color="tab:red", linestyle="--", label="paper (leaky)")
+            ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(folder / "methods.png", dpi=110)
+    plt.close(fig)
+    scatter = result.get("predictions")
+    if scatter:
+        targets = list(scatter)
+        cols = min(4, len(targets))
+        rows = (len(targets) + cols - 1) // cols
+        fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3.5 * rows), squeeze=False)
+        for ax, t in zip(axes.flat, targets, strict=False):
+            pts = scatter[t]
+            ax.scatter([p[1] for p in pts], [p[2] for p in pts], s=8)
+            ax.set_title(t, fontsize=9)
+            ax.set_xlabel("predicted")
+            ax.set_ylabel("measured accuracy")
+        for ax in list(axes.flat)[len(targets) :]:
+            ax.axis("off")
+        fig.suptitle(f"{result['best']}: predicted vs measured")
+        fig.tight_layout()
+        fig.savefig(folder / "scatter.png", dpi=110)
+        plt.close(fig)
+    lines = [
+        f"# tg evaluate: {result['modality']}",
+        "",
+        f"Targets ({len(result['targets'])}): {', '.join(result['targets'])}; seeds: {result['seeds']}; "
+        f"{result['seconds']} s. Leak-free: each target's runs hidden from the view, features, "
+        "embeddings, training rows and normalisation.",
+        "",
+        f"**Best: `{result['best']}`** "
+        + ("(a baseline: `tg recommend` uses it)" if _kind(summary, result["best"]) == "baseline" else ""),
+        "",
+        "| method | kind | Pearson | Pearson (weighted) | std | w-Kendall (weighted) | top-1 regret | NDCG@5 |",  # noqa: E501
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for s in summary:
+        lines.append(
+            f"| {s['method']} | {s['kind']} | {s['pearson_plain']:.3f} | {s['pearson_weighted']:.3f} | "
+            f"{s['pearson_std']:.3f} | {s['weighted_kendall_weighted']:.3f} | {s['top1_regret_mean']:.2f} | "
+            f"{s['ndcg5_mean']:.3f} |"
+        )
+    if result.get("paper"):
+        p = result["paper"]
+        lines.append(f"| paper {p['method']} (leaky protocol) | published | {p['pearson_plain']:.3f} | "
+                     f"{p['pearson_weighted']:.3f} | | | | |")  # fmt: skip
+    lines += ["", "![methods](methods.png)", ""]
+    if scatter:
+        lines += ["![predicted vs measured](scatter.png)", ""]
+    if result["missing_features"]:
+        lines += [f"Missing features: {', '.join(result['missing_features'])}.", ""]
+    for name, notes in result["notes"].items():
+        lines.append(f"- {name}: {', '.join(notes)}")
+    lines += ["", "## Per target", "", "| method | target | seed | Pearson | top-1 regret | NDCG@5 | models |",  # noqa: E501
+              "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for r in result["rows"]:
+        lines.append(
+            f"| {r['method']} | {r['target']} | {r['seed']} | {r['pearson']:.3f} | {r['top1_regret']:.2f} | "
+            f"{r['ndcg5']:.3f} | {r['n_models']} |"
+        )
+    (folder / "report.md").write_text("\n".join(lines) + "\n")
+    (folder / "result.json").write_text(json.dumps(result, indent=2, default=str))
+    return folder / "report.md"
+
+
+def _kind(summary: list[dict[str, Any]], method: str) -> str:
+    return next((s["kind"] for s in summary if s["method"] == method), "method")
