@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Sequence
 
 import typer
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
@@ -44,22 +45,42 @@ app.add_typer(ingest_cli.app, name="ingest")
 app.add_typer(graph_cli.app, name="graph")
 
 
-def fail(message: str, code: int) -> None:
-    """One line on stderr and exit `code`; with TG_DEBUG=1 the traceback first (for bug reports)."""
+def fail(message: str, code: int) -> int:
+    """One line on stderr, and `code` to exit with; with TG_DEBUG=1 the traceback first (for bug
+    reports)."""
     if os.environ.get("TG_DEBUG", "") not in ("", "0"):
         traceback.print_exc()
     print(f"error: {message}", file=sys.stderr)
-    raise SystemExit(code)
+    return code
+
+
+def _exit_code(e: SystemExit) -> int:
+    """The status a process exiting with `e` would have (as Python itself maps it)."""
+    if e.code is None:
+        return 0
+    if isinstance(e.code, int):
+        return e.code
+    print(e.code, file=sys.stderr)
+    return 1
+
+
+def run(argv: Sequence[str] | None = None, prog_name: str | None = None) -> int:
+    """The command line on `argv` (default: sys.argv[1:]), returning the exit code instead of
+    exiting: library errors become one line on stderr and a non-zero code. Anything else is a bug
+    and keeps its traceback. The tests call this in-process."""
+    try:
+        app(args=None if argv is None else list(argv), prog_name=prog_name, standalone_mode=True)
+    except SystemExit as e:
+        return _exit_code(e)
+    except TGError as e:
+        return fail(str(e), e.exit_code)
+    except ServiceUnavailable as e:
+        return fail(f"lost the connection to Neo4j: {e}", 1)
+    except Neo4jError as e:
+        return fail(f"Neo4j said {e.code}: {(e.message or '').splitlines()[0] if e.message else e}", 2)
+    return 0
 
 
 def main() -> None:
-    """Entry point: library errors become one line on stderr and a non-zero exit. Anything else is a
-    bug and keeps its traceback."""
-    try:
-        app(standalone_mode=True)
-    except TGError as e:
-        fail(str(e), e.exit_code)
-    except ServiceUnavailable as e:
-        fail(f"lost the connection to Neo4j: {e}", 1)
-    except Neo4jError as e:
-        fail(f"Neo4j said {e.code}: {(e.message or '').splitlines()[0] if e.message else e}", 2)
+    """Entry point (`tg`, `python -m transfergraph`): `run()`, then exit with its code."""
+    raise SystemExit(run())
