@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from transfergraph.cli import run
 
 REPO = Path(__file__).resolve().parents[1]
 ZOO = Path(os.environ.get("TG_ZOO_PATH") or REPO.parent / "shared" / "data" / "transfergraph-zoo")
@@ -14,7 +21,8 @@ ZOO = Path(os.environ.get("TG_ZOO_PATH") or REPO.parent / "shared" / "data" / "t
 def tg(
     *args: str, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real `tg` command line in a subprocess, as a user would."""
+    """Run the real `tg` command line in a subprocess, as a user would (about 1 s of imports: use it
+    where the process itself matters, `cli()` elsewhere)."""
     return subprocess.run(
         [sys.executable, "-m", "transfergraph", *args],
         capture_output=True,
@@ -23,6 +31,37 @@ def tg(
         input=stdin,
         timeout=900,
     )
+
+
+def cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the `tg` command line in this process, exactly as the entry point does
+    (`transfergraph.cli.run`: errors become one line on stderr and an exit code), with stdin, stdout,
+    stderr and the environment overrides isolated by Typer's CliRunner."""
+    with CliRunner().isolation(input=stdin, env=env) as (out, err, _):
+        code = run(list(args), prog_name="tg")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        stdout, stderr = out.getvalue().decode(), err.getvalue().decode()
+    return subprocess.CompletedProcess(["tg", *args], code, stdout, stderr)
+
+
+def one_line(text: str) -> str:
+    """Typer's usage errors come in a box wrapped to the terminal: its words on one line."""
+    return " ".join(re.sub(r"[\u2500-\u257f]", " ", text).split())
+
+
+# `tg ingest runs` column options for files written by `write_csv` with a model, dataset, acc header.
+RUN_COLS = ["--model-col", "model", "--dataset-col", "dataset", "--accuracy-col", "acc"]
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
 
 
 # Ids that break string-built Cypher or naive CSV: stored verbatim or the test fails.

@@ -18,7 +18,7 @@ import pytest
 from transfergraph import browser, server
 from transfergraph.config import Settings
 
-from support import REPO, tg
+from support import REPO, cli
 
 pytestmark = pytest.mark.server
 
@@ -75,7 +75,7 @@ def test_an_explore_file_pasted_whole_sets_its_params_and_lists_what_the_driver_
     with open(runs, "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows([["model", "dataset", "acc"], ["tg-browser/top", "cifar100", 0.999]])
     cols = ["--model-col", "model", "--dataset-col", "dataset", "--accuracy-col", "acc"]
-    proc = tg("ingest", "runs", str(runs), "--modality", "image", *cols)
+    proc = cli("ingest", "runs", str(runs), "--modality", "image", *cols)
     assert proc.returncode == 0, proc.stderr
 
     text = (REPO / "cypher" / "explore" / "top_models.cypher").read_text(encoding="utf-8")

@@ -1,5 +1,6 @@
 """`tg ingest --bulk` (neo4j-admin import) on a managed server of its own: hostile ids round-trip,
-counts match, and it refuses a non-empty database or an external one."""
+counts match, and it refuses a non-empty database. Refusing an external server and the CSV files
+themselves need no server: tests/unit/test_ingest_input.py, tests/unit/test_bulk_files.py."""
 
 from __future__ import annotations
 
@@ -15,10 +16,7 @@ import neo4j
 import pytest
 from neo4j import GraphDatabase
 
-from transfergraph.ingest import bulk
-from transfergraph.loaders.records import Records
-
-from support import HOSTILE, REPO, tg
+from support import HOSTILE, REPO, cli, tg
 
 pytestmark = pytest.mark.server
 
@@ -91,7 +89,7 @@ def _expected(path: Path) -> dict[str, tuple[str, str, float, object, object]]:
 def test_bulk_runs_round_trip_hostile_ids(own_server: dict[str, str], tmp_path: Path) -> None:
     path = _runs_file(tmp_path)
     want = _expected(path)
-    proc = tg("ingest", "runs", str(path), *RUN_COLS, "--bulk", "-f", "json", env=own_server)
+    proc = cli("ingest", "runs", str(path), *RUN_COLS, "--bulk", "-f", "json", env=own_server)
     assert proc.returncode == 0, proc.stderr
     summary = {row["entity"]: row for row in json.loads(proc.stdout)}
     models = {m for m, *_ in want.values()}
@@ -124,60 +122,11 @@ def test_bulk_refuses_a_database_that_is_not_empty(own_server: dict[str, str], t
     with _driver(own_server) as drv:
         before, _, _ = drv.execute_query("MATCH (n) RETURN count(n) AS n")
         if before[0]["n"] == 0:  # run alone: make it non-empty first
-            assert tg("ingest", "runs", str(path), *RUN_COLS, env=own_server).returncode == 0
+            assert cli("ingest", "runs", str(path), *RUN_COLS, env=own_server).returncode == 0
             before, _, _ = drv.execute_query("MATCH (n) RETURN count(n) AS n")
-    proc = tg("ingest", "runs", str(path), *RUN_COLS, "--bulk", env=own_server)
+    proc = cli("ingest", "runs", str(path), *RUN_COLS, "--bulk", env=own_server)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "not empty" in proc.stderr and "Traceback" not in proc.stderr
     with _driver(own_server) as drv:
         after, _, _ = drv.execute_query("MATCH (n) RETURN count(n) AS n")
     assert after[0]["n"] == before[0]["n"] > 0
-
-
-def test_bulk_refuses_an_external_server(tmp_path: Path) -> None:
-    path = tmp_path / "one.csv"
-    path.write_text("model,dataset,accuracy,run_id,lr,epochs\norg/m,ds,0.5,r1,0.1,3\n")
-    env = {"NEO4J_URI": "bolt://127.0.0.1:1", "NEO4J_PASSWORD": "x"}
-    proc = tg("ingest", "runs", str(path), *RUN_COLS, "--bulk", env=env)
-    assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and "NEO4J_URI" in proc.stderr
-
-
-def test_csv_files_merge_like_merge_and_split_mixed_types(tmp_path: Path) -> None:
-    """No server: duplicate MERGE keys merge in order, a column of mixed types gets one header per
-    type, a file holding a newline is passed as multi-line, and fields parse back verbatim."""
-    rec = Records(source="t")
-    for m in ("a", 'b,"c"\n'):
-        rec.model(m, "image", tags=["x;y", 'q"'], n=3)
-    rec.dataset("d", None)
-    rec.pretrained_on += [
-        {"model": "a", "dataset": "d", "props": {"accuracy": 0.1}},
-        {"model": "a", "dataset": "d", "props": {"accuracy": 0.2}},  # same pair: updated
-        {"model": "a", "dataset": "d", "props": {"accuracy": 0.2}},  # again: unchanged
-    ]
-    rec.runs += [
-        {"run_id": "r1", "model": "a", "dataset": "d", "props": {"lr": 0.1}},
-        {"run_id": "r2", "model": 'b,"c"\n', "dataset": "d", "props": {"lr": "auto"}},
-        {"run_id": "r1", "model": 'b,"c"\n', "dataset": "d", "props": {"lr": 0.1}},  # run_id is unique
-    ]
-    p = bulk.plan(rec)
-    assert (p.summary["pretrained_on"].created, p.summary["pretrained_on"].updated) == (1, 1)
-    assert p.summary["pretrained_on"].unchanged == 1 and p.rels["pretrained_on"][0][3] == {"accuracy": 0.2}
-    assert (p.summary["runs"].created, p.summary["runs"].unchanged) == (2, 1)
-    assert [r[:3] for r in p.rels["runs"]] == [("a", "d", "r1"), ('b,"c"\n', "d", "r2")]
-    layout = bulk.write_csv(p, tmp_path)
-    headers = sorted(group[0].read_text() for group in layout.relationships if "runs" in group[0].name)
-    assert headers == [
-        ":START_ID(Model),:END_ID(Dataset),:TYPE,run_id:string,lr:double\n",
-        ":START_ID(Model),:END_ID(Dataset),:TYPE,run_id:string,lr:string\n",
-    ]
-    models_csv = next(g[1] for g in layout.nodes if g[1].name.startswith("models"))
-    assert models_csv in layout.multiline
-    with open(models_csv, newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    header = models_csv.with_name(models_csv.stem + ".header.csv").read_text()
-    assert header == "id:ID(Model),:LABEL,tags:string[],n:long,modality:string\n"
-    assert rows == [
-        ["a", "Model", 'x;y\x1fq"', "3", "image"],
-        ['b,"c"\n', "Model", 'x;y\x1fq"', "3", "image"],
-    ]

@@ -1,5 +1,6 @@
-"""`tg graph`: pruned edge counts equal counts computed with pandas from the CSVs (independently of
-the Cypher), views hide exactly the target's runs, bad thresholds are refused."""
+"""`tg graph`: pruned edge counts and the learning graph's node counts equal counts computed with
+pandas from the CSVs (independently of the Cypher), views hide exactly the target's runs. Settings
+refused before any query are in tests/unit/test_graph_settings.py."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from transfergraph import db
 from transfergraph.cypher import browser_script
 
-from support import REPO, tg
+from support import REPO, cli
 
 pytestmark = pytest.mark.server
 
@@ -29,8 +31,16 @@ MATRIX = {
 # -- expectations from the CSVs ------------------------------------------------------------------
 
 
+ALIASES = {
+    "glut/qqp": "glue/qqp",
+    "oxford_flowers102": "flowers",
+    "oxford_iiit_pet": "pets",
+    "svhn_cropped": "svhn",
+}
+
+
 def canonical(name: str) -> str:
-    name = {"glut/qqp": "glue/qqp", "oxford_flowers102": "flowers", "oxford_iiit_pet": "pets"}.get(name, name)
+    name = ALIASES.get(name, name)
     m = re.match(r"^(glue|tweet_eval)_(.+)$", name)
     return f"{m.group(1)}/{m.group(2)}" if m else name
 
@@ -88,21 +98,66 @@ def expected_logme(zoo: Path, modality: str, pos: float, neg: float) -> tuple[in
     return int((z >= pos).sum()), int((z < neg).sum())
 
 
+def positive_pairs(pairs: pd.DataFrame, group: str, value: str, pos: float) -> pd.DataFrame:
+    """Rows whose value, min-max normalised within its group, is above `pos` (a positive edge)."""
+    lo = pairs.groupby(group)[value].transform("min")
+    hi = pairs.groupby(group)[value].transform("max")
+    keep = hi > lo
+    norm = (pairs[value][keep] - lo[keep]) / (hi[keep] - lo[keep])
+    return pairs[keep][norm > pos]
+
+
+def expected_view_nodes(zoo: Path, modality: str, pos: float, similarity: float) -> dict[str, int]:
+    """The nodes of a view built with default switches (pretrained on, LogME off): every model and
+    dataset touched by a positive accuracy or model-card edge or by a similarity edge, by id."""
+    runs = full_runs(zoo, modality)
+    runs = runs.assign(dataset=runs["finetuned_dataset"].map(canonical))
+    pairs = runs.groupby(["model", "dataset"], as_index=False)["eval_accuracy"].mean()
+    accuracy = positive_pairs(pairs, "dataset", "eval_accuracy", pos)
+    cfg = config(zoo, modality)
+    source = cfg["labels"].fillna(cfg["dataset"]) if modality == "image" else cfg["dataset"]
+    cards = pd.DataFrame({"model": cfg["model"], "dataset": source, "accuracy": cfg["accuracy"]}).dropna()
+    cards = cards.assign(dataset=cards["dataset"].map(canonical))
+    pretrained = positive_pairs(cards, "dataset", "accuracy", pos)
+    matrix = pd.read_csv(zoo / FOLDERS[modality] / MATRIX[modality], index_col=0)
+    names = [canonical(n) for n in matrix.index]
+    upper = np.triu_indices(len(names), k=1)
+    distances = matrix.to_numpy()[upper]
+    sim = (distances.max() - distances) / (distances.max() - distances.min())
+    similar = {names[i] for k in np.flatnonzero(sim > similarity) for i in (upper[0][k], upper[1][k])}
+    models = set(accuracy["model"]) | set(pretrained["model"])
+    datasets = set(accuracy["dataset"]) | set(pretrained["dataset"]) | similar
+    return {
+        "models": len(models),
+        "datasets": len(datasets),
+        "accuracy_pos": len(accuracy),
+        "pretrained_pos": len(pretrained),
+    }
+
+
 # -- the graph ------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def zoo_graph(driver: neo4j.Driver, zoo: Path) -> neo4j.Driver:
     driver.execute_query("MATCH (n) DETACH DELETE n")
-    proc = tg("ingest", "paper-zoo", "--path", str(zoo), "-f", "json")
+    proc = cli("ingest", "paper-zoo", "--path", str(zoo), "-f", "json")
     assert proc.returncode == 0, proc.stderr
     return driver
 
 
 def build(*args: str) -> list[dict[str, Any]]:
-    proc = tg("graph", "build", "-f", "json", *args)
+    proc = cli("graph", "build", "-f", "json", *args)
     assert proc.returncode == 0, proc.stderr
     return list(json.loads(proc.stdout))
+
+
+@pytest.fixture(scope="module")
+def all_view(zoo_graph: neo4j.Driver) -> neo4j.Driver:
+    """The production view `all` with default settings, built once: the tests using it only read it
+    (other tests build views of other names)."""
+    build("--view", "all")
+    return zoo_graph
 
 
 def edge_counts(drv: neo4j.Driver, view: str) -> dict[tuple[str, str, bool], int]:
@@ -143,7 +198,7 @@ def test_pruned_edges_match_pandas(
             got.get((modality, "TRANSFER_EDGE", False), 0),
         ) == logme
         assert got[(modality, "SIMILARITY_EDGE", True)] == expected_similarity(zoo, modality, similarity)
-    tg("graph", "drop", view)
+    assert cli("graph", "drop", view).returncode == 0
 
 
 def test_switches_turn_edge_kinds_off(zoo_graph: neo4j.Driver) -> None:
@@ -163,8 +218,8 @@ def test_lora_runs_are_a_switch(zoo_graph: neo4j.Driver, zoo: Path) -> None:
     assert ("image", "ACCURACY_EDGE", True) not in got  # image runs are all full fine-tuning
 
 
-def test_target_view_hides_exactly_the_targets_runs(zoo_graph: neo4j.Driver, zoo: Path) -> None:
-    build("--view", "all")
+def test_target_view_hides_exactly_the_targets_runs(all_view: neo4j.Driver, zoo: Path) -> None:
+    zoo_graph = all_view
     build("--target", "cifar100", "--target", "glue/cola")
     raw_before, _, _ = zoo_graph.execute_query("MATCH ()-[r:FINETUNED_ON]->() RETURN count(r) AS n")
     query = (
@@ -188,59 +243,64 @@ def test_target_view_hides_exactly_the_targets_runs(zoo_graph: neo4j.Driver, zoo
         assert not any(m == other for (m, _, _) in edge_counts(zoo_graph, view))
     raw_after, _, _ = zoo_graph.execute_query("MATCH ()-[r:FINETUNED_ON]->() RETURN count(r) AS n")
     assert raw_after[0]["n"] == raw_before[0]["n"]  # hidden, not deleted
-    views = json.loads(tg("graph", "views", "-f", "json").stdout)
+    views = json.loads(cli("graph", "views", "-f", "json").stdout)
     assert {"all", "without:cifar100", "without:glue/cola"} <= {v["name"] for v in views}
 
 
-def test_stats_json_reports_both_modalities(zoo_graph: neo4j.Driver, zoo: Path) -> None:
-    build("--view", "all")
-    proc = tg("graph", "stats", "--format", "json")
+def test_stats_json_reports_both_modalities(all_view: neo4j.Driver, zoo: Path) -> None:
+    proc = cli("graph", "stats", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     stats = {row["modality"]: row for row in json.loads(proc.stdout)}
     assert set(stats) == {"image", "text"}
     for modality, row in stats.items():
+        nodes = expected_view_nodes(zoo, modality, 0.5, 0.0)
         assert (row["accuracy_pos"], row["accuracy_neg"]) == expected_accuracy(zoo, modality, 0.5, 0.5)
+        assert (row["pretrained_pos"], row["pretrained_neg"]) == expected_pretrained(zoo, modality, 0.5, 0.5)
+        for key in ("accuracy_pos", "pretrained_pos"):  # the two derivations of the edges agree
+            assert row[key] == nodes[key], key
+        assert (row["transfer_pos"], row["transfer_neg"]) == (0, 0)  # LogME edges are off by default
         assert row["dataset_dataset"] == expected_similarity(zoo, modality, 0.0)
-        assert row["nodes"] == row["models"] + row["datasets"] > 0
-        edges = row["dataset_dataset"] + row["accuracy_pos"] + row["pretrained_pos"] + row["transfer_pos"]
-        assert row["average_degree"] == round(2 * edges / row["nodes"], 2)
+        assert (row["models"], row["datasets"]) == (nodes["models"], nodes["datasets"])
+        assert row["nodes"] == nodes["models"] + nodes["datasets"] > 0
+        edges = expected_similarity(zoo, modality, 0.0) + nodes["accuracy_pos"] + nodes["pretrained_pos"]
+        assert row["average_degree"] == round(2 * edges / (nodes["models"] + nodes["datasets"]), 2)
         assert row["paper"]["nodes"] in (265, 188)
+
+
+def test_node_counts_query_matches_pandas(all_view: neo4j.Driver, zoo: Path) -> None:
+    """cypher/prune/node_counts.cypher on its own, per modality and label."""
+    got = {(r["modality"], r["label"]): r["nodes"] for r in db.run(all_view, "prune/node_counts", view="all")}
+    want = {}
+    for modality in FOLDERS:
+        nodes = expected_view_nodes(zoo, modality, 0.5, 0.0)
+        want |= {(modality, "Model"): nodes["models"], (modality, "Dataset"): nodes["datasets"]}
+    assert got == want
 
 
 def test_drop_removes_the_view_and_only_it(zoo_graph: neo4j.Driver) -> None:
     build("--view", "keep")
     build("--view", "gone")
-    assert tg("graph", "drop", "gone").returncode == 0
+    assert cli("graph", "drop", "gone").returncode == 0
     assert edge_counts(zoo_graph, "gone") == {}
     assert edge_counts(zoo_graph, "keep") != {}
-    again = tg("graph", "drop", "gone")
+    again = cli("graph", "drop", "gone")
     assert again.returncode == 2 and "no view named 'gone'" in again.stderr
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--threshold", "bogus=1"], "expected NAME=VALUE with NAME one of accuracy_pos"),
-        (["--threshold", "accuracy_pos=1.5"], "accuracy_pos must be within [0, 1]"),
-        (["--threshold", "similarity=-0.1"], "similarity must be within [0, 1]"),
-        (["--threshold", "accuracy_pos=high"], "'high' is not a number"),
-        (["--threshold", "accuracy_neg=0.8"], "accuracy_neg must not exceed accuracy_pos"),
-        (["--runs", "some"], "--runs 'some': expected one of full, lora, all"),
-        (["--target", "no-such-dataset"], "--target 'no-such-dataset': no such dataset"),
-    ],
-)
-def test_bad_settings_are_refused_with_one_line(
-    zoo_graph: neo4j.Driver, args: list[str], message: str
-) -> None:
-    before = edge_counts(zoo_graph, "all")
-    proc = tg("graph", "build", *args)
+def test_a_target_that_is_no_dataset_is_refused_with_one_line(all_view: neo4j.Driver) -> None:
+    """The one refused setting that needs the graph (the others: tests/unit/test_graph_settings.py)."""
+    before = edge_counts(all_view, "all")
+    assert before
+    proc = cli("graph", "build", "--target", "no-such-dataset")
     assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and message in proc.stderr, proc.stderr
-    assert edge_counts(zoo_graph, "all") == before
+    assert proc.stderr.count("\n") == 1 and "--target 'no-such-dataset': no such dataset" in proc.stderr
+    assert edge_counts(all_view, "all") == before
+    views = json.loads(cli("graph", "views", "-f", "json").stdout)
+    assert "without:no-such-dataset" not in {v["name"] for v in views}
 
 
 def test_stats_of_a_missing_view_is_an_error(zoo_graph: neo4j.Driver) -> None:
-    proc = tg("graph", "stats", "--view", "nope")
+    proc = cli("graph", "stats", "--view", "nope")
     assert proc.returncode == 2 and "no view named 'nope'" in proc.stderr
 
 
@@ -248,10 +308,9 @@ EXPLORE = sorted(p.stem for p in (REPO / "cypher" / "explore").glob("*.cypher"))
 
 
 @pytest.mark.parametrize("name", EXPLORE)
-def test_explore_queries_run_with_their_own_params(zoo_graph: neo4j.Driver, name: str) -> None:
+def test_explore_queries_run_with_their_own_params(all_view: neo4j.Driver, name: str) -> None:
     """Each Browser script in cypher/explore runs as written, with its :param values, and finds rows."""
-    build("--view", "all")
     params, statement = browser_script(f"explore/{name}")
     assert params and all(f"${key}" in statement for key in params)
-    records, _, _ = zoo_graph.execute_query(statement, params)
+    records, _, _ = all_view.execute_query(statement, params)
     assert records, f"{name} returned no rows on the paper zoo"

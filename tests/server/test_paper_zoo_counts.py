@@ -2,6 +2,7 @@
 
 Every expected number is re-derived here from the published CSVs with pandas, independently of
 `loaders/` (method.md sections 1 and 7.16 describe the quirks): nothing from the loader is imported.
+Only the names of labels, types and entities come from `transfergraph.schema`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import neo4j
 import pandas as pd
 import pytest
 
-from support import tg
+from transfergraph import schema
+
+from support import cli
 
 pytestmark = pytest.mark.server
 
@@ -30,7 +33,6 @@ ALIASES = {
     "svhn_cropped": "svhn",
 }
 UNDERSCORED = re.compile(r"^(glue|tweet_eval)_(.+)$")
-ENTITIES = ("datasets", "models", "pretrained_on", "similarities", "runs", "scores")
 
 
 def canon(name: str) -> str:
@@ -116,7 +118,7 @@ def derive(zoo: Path) -> Expected:
 
 
 def ingest(zoo: Path) -> list[dict[str, Any]]:
-    proc = tg("ingest", "paper-zoo", "--path", str(zoo), "-f", "json")
+    proc = cli("ingest", "paper-zoo", "--path", str(zoo), "-f", "json")
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -395,22 +397,22 @@ def test_no_node_has_a_null_id(graph: neo4j.Driver) -> None:
 
 # -- the first ingest's summary (into an empty graph) reports what the graph now holds ----------
 
-GRAPH_COUNT = {
-    "datasets": "MATCH (n:Dataset) RETURN count(n) AS n",
-    "models": "MATCH (n:Model) RETURN count(n) AS n",
-    "pretrained_on": "MATCH ()-[r:PRETRAINED_ON]->() RETURN count(r) AS n",
-    "similarities": "MATCH ()-[r:SIMILAR_TO]->() RETURN count(r) AS n",
-    "runs": "MATCH ()-[r:FINETUNED_ON]->() RETURN count(r) AS n",
-    "scores": "MATCH ()-[r:TRANSFERABILITY]->() RETURN count(r) AS n",
-}
+
+def graph_count(entity: str) -> str:
+    """The graph's count of what an entity's rows become (the names from transfergraph.schema)."""
+    node, rel = schema.node_kind(entity), schema.rel_kind(entity)
+    if node is not None:
+        return f"MATCH (n:{node.label}) RETURN count(n) AS n"
+    assert rel is not None, entity
+    return f"MATCH (:{rel.start})-[r:{rel.type}]->(:{rel.end}) RETURN count(r) AS n"
 
 
-@pytest.mark.parametrize("entity", list(GRAPH_COUNT))
+@pytest.mark.parametrize("entity", schema.ENTITIES)
 def test_first_ingest_reports_what_it_created(
     graph: neo4j.Driver, first_summary: list[dict[str, Any]], entity: str
 ) -> None:
     """Into an empty graph, every row is one new node/relationship: rows == created == graph count."""
-    (count,) = rows(graph, GRAPH_COUNT[entity])
+    (count,) = rows(graph, graph_count(entity))
     row = next(r for r in first_summary if r["entity"] == entity)
     assert (row["rows"], row["created"], row["updated"], row["unchanged"]) == (count["n"], count["n"], 0, 0)
 
@@ -423,7 +425,7 @@ def test_second_ingest_changes_nothing(
 ) -> None:
     before = snapshot(driver)
     summary = ingest(zoo)
-    assert [r["entity"] for r in summary] == list(ENTITIES)
+    assert [r["entity"] for r in summary] == list(schema.ENTITIES)
     for row in summary:
         assert (row["entity"], row["created"], row["updated"]) == (row["entity"], 0, 0)
         assert row["unchanged"] == row["rows"], row

@@ -19,7 +19,7 @@ from neo4j.exceptions import AuthError
 from transfergraph import server
 from transfergraph.config import Settings
 
-from support import tg
+from support import cli, tg
 
 pytestmark = pytest.mark.server
 
@@ -116,19 +116,20 @@ def test_browser_page_and_discovery_answer(settings: Settings) -> None:
 
 
 def test_cypher_command_with_params_prints_json() -> None:
-    proc = tg("db", "cypher", "RETURN $n + 1 AS n, $s AS s", "-p", "n=41", "-p", "s=it's `odd`", "-f", "json")
+    query = "RETURN $n + 1 AS n, $s AS s"
+    proc = cli("db", "cypher", query, "-p", "n=41", "-p", "s=it's `odd`", "-f", "json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == [{"n": 42, "s": "it's `odd`"}]
 
 
 def test_cypher_syntax_error_is_one_line() -> None:
-    proc = tg("db", "cypher", "RETURN RETURN")
+    proc = cli("db", "cypher", "RETURN RETURN")
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: Cypher error")
 
 
 def test_status_json_reports_both_versions() -> None:
-    proc = tg("db", "status", "--format", "json")
+    proc = cli("db", "status", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     status = json.loads(proc.stdout)
     pinned = server.pinned_versions()
@@ -142,7 +143,8 @@ def _free_port() -> int:
 
 
 def test_lifecycle_start_idempotent_stop_and_status_down(tmp_path: Path) -> None:
-    """A second managed server of its own: first start, start again, stop, status when down."""
+    """A second managed server of its own: first start, start again, stop, status when down. Real
+    processes (`python -m transfergraph`): the server outlives the command that started it."""
     env = {
         "TG_SERVER_DIR": str(tmp_path / "srv"),
         "TG_BOLT_PORT": str(_free_port()),
@@ -177,6 +179,6 @@ def test_start_on_a_busy_port_names_the_port(tmp_path: Path) -> None:
             "TG_BOLT_PORT": str(port),
             "TG_HTTP_PORT": str(_free_port()),
         }
-        proc = tg("db", "start", env=env)
+        proc = cli("db", "start", env=env)
     assert proc.returncode == 2
     assert f"port {port} (Bolt) is already in use" in proc.stderr and proc.stderr.count("\n") == 1
