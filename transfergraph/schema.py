@@ -14,7 +14,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class NodeKind:
     label: str
-    key: str  # unique property (a constraint in cypher/schema.cypher)
+    key: str  # what identifies one node (Model/Dataset: a constraint in cypher/schema.cypher)
     entity: str | None  # the `Records` table a loader fills, None for nodes the pipeline derives
 
 
@@ -22,7 +22,7 @@ class NodeKind:
 class RelKind:
     type: str
     start: str  # label
-    end: str  # label
+    end: str  # label ("A|B": either)
     # raw facts: the `Records` table, its row fields naming the endpoints, and the MERGE key
     entity: str | None = None
     start_field: str = ""
@@ -38,7 +38,10 @@ class RelKind:
 MODEL = NodeKind("Model", "id", "models")
 DATASET = NodeKind("Dataset", "id", "datasets")
 VIEW = NodeKind("View", "name", None)  # how a view was built (`tg graph views`)
-NODES = (DATASET, MODEL, VIEW)
+# one `tg embed` run per (view, method, modality): its settings, seconds and held-out AUC
+EMBEDDING_RUN = NodeKind("EmbeddingRun", "view, method, modality", None)
+CHOICE = NodeKind("Choice", "modality", None)  # the method `tg evaluate` found best, used by recommend
+NODES = (DATASET, MODEL, VIEW, EMBEDDING_RUN, CHOICE)
 
 # Raw facts: written by `tg ingest`, never deleted by the pipeline.
 PRETRAINED_ON = RelKind("PRETRAINED_ON", "Model", "Dataset", "pretrained_on", "model", "dataset")
@@ -60,9 +63,12 @@ TRANSFER_EDGE = RelKind("TRANSFER_EDGE", "Model", "Dataset", per_view=True)
 SIMILARITY_EDGE = RelKind("SIMILARITY_EDGE", "Dataset", "Dataset", per_view=True)
 VIEW_EDGES = (ACCURACY_EDGE, PRETRAINED_EDGE, TRANSFER_EDGE, SIMILARITY_EDGE)
 
-# Learned per view: `tg predict` writes PREDICTED {score, method, view, created_at}.
+# Learned per view: `tg embed` stores a vector per node as EMBEDS {vector} from its EmbeddingRun
+# (the production view's also as node properties `embedding_<method>`, with a vector index on
+# Model), and `tg predict` writes PREDICTED {score, method, view, created_at}.
+EMBEDS = RelKind("EMBEDS", "EmbeddingRun", "Model|Dataset", per_view=True)
 PREDICTED = RelKind("PREDICTED", "Model", "Dataset", per_view=True)
-LEARNED_RELS = (PREDICTED,)
+LEARNED_RELS = (EMBEDS, PREDICTED)
 
 RELS = RAW_RELS + VIEW_EDGES + LEARNED_RELS
 

@@ -12,6 +12,7 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from transfergraph import __version__
 from transfergraph.cli import db as db_cli
+from transfergraph.cli import embed as embed_cli
 from transfergraph.cli import graph as graph_cli
 from transfergraph.cli import ingest as ingest_cli
 from transfergraph.errors import TGError
@@ -43,6 +44,7 @@ def _root(
 app.add_typer(db_cli.app, name="db")
 app.add_typer(ingest_cli.app, name="ingest")
 app.add_typer(graph_cli.app, name="graph")
+app.add_typer(embed_cli.app, name="embed")
 
 
 def fail(message: str, code: int) -> int:

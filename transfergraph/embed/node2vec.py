@@ -12,11 +12,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import neo4j
 import numpy as np
-from graphdatascience import GraphDataScience
 from neo4j.exceptions import ClientError
 
 from transfergraph.choices import EmbedMethod
@@ -27,6 +26,9 @@ from transfergraph.embed import linkpred
 from transfergraph.embed.export import edges as export_edges
 from transfergraph.embed.store import Embedded
 from transfergraph.errors import TGError
+
+if TYPE_CHECKING:  # the client costs ~1 s of imports: loaded only when Node2Vec runs
+    from graphdatascience import GraphDataScience
 
 # The paper's Node2Vec (method.md 3.3): walks of 10 nodes, 10 per node, window 10, p = q = 1.
 DEFAULTS: dict[str, Any] = {
@@ -44,6 +46,8 @@ DEFAULTS: dict[str, Any] = {
 def client(drv: neo4j.Driver, settings: Settings) -> Iterator[GraphDataScience]:
     """A GDS client on our driver (its notifications off, closed by us); no GDS plugin: one line."""
     try:
+        from graphdatascience import GraphDataScience
+
         gds = GraphDataScience(drv, arrow=False, show_progress=False)
     except ClientError as e:
         if "gds" in (e.message or "").lower() or e.code.endswith("ProcedureNotFound"):
