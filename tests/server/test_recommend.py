@@ -42,7 +42,7 @@ def test_ranking_with_measured_and_evidence(driver: neo4j.Driver, predicted: Non
             assert e["dataset"] != "a" and 0 <= e["similarity"] <= 1
     explained = tg("recommend", "--dataset", TARGET, "--method", "model-prior", "--explain")
     assert explained.returncode == 0 and "SIMILARITY_EDGE" in explained.stdout
-    assert "(measured)" in tg("recommend", "-d", "a", "-m", "model-prior").stdout
+    assert "(measured)" in tg("recommend", "-d", "a", "-m", "model-prior", "-f", "csv").stdout
 
 
 def test_default_method_is_the_recorded_best(driver: neo4j.Driver, predicted: None) -> None:
