@@ -13,8 +13,11 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 from transfergraph import __version__
 from transfergraph.cli import db as db_cli
 from transfergraph.cli import embed as embed_cli
+from transfergraph.cli import evaluate as evaluate_cli
 from transfergraph.cli import graph as graph_cli
 from transfergraph.cli import ingest as ingest_cli
+from transfergraph.cli import predict as predict_cli
+from transfergraph.cli import recommend as recommend_cli
 from transfergraph.errors import TGError
 
 app = typer.Typer(
@@ -45,6 +48,9 @@ app.add_typer(db_cli.app, name="db")
 app.add_typer(ingest_cli.app, name="ingest")
 app.add_typer(graph_cli.app, name="graph")
 app.add_typer(embed_cli.app, name="embed")
+app.command("predict")(predict_cli.predict)
+app.command("recommend")(recommend_cli.recommend)
+app.command("evaluate")(evaluate_cli.evaluate)
 
 
 def fail(message: str, code: int) -> int:
