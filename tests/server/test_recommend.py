@@ -3,6 +3,8 @@ light import path (no sklearn / xgboost / torch)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -42,7 +44,19 @@ def test_ranking_with_measured_and_evidence(driver: neo4j.Driver, predicted: Non
             assert e["dataset"] != "a" and 0 <= e["similarity"] <= 1
     explained = tg("recommend", "--dataset", TARGET, "--method", "model-prior", "--explain")
     assert explained.returncode == 0 and "SIMILARITY_EDGE" in explained.stdout
-    assert "(measured)" in tg("recommend", "-d", "a", "-m", "model-prior", "-f", "csv").stdout
+    table = list(
+        csv.DictReader(io.StringIO(tg("recommend", "-d", "a", "-m", "model-prior", "-f", "csv").stdout))
+    )
+    assert [r["model"] for r in table] == [r["model"] for r in json.loads(
+        tg("recommend", "-d", "a", "-m", "model-prior", "-f", "json").stdout)["rows"]]  # fmt: skip
+    for r in table:
+        expected = measured.get(r["model"])
+        assert (
+            (r["measured"] == "")
+            if expected is None
+            else float(r["measured"]) == pytest.approx(expected, abs=1e-4)
+        )
+        assert r["evidence"]  # the text of the evidence, "-" when there is none
 
 
 def test_default_method_is_the_recorded_best(driver: neo4j.Driver, predicted: None) -> None:

@@ -15,6 +15,20 @@ from transfergraph.choices import Format
 from transfergraph.output import emit
 
 
+def _millions(parameters: int | None) -> str:
+    return "" if parameters is None else f"{parameters / 1e6:,.0f}M"
+
+
+def _best_evidence(row: dict[str, object]) -> str:
+    """The most similar dataset where the model did well: `name sim/acc`."""
+    evidence = row["evidence"]
+    if not isinstance(evidence, list) or not evidence:
+        return "-"
+    e = evidence[0]
+    acc = "" if e.get("accuracy") is None else f" acc {e['accuracy']:.2f}"
+    return f"{e['dataset']} sim {e['similarity']:.2f}{acc}"
+
+
 def recommend(
     dataset: str = typer.Option(..., "--dataset", "-d", help="Dataset id, e.g. cifar100 or glue/sst2."),
     top: int = typer.Option(10, "--top", "-n", help="How many models."),
@@ -39,36 +53,33 @@ def recommend(
         json.dump(result, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
         return
-    rows = []
-    for r in result["rows"]:
-        row = {
-            "rank": r["rank"],
-            "model": r["model"],
-            "score": r["score"],
-            "measured": "" if r["measured"] is None else f"{r['measured']:.4f} (measured)",
-            "architecture": r["architecture"],
-            "parameters": r["parameters"],
-            "logme": r["logme"],
-        }
-        best = r["evidence"][0] if r["evidence"] else None
-        row["evidence"] = (
-            evidence_text(r)
-            if explain
-            else (f"{best['dataset']} (sim {best['similarity']:.2f})" if best else "-")
-        )
-        rows.append(row)
     if fmt is Format.csv:
+        rows = [{**r, "evidence": evidence_text(r)} for r in result["rows"]]
         emit(rows, fmt)
         return
-    emit(rows, fmt, title=f"{result['dataset']}: {result['method']} (view {result['view']})")
+    # What a person scans for in 80 columns; --format json|csv has architecture, LogME and all evidence.
+    rows = [
+        {
+            "rank": r["rank"],
+            "model": r["model"],
+            "score": f"{r['score']:.3f}",
+            "measured": "" if r["measured"] is None else f"{r['measured']:.3f}",
+            "type": r["model_type"] or r["architecture"] or "",
+            "params": _millions(r["parameters"]),
+            "evidence": _best_evidence(r),
+        }
+        for r in result["rows"]
+    ]
+    title = f"{result['dataset']}: {result['method']} (view {result['view']}); measured = a real run exists"
+    emit(rows, fmt, title=title)
     if explain:
         for r in result["rows"]:
             print(f"{r['rank']}. {r['model']}")
             for e in r["evidence"]:
-                acc = "" if e.get("accuracy") is None else f", accuracy {e['accuracy']:.3f}"
+                acc = "" if e.get("accuracy") is None else f"accuracy {e['accuracy']:.3f}, "
                 print(
-                    f"   {r['model']} -[ACCURACY_EDGE norm {e['normalised_accuracy']:.2f}{acc}]-> "
-                    f"{e['dataset']} -[SIMILARITY_EDGE {e['similarity']:.2f}]- {result['dataset']}"
+                    f"   -[ACCURACY_EDGE {acc}norm {e['normalised_accuracy']:.2f}]-> {e['dataset']}"
+                    f" -[SIMILARITY_EDGE {e['similarity']:.2f}]- {result['dataset']}"
                 )
             if not r["evidence"]:
                 print("   no similar dataset on which this model did well")

@@ -88,6 +88,7 @@ def recommend(
                 "score": round(r["score"], 4),
                 "measured": None if r["measured"] is None else round(r["measured"], 4),
                 "architecture": r["architecture"] or r["model_type"],
+                "model_type": r["model_type"],
                 "parameters": r["num_parameters"],
                 "logme": None if r["logme"] is None else round(r["logme"], 4),
                 "evidence": [
