@@ -60,3 +60,22 @@ def test_method_names() -> None:
         Method.parse("svm+none")
     with pytest.raises(TGError, match="EMBEDDING"):
         Method.parse("xgb+word2vec")
+    assert Method.parse("xgb+gat/concat").concat and Method.parse("xgb+gat/concat").name == "xgb+gat/concat"
+    with pytest.raises(TGError, match="concat"):
+        Method.parse("xgb+none/concat")
+
+
+def test_embedding_enters_as_a_cosine_or_as_both_vectors() -> None:
+    rows = [graph_row("m1", "a", 1.0), graph_row("m2", "a", 0.0)]
+    models = [{"model": m, "num_parameters": None, "memory_bytes": None, "input_size": None,
+               "source_accuracy": None, "model_type": None, "architecture": None, "source_dataset": None}
+              for m in ("m1", "m2")]  # fmt: skip
+    datasets = [{"dataset": "a", "num_samples": 100, "num_classes": 10}]
+    vectors = {("Model", "m1"): [1.0, 0.0], ("Model", "m2"): [1.0, 1.0], ("Dataset", "a"): [2.0, 0.0]}
+    table = assemble(rows, models, datasets, [], vectors)
+    cosine = table.frame.set_index("model")["embedding_cosine"]
+    assert cosine["m1"] == pytest.approx(1.0) and cosine["m2"] == pytest.approx(1 / math.sqrt(2))
+    assert table.columns(("embedding",))[0] == ["embedding_cosine"]
+    assert table.columns(("embedding-concat",))[0] == ["m_e0", "m_e1", "d_e0", "d_e1"]
+    assert Method.parse("rf+node2vec").feature_groups == ("embedding",)
+    assert Method.parse("rf+node2vec/concat").feature_groups == ("embedding-concat",)

@@ -32,6 +32,9 @@ TRANSFER = ["logme_z", "reg_h_z"]
 METRICS = {"LogME": "logme", "Reg-H-Score": "reg_h"}
 
 
+EMBEDDING_COSINE = "embedding_cosine"  # cosine of the model's and the dataset's vectors
+
+
 @dataclass
 class FeatureTable:
     """One row per (model, dataset); `label` is the view's normalised accuracy (NaN: unknown)."""
@@ -54,7 +57,9 @@ class FeatureTable:
                 num += DATASET_NUM
             elif g == "transfer":
                 num += TRANSFER
-            elif g == "embedding":
+            elif g == "embedding":  # one link score per pair
+                num += [EMBEDDING_COSINE] if self.embedding_cols else []
+            elif g == "embedding-concat":  # the paper's: both vectors
                 num += self.embedding_cols
             else:
                 raise ValueError(f"unknown feature group {g!r}")
@@ -128,7 +133,10 @@ def assemble(
         nan = [math.nan] * dim
         me = pd.DataFrame([mv.get(x, nan) for x in frame["model"]], columns=mcols, index=frame.index)
         de = pd.DataFrame([dv.get(x, nan) for x in frame["dataset"]], columns=dcols, index=frame.index)
-        frame = pd.concat([frame, me, de], axis=1)
+        a, b = me.to_numpy(float), de.to_numpy(float)
+        norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)  # NaN where a vector is missing
+        cosine = pd.Series((a * b).sum(axis=1) / np.where(norms > 0, norms, np.nan), index=frame.index)
+        frame = pd.concat([frame, me, de, cosine.rename(EMBEDDING_COSINE)], axis=1)
         emb_cols = mcols + dcols
     frame["label"] = frame["label"].astype(float)
     frame = frame.sort_values(["dataset", "model"], kind="stable").reset_index(drop=True)

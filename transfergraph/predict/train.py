@@ -37,6 +37,7 @@ class Fitted:
             "method": self.method.name,
             "regressor": self.method.regressor.value,
             "embedding": self.method.embedding.value if self.method.embedding else None,
+            "embedding_features": "concatenated vectors" if self.method.concat else "cosine",
             "seed": self.seed,
             "feature_groups": list(self.groups),
             "features": self.encoder.names,
@@ -54,7 +55,7 @@ class Fitted:
 
 def fit(table: FeatureTable, method: Method, seed: int, train: pd.Series) -> Fitted:
     """Fit on the rows selected by `train` (rows with a label); encoders see only those rows."""
-    groups = BASE_GROUPS + (("embedding",) if method.embedding else ())
+    groups = BASE_GROUPS + method.feature_groups
     rows = table.frame[train & table.frame["label"].notna()]
     if rows.empty:
         from transfergraph.errors import TGError
