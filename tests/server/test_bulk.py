@@ -1,6 +1,8 @@
-"""`tg ingest --bulk` (neo4j-admin import) on a managed server of its own: hostile ids round-trip,
-counts match, and it refuses a non-empty database. Refusing an external server and the CSV files
-themselves need no server: tests/unit/test_ingest_input.py, tests/unit/test_bulk_files.py."""
+"""`tg ingest --bulk` (neo4j-admin import) on a managed server of its own: hostile ids round-trip from
+two files in one call (one import, one restart), counts match, it refuses a non-empty database, and
+a failure at each step after the server was stopped (import, start, schema) restores the previous
+database. Refusing an external server, the CSV files and the plan of several files need no server:
+tests/unit/test_ingest_input.py, tests/unit/test_bulk_files.py, tests/unit/test_bulk_plan.py."""
 
 from __future__ import annotations
 
@@ -11,10 +13,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import neo4j
 import pytest
 from neo4j import GraphDatabase
+
+from transfergraph import server
+from transfergraph.ingest import bulk
 
 from support import HOSTILE, REPO, cli, tg
 
@@ -48,7 +54,9 @@ def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         assert started.returncode == 0, started.stderr
         yield env
     finally:
-        tg("db", "stop", env=env)
+        # in this process: a server the in-process --bulk restarted is our child, and only we can
+        # reap it (a `tg db stop` subprocess would wait its 90 s for the zombie to go)
+        cli("db", "stop", env=env)
 
 
 def _driver(env: dict[str, str]) -> neo4j.Driver:
@@ -86,11 +94,41 @@ def _expected(path: Path) -> dict[str, tuple[str, str, float, object, object]]:
         }
 
 
-def test_bulk_runs_round_trip_hostile_ids(own_server: dict[str, str], tmp_path: Path) -> None:
+def _split(path: Path) -> list[Path]:
+    """The file as two files with its header: the first half of the rows, and the rest."""
+    with open(path, newline="", encoding="utf-8") as f:
+        header, *rows = list(csv.reader(f))
+    out = []
+    for i, half in enumerate((rows[: len(rows) // 2], rows[len(rows) // 2 :])):
+        part = path.with_name(f"part{i}.csv")
+        with open(part, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([header, *half])
+        out.append(part)
+    return out
+
+
+def test_bulk_runs_round_trip_hostile_ids(
+    own_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two files in one call: one neo4j-admin import, one start (the server stops once)."""
     path = _runs_file(tmp_path)
     want = _expected(path)
-    proc = cli("ingest", "runs", str(path), *RUN_COLS, "--bulk", "-f", "json", env=own_server)
+    calls: list[str] = []
+
+    def counted(name: str, real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name if name != "admin" else f"admin {args[1]} {args[2]}")
+            return real(*args, **kwargs)
+
+        return call
+
+    for name in ("start", "stop", "admin"):
+        monkeypatch.setattr(server, name, counted(name, getattr(server, name)))
+    files = [str(f) for f in _split(path)]
+    proc = cli("ingest", "runs", *files, *RUN_COLS, "--bulk", "-f", "json", env=own_server)
     assert proc.returncode == 0, proc.stderr
+    assert calls == ["stop", "admin database import", "start"]
+    assert not (Path(own_server["TG_SERVER_DIR"]) / "bulk-previous-store").exists()
     summary = {row["entity"]: row for row in json.loads(proc.stdout)}
     models = {m for m, *_ in want.values()}
     datasets = {d for _, d, *_ in want.values()}
@@ -111,7 +149,10 @@ def test_bulk_runs_round_trip_hostile_ids(own_server: dict[str, str], tmp_path: 
     assert sorted(r["id"] for r in got_datasets) == sorted(datasets)
     runs = {r["run_id"]: (r["model"], r["dataset"], r["accuracy"], r["lr"], r["epochs"]) for r in got_runs}
     assert runs == want  # ids verbatim, each run between its own endpoints, typed properties
-    assert {(r["peft"], r["source"]) for r in got_runs} == {("full", "runs:runs.csv")}
+    assert {(r["peft"], r["source"]) for r in got_runs} == {
+        ("full", "runs:part0.csv"),
+        ("full", "runs:part1.csv"),
+    }
     assert all(h in models and f"ds {h}" in datasets and f"run {h}" in runs for h in HOSTILE)
     assert {"model_id_unique", "dataset_id_unique"} <= set(constraints[0]["names"])
 
@@ -130,3 +171,65 @@ def test_bulk_refuses_a_database_that_is_not_empty(own_server: dict[str, str], t
     with _driver(own_server) as drv:
         after, _, _ = drv.execute_query("MATCH (n) RETURN count(n) AS n")
     assert after[0]["n"] == before[0]["n"] > 0
+
+
+def _previous_database(env: dict[str, str]) -> None:
+    """Empty (so that --bulk accepts it) but recognisable: its constraints and a marker index, which
+    a newly imported store would not have."""
+    with _driver(env) as drv:
+        drv.execute_query("MATCH (n) DETACH DELETE n")
+        drv.execute_query("CREATE INDEX bulk_marker IF NOT EXISTS FOR (n:Marker) ON (n.x)")
+
+
+def _schema_and_nodes(env: dict[str, str]) -> tuple[set[str], int]:
+    with _driver(env) as drv:
+        names, _, _ = drv.execute_query("SHOW INDEXES YIELD name RETURN collect(name) AS names")
+        nodes, _, _ = drv.execute_query("MATCH (n) RETURN count(n) AS n")
+    return set(names[0]["names"]), nodes[0]["n"]
+
+
+def _pid(env: dict[str, str]) -> str:
+    return (Path(env["TG_SERVER_DIR"]) / "run" / "tg-neo4j.pid").read_text()
+
+
+def test_bulk_refuses_before_stopping_the_server(own_server: dict[str, str], tmp_path: Path) -> None:
+    """An id Neo4j could not index, or a store an interrupted --bulk left aside: refused while the
+    server still runs (same process), nothing changed."""
+    _previous_database(own_server)
+    pid = _pid(own_server)
+    long_id = tmp_path / "long.csv"
+    long_id.write_text(f"model,dataset,accuracy,run_id,lr,epochs\n{'m' * 9000},ds,0.5,r1,0.1,3\n")
+    good = tmp_path / "good.csv"
+    good.write_text("model,dataset,accuracy,run_id,lr,epochs\norg/m,ds,0.5,r1,0.1,3\n")
+    proc = cli("ingest", "runs", str(good), str(long_id), *RUN_COLS, "--bulk", env=own_server)
+    assert proc.returncode == 2 and "long.csv:2" in proc.stderr and "nothing was written" in proc.stderr
+    leftover = Path(own_server["TG_SERVER_DIR"]) / "bulk-previous-store"
+    leftover.mkdir()
+    try:
+        proc = cli("ingest", "runs", str(good), *RUN_COLS, "--bulk", env=own_server)
+    finally:
+        leftover.rmdir()
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "interrupted --bulk" in proc.stderr
+    assert _pid(own_server) == pid
+    names, nodes = _schema_and_nodes(own_server)
+    assert nodes == 0 and "bulk_marker" in names
+
+
+@pytest.mark.parametrize("step", bulk.STEPS)
+def test_bulk_failure_restores_the_previous_database(
+    own_server: dict[str, str], tmp_path: Path, step: str
+) -> None:
+    """TG_BULK_FAIL=import (after neo4j-admin wrote the new store), start (instead of starting) or
+    schema (constraints created on the new store, server running): the previous database is back,
+    with its constraints, and the error is one line saying so."""
+    _previous_database(own_server)
+    path = tmp_path / "one.csv"
+    path.write_text("model,dataset,accuracy,run_id,lr,epochs\norg/m,ds,0.5,r1,0.1,3\n")
+    proc = cli("ingest", "runs", str(path), *RUN_COLS, "--bulk", env={**own_server, bulk.FAIL_ENV: step})
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert f"{step} failed" in proc.stderr and "the previous database was restored" in proc.stderr
+    names, nodes = _schema_and_nodes(own_server)
+    assert nodes == 0
+    assert {"bulk_marker", "model_id_unique", "dataset_id_unique", "finetuned_on_run_id_unique"} <= names
+    assert not (Path(own_server["TG_SERVER_DIR"]) / "bulk-previous-store").exists()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 import typer
@@ -22,7 +23,7 @@ from transfergraph.cli.options import (
 )
 from transfergraph.ingest import bulk
 from transfergraph.loaders import hf_models, paper_zoo, runs, storable
-from transfergraph.loaders.records import ENTITIES, InvalidInput, Records
+from transfergraph.loaders.records import ENTITIES, InvalidInput, Problem, Records
 from transfergraph.output import emit
 
 app = typer.Typer(
@@ -30,29 +31,51 @@ app = typer.Typer(
 )
 
 
+def load_all(loads: Iterable[Callable[[], Records]]) -> list[Records]:
+    """Read and validate every file (loader checks and `storable.check`) before anything is
+    written; InvalidInput lists the problems of all of them, in file order."""
+    parts: list[Records] = []
+    problems: list[Problem] = []
+    for load in loads:
+        try:
+            parts.append(storable.check(load()))  # nothing Neo4j would refuse reaches a writer
+        except InvalidInput as e:
+            problems += e.problems
+    if problems:
+        raise InvalidInput(problems)
+    return parts
+
+
 def _run(
-    load: Callable[[], Records], batch_size: int, dry_run: bool, fmt: Format, use_bulk: bool = False
+    load: Callable[[], list[Records]],
+    batch_size: int,
+    dry_run: bool,
+    fmt: Format,
+    use_bulk: bool = False,
 ) -> None:
-    """Load (validating everything first), then write, then print the summary."""
+    """Load and validate every file, then write them (in order; --bulk: one import), then print the
+    summary: one per call, rows and tallies summed over the files."""
     if use_bulk and not dry_run:
         bulk.check_empty(config.load())  # refuse before reading a large file
     try:
-        records: Records = storable.check(load())  # nothing Neo4j would refuse reaches a writer
+        parts = load()
     except InvalidInput as e:
         for problem in e.problems:
             print(f"error: {problem}", file=sys.stderr)
         print(f"error: {len(e.problems)} problem(s); nothing was written", file=sys.stderr)
         raise typer.Exit(2) from None
+    records = bulk.merge(parts)
+    counts = {e: sum(part.counts()[e] for part in parts) for e in ENTITIES}
     for note in records.notes:
         print(f"note: {note}", file=sys.stderr)
     if dry_run:
-        _print(records, ingest.planned(records), fmt, dry_run=True)
+        _print(records.source, counts, ingest.planned(records), fmt, dry_run=True)
         return
     settings = config.load()
     if use_bulk:
-        _print(records, bulk.load(settings, records), fmt, dry_run=False)
+        _print(records.source, counts, bulk.load(settings, parts), fmt, dry_run=False)
         return
-    total = sum(records.counts().values())
+    summary = ingest.planned(records)  # the skipped rows, once; written rows are added per file
     with db.connect(settings) as drv:
         progress = Progress(
             TextColumn("{task.description}"),
@@ -64,13 +87,20 @@ def _run(
             disable=not sys.stderr.isatty(),
         )
         with progress:
-            task = progress.add_task(f"ingest {records.source}", total=total)
-            summary = ingest.write(drv, records, batch_size, on_batch=lambda _, n: progress.advance(task, n))
-    _print(records, summary, fmt, dry_run=False)
+            task = progress.add_task(f"ingest {records.source}", total=sum(counts.values()))
+            for part in parts:
+                written = ingest.write(drv, part, batch_size, on_batch=lambda _, n: progress.advance(task, n))
+                for entity, tally in written.items():
+                    total = summary.setdefault(entity, ingest.Tally())
+                    total.created += tally.created
+                    total.updated += tally.updated
+                    total.unchanged += tally.unchanged
+    _print(records.source, counts, summary, fmt, dry_run=False)
 
 
-def _print(records: Records, summary: dict[str, ingest.Tally], fmt: Format, dry_run: bool) -> None:
-    counts = records.counts()
+def _print(
+    source: str, counts: dict[str, int], summary: dict[str, ingest.Tally], fmt: Format, dry_run: bool
+) -> None:
     rows = []
     for entity in ENTITIES:
         t = summary.get(entity, ingest.Tally())
@@ -81,7 +111,7 @@ def _print(records: Records, summary: dict[str, ingest.Tally], fmt: Format, dry_
         if fmt is not Format.table:
             row["reasons"] = t.reasons
         rows.append(row)
-    title = f"{records.source}: {'dry run, nothing written' if dry_run else 'written'}"
+    title = f"{source}: {'dry run, nothing written' if dry_run else 'written'}"
     emit(rows, fmt, title=title)
     if fmt is Format.table:
         for entity in ENTITIES:
@@ -111,16 +141,20 @@ def paper_zoo_cmd(
     """
     settings = config.load()
 
-    def load() -> Records:
+    def load() -> list[Records]:
         root = path or settings.zoo_path or paper_zoo.fetch(settings.cache_dir, base_url)
-        return paper_zoo.load(root, tuple(m.value for m in modality))
+        return load_all([lambda: paper_zoo.load(root, tuple(m.value for m in modality))])
 
     _run(load, batch_size, dry_run, fmt, use_bulk)
 
 
 @app.command("runs")
 def runs_cmd(
-    file: Path = typer.Argument(..., help="CSV, JSONL or Parquet export of fine-tuning runs."),
+    files: list[Path] = typer.Argument(
+        ...,
+        metavar="FILE...",
+        help="CSV, JSONL or Parquet exports of fine-tuning runs, one or more (read as one load).",
+    ),
     modality: Modality = ModalityOpt,
     model_col: str = typer.Option(..., "--model-col", help="Column with the model's hub id."),
     dataset_col: str = typer.Option(..., "--dataset-col", help="Column with the fine-tuning dataset."),
@@ -140,17 +174,22 @@ def runs_cmd(
 ) -> None:
     """Fine-tuning history from an experiment tracker's export, with a column mapping.
 
+    Several files are validated first, then written as one load (with --bulk: one import).
+
     Example: tg ingest runs runs.csv --modality image --model-col model --dataset-col ds --accuracy-col acc
     """
     mapping = runs.Mapping(
         model_col, dataset_col, accuracy_col, run_id_col, peft_col, timestamp_col, tuple(hparam_col)
     )
-    _run(lambda: runs.load(file, mapping, modality), batch_size, dry_run, fmt, use_bulk)
+    loads = [partial(runs.load, f, mapping, modality) for f in files]
+    _run(lambda: load_all(loads), batch_size, dry_run, fmt, use_bulk)
 
 
 @app.command("hf-models")
 def hf_models_cmd(
-    file: Path | None = typer.Option(None, "--file", help="JSONL of Hub model records (offline)."),
+    file: list[Path] = typer.Option(
+        [], "--file", help="JSONL of Hub model records (offline; repeatable: read as one load)."
+    ),
     search: str | None = typer.Option(None, "--search", help="Online: Hub search string."),
     pipeline_tag: str | None = typer.Option(
         None, "--pipeline-tag", help="Online: e.g. image-classification."
@@ -167,9 +206,9 @@ def hf_models_cmd(
     Example: tg ingest hf-models --file models.jsonl
     """
 
-    def load() -> Records:
-        if file is not None:
-            return hf_models.load_file(file, modality)
-        return hf_models.load_hub(search, pipeline_tag, limit, modality)
+    def load() -> list[Records]:
+        if file:
+            return load_all([partial(hf_models.load_file, f, modality) for f in file])
+        return load_all([partial(hf_models.load_hub, search, pipeline_tag, limit, modality)])
 
     _run(load, batch_size, dry_run, fmt, use_bulk)

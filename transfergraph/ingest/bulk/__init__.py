@@ -2,20 +2,39 @@
 
 For an EMPTY managed database only. The loader's Records are planned (plan.py: merged the way the
 MERGE statements would), written as neo4j-admin CSV files (csv_files.py), the managed server is
-stopped, `neo4j-admin database import full` replaces the `neo4j` database, the server is started
+stopped, `neo4j-admin database import full` builds a new `neo4j` store, the server is started
 again and the schema applied. The graph is the one the transactional path
 (`transfergraph.ingest.write`) would have written into an empty database: same labels, types and
 properties, one relationship per MERGE key (duplicate rows merge their properties in order).
+
+Safe at every step (`load`):
+
+1. Before the server is stopped: everything Neo4j would refuse (`loaders/storable.py`), the
+   database is empty, the plan's endpoints exist, the CSV files are written, and no earlier
+   interrupted `--bulk` left a store aside. A failure here changes nothing.
+2. Stopped: the previous store (`data/databases/neo4j`, `data/transactions/neo4j`) is moved aside
+   into `SERVER_DIR/bulk-previous-store/` (a rename: the community edition has one user database,
+   so the "staging database" is the store folder itself), and the new store is imported in its
+   place.
+3. The server is started, the schema (uniqueness constraints, indexes) applied, the indexes awaited
+   and the counts checked against the plan.
+
+If step 2 or 3 fails (or is interrupted), the server is stopped, the new store deleted, the previous
+one moved back and the server started: the database is the previous one, and the error is one line
+saying so. Only once step 3 passed is the previous store deleted. So the database is either the
+previous one or the complete new one with its constraints, never a store without them.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import neo4j
 from neo4j.exceptions import ServiceUnavailable, TransientError
@@ -25,20 +44,37 @@ from transfergraph.config import Settings
 from transfergraph.errors import ServerDown, TGError
 from transfergraph.ingest import Tally, apply_schema
 from transfergraph.ingest.bulk.csv_files import DATABASE, Layout, write_csv
-from transfergraph.ingest.bulk.plan import Plan, plan
+from transfergraph.ingest.bulk.plan import Plan, merge, plan
 from transfergraph.loaders import storable
 from transfergraph.loaders.records import Records
 from transfergraph.schema import ENTITIES
 
-__all__ = ["Plan", "check_empty", "discard_store", "load", "plan", "run_import", "write_csv"]
+__all__ = [
+    "FAIL_ENV", "STEPS", "Plan", "PreviousStore", "check_empty", "discard_store", "load", "merge", "plan",
+    "run_import", "write_csv",
+]  # fmt: skip
 
 READY_TIMEOUT_S = 180.0
 INDEX_TIMEOUT_S = 3600
+# Test hook: TG_BULK_FAIL=import|start|schema makes that step fail (read only by `_injected`).
+FAIL_ENV = "TG_BULK_FAIL"
+STEPS = ("import", "start", "schema")
 
 
 def _say_stderr(message: str) -> None:
     if sys.stderr.isatty():
         print(f"bulk: {message}", file=sys.stderr)
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def _injected(step: str) -> None:
+    """Fail at `step` when the test hook asks for it: import (after neo4j-admin wrote the new store),
+    start (instead of starting the server), schema (after the constraints were created)."""
+    if os.environ.get(FAIL_ENV) == step:
+        raise TGError(f"{step} failed ({FAIL_ENV}={step})")
 
 
 def check_empty(settings: Settings) -> None:
@@ -86,18 +122,64 @@ def run_import(settings: Settings, layout: Layout) -> float:
     return elapsed
 
 
-def discard_store(settings: Settings) -> None:
-    """Delete the `neo4j` database's store and transaction logs (server stopped): it starts empty.
-
-    After a failed import the store files are unusable; the database was empty, so start afresh.
-    """
+def _store_dirs(settings: Settings) -> list[Path]:
+    """The `neo4j` database's store and transaction logs."""
     data = server.Paths.of(settings).data
-    for d in (data / "databases" / DATABASE, data / "transactions" / DATABASE):
+    return [data / "databases" / DATABASE, data / "transactions" / DATABASE]
+
+
+def discard_store(settings: Settings) -> None:
+    """Delete the `neo4j` database's store and transaction logs (server stopped): it starts empty."""
+    for d in _store_dirs(settings):
         shutil.rmtree(d, ignore_errors=True)
 
 
+class PreviousStore:
+    """The `neo4j` store as it was before the import, kept aside (server stopped) until the new one
+    is complete: `SERVER_DIR/bulk-previous-store/{databases,transactions}/neo4j`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.root = settings.server_dir / "bulk-previous-store"
+        live = _store_dirs(settings)
+        self.pairs = [(d, self.root / d.parent.name / d.name) for d in live]
+        self.moved: dict[Path, bool] = {}  # live folder -> whether it existed (and was moved aside)
+
+    def refuse_leftover(self) -> None:
+        """An interrupted `--bulk` (killed between the move and the restore) left the store here."""
+        if self.root.exists():
+            raise TGError(
+                f"an interrupted --bulk left the previous store in {self.root}: stop the server "
+                f"(`tg db stop`), move its databases/{DATABASE} and transactions/{DATABASE} back "
+                f"under {self.pairs[0][0].parent.parent} (or delete the folder to keep the current "
+                "database), then retry"
+            )
+
+    def move_aside(self) -> None:
+        """Rename the live store into the keep folder (same file system: instant, nothing copied)."""
+        for live, kept in self.pairs:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            existed = live.exists()
+            if existed:
+                live.rename(kept)
+            self.moved[live] = existed  # only what is in here is touched by put_back
+
+    def put_back(self) -> None:
+        """Delete whatever store the import left (complete or partial) and move the previous back."""
+        for live, kept in self.pairs:
+            if live not in self.moved:
+                continue  # move_aside failed before this one: it is still the previous store
+            shutil.rmtree(live, ignore_errors=True)
+            if self.moved[live]:
+                kept.rename(live)
+        shutil.rmtree(self.root)
+
+    def drop(self) -> None:
+        """The new store is complete: the previous one is not needed any more."""
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 def _ready(settings: Settings) -> neo4j.Driver:
-    """A driver once the imported database answers queries (it may still be starting)."""
+    """A driver once the `neo4j` database answers queries (it may still be starting)."""
     deadline = time.monotonic() + READY_TIMEOUT_S
     while True:
         drv = db.driver(settings)
@@ -107,28 +189,87 @@ def _ready(settings: Settings) -> neo4j.Driver:
         except (TransientError, ServiceUnavailable):
             drv.close()
             if time.monotonic() > deadline:
-                raise TGError(
-                    f"the imported database did not come online within {READY_TIMEOUT_S:.0f}s"
-                ) from None
+                raise TGError(f"the database did not come online within {READY_TIMEOUT_S:.0f}s") from None
             time.sleep(1.0)
         except BaseException:
             drv.close()
             raise
 
 
+def _start(settings: Settings) -> neo4j.Driver:
+    server.start(settings, wait_ready=lambda: db.answers(settings), say=_quiet)
+    return _ready(settings)
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error) if isinstance(error, TGError) else f"{type(error).__name__}: {error}"
+    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    return first[:400]
+
+
+def _restore(settings: Settings, previous: PreviousStore, error: BaseException) -> NoReturn:
+    """Stop, put the previous store back, start; a TGError that says so (or what failed too)."""
+    try:
+        server.stop(settings, say=_quiet)
+        previous.put_back()
+    except BaseException as again:
+        raise TGError(
+            f"--bulk failed ({_one_line(error)}) and restoring the previous database failed too "
+            f"({_one_line(again)}); it is kept in {previous.root}"
+        ) from error
+    try:
+        _start(settings).close()
+    except BaseException as again:
+        raise TGError(
+            f"--bulk failed ({_one_line(error)}); the previous database was put back, but the server "
+            f"did not start ({_one_line(again)}): see `tg db logs`, then `tg db start`"
+        ) from error
+    if not isinstance(error, Exception):  # KeyboardInterrupt, SystemExit: restored, then re-raised
+        raise error
+    raise TGError(
+        f"--bulk failed: {_one_line(error)}; the previous database was restored, nothing was loaded"
+    ) from error
+
+
+def _import_and_check(settings: Settings, p: Plan, layout: Layout, say: Callable[[str], None]) -> None:
+    """Steps 2 and 3 (the previous store is aside): import, start, schema, indexes, counts."""
+    say("neo4j-admin database import full")
+    run_import(settings, layout)
+    _injected("import")
+    say("starting Neo4j")
+    _injected("start")
+    with _start(settings) as drv:
+        say("applying the schema")
+        apply_schema(drv)
+        _injected("schema")
+        db.run(drv, "ingest/bulk/await_indexes", seconds=INDEX_TIMEOUT_S)
+        found = db.run(drv, "ingest/bulk/counts")[0]
+    expected = p.counts()
+    wrong = [f"{e} {found[e]} of {expected[e]}" for e in ENTITIES if found[e] != expected[e]]
+    if wrong:
+        raise TGError(f"neo4j-admin import wrote {', '.join(wrong)}; see {server.Paths.of(settings).logs}")
+
+
 def load(
     settings: Settings,
-    records: Records,
+    records: Records | Sequence[Records],
     work_dir: Path | None = None,
     say: Callable[[str], None] = _say_stderr,
 ) -> dict[str, Tally]:
-    """Import `records` into the empty managed database; the same summary as `ingest.write`.
+    """Import `records` (several: as if upserted in order) into the empty managed database, with one
+    stop, one import and one start; the same summary as `ingest.write` (summed over the files).
 
-    The CSV files go to a temporary folder of the server dir (or `work_dir`, then kept).
+    The CSV files go to a temporary folder of the server dir (or `work_dir`, then kept). Either the
+    complete new database (schema applied, counts checked) or, with a one-line TGError, the
+    previous one: see the module's docstring.
     """
-    storable.check(records)  # an over-long id would import, then break the uniqueness constraints
+    parts = [records] if isinstance(records, Records) else list(records)
+    for part in parts:
+        storable.check(part)  # an over-long id would import, then break the uniqueness constraints
     check_empty(settings)
-    p = plan(records)
+    previous = PreviousStore(settings)
+    previous.refuse_leftover()
+    p = plan(parts)  # TGError for rows whose endpoints are missing
     if not any(p.counts().values()):
         return p.summary  # nothing to import (neo4j-admin needs at least one node file)
     own_dir = work_dir is None
@@ -139,26 +280,15 @@ def load(
         layout = write_csv(p, directory)
         check_empty(settings)  # again, right before the database goes away
         say("stopping Neo4j")
-        server.stop(settings, say=lambda _: None)
+        server.stop(settings, say=_quiet)
         try:
-            say("neo4j-admin database import full")
-            run_import(settings, layout)
-        except BaseException:
-            discard_store(settings)
-            raise
-        finally:
-            say("starting Neo4j")
-            server.start(settings, wait_ready=lambda: db.answers(settings), say=lambda _: None)
+            previous.move_aside()
+            _import_and_check(settings, p, layout, say)
+        except BaseException as e:
+            say("restoring the previous database")
+            _restore(settings, previous, e)
+        previous.drop()
     finally:
         if own_dir:
             shutil.rmtree(directory, ignore_errors=True)
-    with _ready(settings) as drv:
-        say("applying the schema")
-        apply_schema(drv)
-        db.run(drv, "ingest/bulk/await_indexes", seconds=INDEX_TIMEOUT_S)
-        found = db.run(drv, "ingest/bulk/counts")[0]
-    expected = p.counts()
-    wrong = [f"{e} {found[e]} of {expected[e]}" for e in ENTITIES if found[e] != expected[e]]
-    if wrong:
-        raise TGError(f"neo4j-admin import wrote {', '.join(wrong)}; see {server.Paths.of(settings).logs}")
     return p.summary

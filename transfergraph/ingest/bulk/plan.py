@@ -1,7 +1,13 @@
-"""What a `--bulk` import writes: the loader's rows merged the way the MERGE statements would."""
+"""What a `--bulk` import writes: the loader's rows merged the way the MERGE statements would.
+
+Several files (`tg ingest runs A.csv B.csv --bulk`) are several Records, planned as if upserted one
+after the other: a node or relationship a later file names again counts as updated or unchanged,
+exactly as the transactional path, which writes the files in order, counts it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -41,19 +47,52 @@ class Plan:
         return {e: len(self.nodes[e]) if e in self.nodes else len(self.rels[e]) for e in schema.ENTITIES}
 
 
-def plan(records: Records) -> Plan:
-    """Merge rows the way the MERGE statements would, check endpoints, and count created rows."""
+def merge(parts: Sequence[Records]) -> Records:
+    """Several loads as one Records, in order (a later one's properties win, as a later upsert's
+    would); one load is returned as it is."""
+    if len(parts) == 1:
+        return parts[0]
+    merged = Records(source=", ".join(dict.fromkeys(part.source for part in parts)))
+    for part in parts:
+        merged.extend(part)
+    return merged
+
+
+def _upserted(before: dict[str, Any] | None, row: dict[str, Any]) -> dict[str, Any]:
+    """A node's properties (but id) after `ON CREATE SET modality; SET += props; SET modality =
+    coalesce(modality, row.modality)` (cypher/ingest/models.cypher, datasets.cypher)."""
+    after = {k: v for k, v in row["props"].items() if k != "id"}
+    if before is None:
+        after["modality"] = after.get("modality", row["modality"])
+    else:
+        after = {**before, **after}
+        if after.get("modality") is None:
+            after["modality"] = row["modality"]
+    return after
+
+
+def plan(records: Records | Sequence[Records]) -> Plan:
+    """Merge rows the way the MERGE statements would, check endpoints, and count created rows
+    (several Records: upserted in order)."""
+    parts = [records] if isinstance(records, Records) else list(records)
+    records = merge(parts)
     out = Plan(summary=planned(records))
     for kind in schema.NODES:
         if kind.entity is None:
             continue
-        rows = out.nodes[kind.entity] = []
-        for row in records.rows(kind.entity):
-            # ON CREATE SET modality; SET += props; SET modality = coalesce(modality, row.modality)
-            props = {k: v for k, v in row["props"].items() if k != "id"}
-            props["modality"] = props.get("modality", row["modality"])
-            rows.append(NodeRow(row["id"], props))
-        out.summary[kind.entity].created = len(rows)
+        tally = out.summary[kind.entity]
+        state: dict[str, dict[str, Any]] = {}
+        for part in parts:
+            for row in part.rows(kind.entity):
+                before = state.get(row["id"])
+                after = state[row["id"]] = _upserted(before, row)
+                if before is None:
+                    tally.created += 1
+                elif after == before:
+                    tally.unchanged += 1
+                else:
+                    tally.updated += 1
+        out.nodes[kind.entity] = [NodeRow(id, props) for id, props in state.items()]
     known = {schema.MODEL.label: records.models, schema.DATASET.label: records.datasets}
     for rel in schema.RAW_RELS:
         assert rel.entity is not None
