@@ -1,6 +1,6 @@
 """End to end on a small zoo loaded only with the `runs` loader (no LogME, no similarity, no
-metadata): ingest, build, predict, recommend, evaluate one target; missing data is reported as
-missing, never as zero."""
+metadata): ingest, build, embed, predict, recommend, evaluate one target; missing data is reported
+as missing, never as zero."""
 
 from __future__ import annotations
 
@@ -35,20 +35,30 @@ def runs_zoo(driver: neo4j.Driver, tmp_path_factory: pytest.TempPathFactory) -> 
     return path
 
 
-def test_end_to_end_on_a_runs_only_zoo(runs_zoo: Path, tmp_path: Path) -> None:
-    out = tg("predict", "--method", "rf+none", "--format", "json")
+def test_end_to_end_on_a_runs_only_zoo(runs_zoo: Path, tmp_path: Path, driver: neo4j.Driver) -> None:
+    emb = tg("embed", "--method", "node2vec", "--format", "json")
+    assert emb.returncode == 0, emb.stderr
+    walked, _, _ = driver.execute_query(  # Node2Vec walks the positive edges (no similarity here)
+        "MATCH (m)-[:ACCURACY_EDGE {view: 'all', positive: true}]->(d) "
+        "RETURN count(DISTINCT m) + count(DISTINCT d) AS n"
+    )
+    assert json.loads(emb.stdout)[0]["nodes"] == walked[0]["n"] > 5
+    out = tg("predict", "--method", "rf+node2vec", "--format", "json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)[0]["predicted"] == 12 * 5
+    out = tg("predict", "--method", "rf+none", "--format", "json")
+    assert out.returncode == 0, out.stderr
     rec = tg("recommend", "--dataset", "ds0", "--method", "rf+none", "--format", "json")
     assert rec.returncode == 0, rec.stderr
     assert len(json.loads(rec.stdout)["rows"]) == 10
-    ev = tg("evaluate", "--modality", "text", "--targets", "ds0", "--methods", "lr+none", "--seeds", "1",
-            "--format", "json", "--report", str(tmp_path / "rep"))  # fmt: skip
+    ev = tg("evaluate", "--modality", "text", "--targets", "ds0", "--methods", "lr+none", "--methods",
+            "rf+node2vec", "--seeds", "1", "--format", "json", "--report", str(tmp_path / "rep"))  # fmt: skip
     assert ev.returncode == 0, ev.stderr
     result = json.loads(ev.stdout)
     assert set(result) >= {"modality", "targets", "seeds", "rows", "summary", "best", "seconds"}
     methods = {r["method"] for r in result["rows"]}
-    assert {"lr+none", "model-prior", "metadata-lr"} - methods == {"metadata-lr"}  # no metadata: missing
+    expected = {"lr+none", "rf+node2vec", "model-prior", "metadata-lr"}
+    assert expected - methods == {"metadata-lr"}  # no metadata: missing
     assert not methods & {"logme", "reg-h-score", "similarity-history", "best-source-accuracy"}
     assert {"model metadata", "LogME", "dataset similarity"} <= set(result["missing_features"])
     prior = next(r for r in result["rows"] if r["method"] == "model-prior")
