@@ -13,7 +13,8 @@ predict edges it cannot see. The stored vectors come from one pass over the full
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import neo4j
@@ -145,6 +146,20 @@ def node_features(sg: Subgraph) -> np.ndarray:
     return features.node_matrix([n["label"] for n in sg.nodes], model_x, dataset_x)
 
 
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """One torch thread: on graphs of a few hundred nodes thread start-up dominates (measured 10-20x
+    slower with two threads on a busy 2-core machine), and one thread keeps the float order fixed."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def train(
     sg: Subgraph,
     method: EmbedMethod,
@@ -154,29 +169,18 @@ def train(
     options: dict[str, Any],
     tick: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, float | None, int]:
-    """(vectors in sg.nodes order, held-out test AUC or None, epochs run). Deterministic on CPU.
-
-    One thread: on graphs of a few hundred nodes thread start-up dominates (measured 10-20x slower
-    with two threads on a busy 2-core machine), and one thread keeps the float order fixed.
-    """
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    """(vectors in sg.nodes order, held-out test AUC or None, epochs run). Deterministic on CPU."""
+    with _one_thread():
         return _train(sg, method, dim=dim, seed=seed, options=options, tick=tick)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _train(
     sg: Subgraph,
     method: EmbedMethod,
-    *,
     dim: int,
     seed: int,
     options: dict[str, Any],
-    tick: Callable[[int], None] | None = None,
+    tick: Callable[[int], None] | None,
 ) -> tuple[np.ndarray, float | None, int]:
     import torch
 
