@@ -202,7 +202,10 @@ def test_gnn_same_seed_reproduces_exactly(
     assert [r["auc"] for r in rows] == [r["auc"] for r in gnn_runs[method]]
 
 
-def test_list_shows_one_row_per_stored_embedding(zoo_graph: neo4j.Driver) -> None:
+def test_list_shows_one_row_per_stored_embedding(
+    zoo_graph: neo4j.Driver, gnn_runs: dict[str, list[dict[str, Any]]]
+) -> None:
+    """`gnn_runs` stored embeddings (so the test also runs alone)."""
     proc = tg("embed", "list", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)

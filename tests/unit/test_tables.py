@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from transfergraph.choices import Format
+from transfergraph.cli.embed import EMBED_COLUMNS, _table_rows
+from transfergraph.cli.evaluate import SUMMARY_COLUMNS, summary_rows
 from transfergraph.cli.graph import BUILD_COLUMNS, VIEW_COLUMNS, stats_rows
 from transfergraph.output import emit, emit_record
 from transfergraph.prune import PAPER_STATS, STAT_COUNTS
@@ -49,11 +51,39 @@ def ingest_rows() -> list[dict[str, Any]]:
     ]
 
 
+def embed_rows() -> list[dict[str, Any]]:
+    row = {
+        "view": LONG_VIEW,
+        "method": "node2vec-weighted",
+        "modality": "image",
+        "nodes": 253,
+        "dim": 128,
+        "seed": 0,
+        "seconds": 2.4,
+        "created_at": "2026-11-30T10:37:39.264000000+00:00",
+        "auc": 0.97884,
+    }
+    return _table_rows([row], Format.table)  # fmt: skip
+
+
+def evaluate_rows() -> list[dict[str, Any]]:
+    summary = [
+        {"method": m, "kind": "method", "pearson_plain": 0.8521, "pearson_weighted": 0.8023,
+         "pearson_std": 0.0012, "weighted_kendall_weighted": 0.575, "top1_regret_mean": 11.16,
+         "ndcg5_mean": 0.983}
+        for m in ("best-source-accuracy", "xgb+node2vec-weighted/concat")
+    ]  # fmt: skip
+    return summary_rows({"summary": summary, "paper": {"method": "xgb_homoGATConv", "pearson_plain": 0.856,
+                                                       "pearson_weighted": 0.839}})  # fmt: skip
+
+
 TABLES = {
     "graph build": (build_rows, BUILD_COLUMNS),
     "graph views": (view_rows, VIEW_COLUMNS),
     "graph stats": (stats_table_rows, None),
     "ingest summary": (ingest_rows, None),
+    "embed list": (embed_rows, EMBED_COLUMNS),
+    "evaluate summary": (evaluate_rows, SUMMARY_COLUMNS),
 }
 
 

@@ -18,6 +18,31 @@ from transfergraph.cli.options import FormatOpt
 from transfergraph.errors import TGError
 from transfergraph.output import emit
 
+# What a person scans for in 80 columns; --format json|csv has seed, seconds and the full timestamp.
+EMBED_COLUMNS = {
+    "view": "view",
+    "method": "method",
+    "modality": "modality",
+    "nodes": "nodes",
+    "dim": "dim",
+    "auc": "AUC",
+    "created": "created",
+}
+
+
+def _table_rows(rows: list[dict[str, Any]], fmt: Format) -> list[dict[str, Any]]:
+    if fmt is not Format.table:
+        return rows
+    return [
+        {
+            **r,
+            "auc": None if r.get("auc") is None else round(r["auc"], 3),
+            "created": str(r.get("created_at") or "")[:16].replace("T", " "),
+        }
+        for r in rows
+    ]
+
+
 app = typer.Typer(
     help="Embed views' nodes (tg embed --method node2vec --view all) and list stored embeddings.",
     invoke_without_command=True,
@@ -90,11 +115,12 @@ def run(
                         file=sys.stderr,
                     )
                 rows.append(row)
-    emit(rows, fmt)
+    emit(_table_rows(rows, fmt), fmt, columns=EMBED_COLUMNS)
 
 
 @app.command("list")
 def list_embeddings(fmt: Format = FormatOpt) -> None:
     """One row per stored embedding: view, method, modality, nodes, dim, seed, seconds, created_at."""
     with db.connect(config.load()) as drv:
-        emit(embeddings.listing(drv), fmt)
+        rows = embeddings.listing(drv)
+    emit(_table_rows(rows, fmt), fmt, columns=EMBED_COLUMNS)
