@@ -11,6 +11,7 @@ import typer
 
 from transfergraph import config, db
 from transfergraph.choices import Format, Modality
+from transfergraph.cli.options import FormatOpt, ModalityOpt
 from transfergraph.output import emit
 
 # What a person scans for in 80 columns; --format json has the per-target rows, std and w-Kendall.
@@ -46,7 +47,7 @@ def summary_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def evaluate(
-    modality: Modality = typer.Option(..., "--modality", help="image or text."),
+    modality: Modality = ModalityOpt,
     targets: list[str] = typer.Option(
         [], "--targets", "-t", help="Target datasets (repeatable; default: the paper's eight)."
     ),
@@ -55,7 +56,7 @@ def evaluate(
     ),
     seeds: int = typer.Option(3, "--seeds", help="Seeds per method (mean and std are reported)."),
     record: bool = typer.Option(True, "--record/--no-record", help="Record the best as recommend's default."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    fmt: Format = FormatOpt,
     report: Path | None = typer.Option(None, "--report", help="Write a markdown report and PNG plots here."),
 ) -> None:
     """Per target: hide its runs (view without:T), embed, train, predict, compare with its best full

@@ -6,6 +6,7 @@ import typer
 
 from transfergraph import config, db
 from transfergraph.choices import Format
+from transfergraph.cli.options import FormatOpt
 from transfergraph.output import emit
 
 
@@ -20,7 +21,7 @@ def predict(
         "best-source-accuracy.",
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the regressor and the embedding."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    fmt: Format = FormatOpt,
 ) -> None:
     """Train on the view's training rows (label: per-dataset min-max accuracy) and predict every
     model of the modality on every dataset, replacing this (view, method)'s earlier predictions.

@@ -12,6 +12,7 @@ import typer
 
 from transfergraph import config, db
 from transfergraph.choices import Format
+from transfergraph.cli.options import FormatOpt
 from transfergraph.output import emit
 
 
@@ -36,7 +37,7 @@ def recommend(
         None, "--method", "-m", help="Which predictions (default: the best of `tg evaluate`)."
     ),
     explain: bool = typer.Option(False, "--explain", help="Show each model's evidence path."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    fmt: Format = FormatOpt,
 ) -> None:
     """Rank models for a dataset: predicted score, measured accuracy when a run exists, and evidence.
 
