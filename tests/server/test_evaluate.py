@@ -59,7 +59,10 @@ def test_end_to_end_on_a_runs_only_zoo(runs_zoo: Path, tmp_path: Path, driver: n
     methods = {r["method"] for r in result["rows"]}
     expected = {"lr+none", "rf+node2vec", "model-prior", "metadata-lr"}
     assert expected - methods == {"metadata-lr"}  # no metadata: missing
-    assert not methods & {"logme", "reg-h-score", "similarity-history", "best-source-accuracy"}
+    no_data = {"logme", "reg-h-score", "similarity-history", "best-source-accuracy", "logme-profile-history"}
+    assert not methods & no_data  # reported missing, not as zero
+    refused = tg("predict", "--method", "logme-profile-history")
+    assert refused.returncode == 2 and "logme-profile-history: no " in refused.stderr  # one line: why
     assert {"model metadata", "LogME", "dataset similarity"} <= set(result["missing_features"])
     prior = next(r for r in result["rows"] if r["method"] == "model-prior")
     assert prior["n_models"] == 12 and prior["pearson"] > 0.8  # the shared model effect, found leak-free

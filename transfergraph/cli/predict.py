@@ -17,8 +17,8 @@ def predict(
         "--method",
         "-m",
         help="REGRESSOR+EMBEDDING (lr, rf, xgb, xgb-rank + none, node2vec, node2vec-weighted, graphsage, "
-        "gat), or a baseline: model-prior, similarity-history, logme, reg-h-score, metadata-lr, "
-        "best-source-accuracy.",
+        "gat; +EMBEDDING/concat: both raw vectors), logme-profile-history (training-free), or a "
+        "baseline: model-prior, similarity-history, logme, reg-h-score, metadata-lr, best-source-accuracy.",
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the regressor and the embedding."),
     fmt: Format = FormatOpt,

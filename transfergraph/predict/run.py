@@ -33,7 +33,7 @@ def scores_for(
     """(feature frame, scores of every row, configuration) of `method` trained on the view."""
     from transfergraph.readback import baselines
 
-    if method in BASELINE_METHODS:
+    if method in BASELINE_METHODS or method in baselines.OURS:
         table = feats.build_table(drv, view, modality)
         train = table.frame["label"].notna()
         values, note = baselines.scores(method, table, train, table.frame)

@@ -17,6 +17,11 @@ from transfergraph.readback import metrics
 BASELINES = (
     "model-prior", "similarity-history", "logme", "reg-h-score", "metadata-lr", "best-source-accuracy",
 )  # fmt: skip
+# Training-free rankings of our own, reported as methods beside the learned ones.
+PROFILE_HISTORY = "logme-profile-history"
+OURS = (PROFILE_HISTORY,)
+PROFILE_POWERS = (1, 2, 4)
+MIN_PROFILE_MODELS = 10  # models with both a LogME score and a label before a correlation counts
 
 
 def choose_tau(train: pd.DataFrame) -> str:
@@ -37,6 +42,88 @@ def choose_tau(train: pd.DataFrame) -> str:
         if scores and float(np.mean(scores)) > best_score:
             best, best_score = col, float(np.mean(scores))
     return best
+
+
+def _zscore(values: pd.Series) -> pd.Series:
+    sd = values.std()
+    return (values - values.mean()) / sd if sd and not math.isnan(sd) else values * 0.0
+
+
+def profile_history(labels: pd.DataFrame, logme: pd.Series, power: int) -> pd.Series:
+    """Each model's history on the known datasets (columns of `labels`, models as rows), weighted by
+    how well each dataset's accuracies follow the target's LogME scores (correlation**power, kept if
+    positive): LogME is computed without fine-tuning on the target, so this stays zero-shot."""
+    weights = {}
+    for dataset in labels.columns:
+        both = labels[dataset].notna() & logme.notna()
+        if both.sum() >= MIN_PROFILE_MODELS:
+            r = metrics.pearson(labels.loc[both, dataset], logme[both])
+            if not math.isnan(r) and r > 0:
+                weights[dataset] = r**power
+    if not weights:
+        return pd.Series(np.nan, index=labels.index)
+    w = pd.Series(weights)
+    known = labels[w.index]
+    return (known * w).sum(axis=1) / (known.notna() * w).sum(axis=1).replace(0.0, np.nan)
+
+
+def _profile_scores(
+    frame: pd.DataFrame, labels: pd.DataFrame, dataset: str, tau_col: str, power: int
+) -> pd.Series:
+    """z(similarity history) + z(LogME-profile history) for one dataset's rows, by model; the
+    dataset's own labels are left out. A model without history on a profiled dataset adds 0."""
+    rows = frame[frame["dataset"] == dataset].set_index("model")
+    hist = _zscore(pd.to_numeric(rows[tau_col], errors="coerce"))
+    logme = pd.to_numeric(rows["logme"], errors="coerce")
+    known = labels.drop(columns=[dataset], errors="ignore")
+    profile = profile_history(known.reindex(rows.index), logme, power)
+    return hist + _zscore(profile).fillna(0.0) if profile.notna().any() else hist
+
+
+def choose_profile(train_rows: pd.DataFrame, labels: pd.DataFrame) -> tuple[str, int] | None:
+    """(temperature column, power) with the best mean Pearson over the training datasets that have
+    LogME scores, each scored with its own labels left out (nested: the target is not among them).
+    None when no training dataset has enough LogME scores to validate on."""
+    validation = [
+        str(d)
+        for d, part in train_rows.groupby("dataset")
+        if part["logme"].notna().sum() >= MIN_PROFILE_MODELS
+    ]
+    if not validation:
+        return None
+    best, best_score = None, -math.inf
+    for col in SIM_HIST:
+        for power in PROFILE_POWERS:
+            found = []
+            for d in validation:
+                score = _profile_scores(train_rows, labels, d, col, power)
+                actual = labels[d].reindex(score.index)
+                ok = actual.notna() & score.notna()
+                r = metrics.pearson(actual[ok], score[ok])
+                if not math.isnan(r):
+                    found.append(r)
+            if found and float(np.mean(found)) > best_score:
+                best, best_score = (col, power), float(np.mean(found))
+    return best
+
+
+def logme_profile_scores(
+    frame: pd.DataFrame, train_rows: pd.DataFrame, target_rows: pd.DataFrame
+) -> tuple[np.ndarray | None, str]:
+    """The LogME-profile history (see `profile_history`) beside the similarity history, for every row
+    of `target_rows`, each dataset scored without its own labels; settings chosen nested."""
+    if frame["logme"].isna().all():
+        return None, "no LogME scores"
+    labels = train_rows.pivot_table(index="model", columns="dataset", values="label", aggfunc="mean")
+    chosen = choose_profile(train_rows, labels)
+    if chosen is None:
+        return None, "no training dataset with LogME scores to choose its settings on"
+    col, power = chosen
+    out = pd.Series(np.nan, index=target_rows.index)
+    for dataset, part in target_rows.groupby("dataset"):
+        by_model = _profile_scores(frame, labels, str(dataset), col, power)
+        out.loc[part.index] = part["model"].map(by_model).to_numpy(float)
+    return out.to_numpy(float), f"tau={col.removeprefix('sim_hist_')}, power={power} (nested)"
 
 
 def metadata_lr(train: pd.DataFrame, target_rows: pd.DataFrame) -> np.ndarray:
@@ -69,6 +156,10 @@ def scores(
         col, note = "reg_h", ""
     elif name == "best-source-accuracy":
         col, note = "source_accuracy", ""
+    elif name == PROFILE_HISTORY:
+        if "dataset similarity" in table.missing:
+            return None, "no dataset similarity"
+        return logme_profile_scores(frame, train_rows, target_rows)
     elif name == "metadata-lr":
         if "model metadata" in table.missing or train_rows.empty:
             return None, "no model metadata"

@@ -117,6 +117,12 @@ def evaluate(
             if values is None:
                 continue
             _score_rows(rows, name, "baseline", target, 0, gt, values, points)
+        for name in baselines.OURS:  # training-free, deterministic: one seed
+            values, note = baselines.scores(name, base, train, target_rows)
+            if note:
+                notes.setdefault(name, set()).add(note)
+            if values is not None:
+                _score_rows(rows, name, "method", target, 0, gt, values, points)
         for seed in range(seeds):
             vectors_by: dict[Any, dict[tuple[str, str], list[float]]] = {}
             for method in parsed:
