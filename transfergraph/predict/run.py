@@ -15,11 +15,7 @@ from transfergraph.errors import TGError
 from transfergraph.predict import features as feats
 from transfergraph.predict import train as training
 from transfergraph.predict.regressors import Method
-
-# Baselines can stand in for a method in production when `tg evaluate` finds one best.
-BASELINE_METHODS = (
-    "model-prior", "similarity-history", "logme", "reg-h-score", "metadata-lr", "best-source-accuracy",
-)  # fmt: skip
+from transfergraph.readback import baselines
 
 
 def predictor_dir(settings: Settings, view: str, method: str) -> Path:
@@ -30,10 +26,9 @@ def predictor_dir(settings: Settings, view: str, method: str) -> Path:
 def scores_for(
     drv: neo4j.Driver, settings: Settings, view: str, modality: str, method: str, seed: int
 ) -> tuple[Any, np.ndarray, dict[str, Any]]:
-    """(feature frame, scores of every row, configuration) of `method` trained on the view."""
-    from transfergraph.readback import baselines
-
-    if method in BASELINE_METHODS or method in baselines.OURS:
+    """(feature frame, scores of every row, configuration) of `method` trained on the view. A baseline
+    or a training-free ranking stands in for a regressor when `tg evaluate` finds one best."""
+    if method in baselines.BASELINES + baselines.OURS:
         table = feats.build_table(drv, view, modality)
         train = table.frame["label"].notna()
         values, note = baselines.scores(method, table, train, table.frame)

@@ -67,36 +67,55 @@ def profile_history(labels: pd.DataFrame, logme: pd.Series, power: int) -> pd.Se
     return (known * w).sum(axis=1) / (known.notna() * w).sum(axis=1).replace(0.0, np.nan)
 
 
+def _rows(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    return frame[frame["dataset"] == dataset].set_index("model")
+
+
+def _history_z(rows: pd.DataFrame, tau_col: str) -> pd.Series:
+    return _zscore(pd.to_numeric(rows[tau_col], errors="coerce"))
+
+
+def _profile_z(rows: pd.DataFrame, labels: pd.DataFrame, dataset: str, power: int) -> pd.Series | None:
+    """z(LogME-profile history) of one dataset's models, its own labels left out; None when no known
+    dataset follows its LogME profile."""
+    logme = pd.to_numeric(rows["logme"], errors="coerce")
+    known = labels.drop(columns=[dataset], errors="ignore").reindex(rows.index)
+    profile = profile_history(known, logme, power)
+    return _zscore(profile) if profile.notna().any() else None
+
+
+def _combined(hist_z: pd.Series, profile_z: pd.Series | None) -> pd.Series:
+    """A model without history on a profiled dataset adds 0 to its similarity history."""
+    return hist_z if profile_z is None else hist_z + profile_z.fillna(0.0)
+
+
 def _profile_scores(
     frame: pd.DataFrame, labels: pd.DataFrame, dataset: str, tau_col: str, power: int
 ) -> pd.Series:
     """z(similarity history) + z(LogME-profile history) for one dataset's rows, by model; the
-    dataset's own labels are left out. A model without history on a profiled dataset adds 0."""
-    rows = frame[frame["dataset"] == dataset].set_index("model")
-    hist = _zscore(pd.to_numeric(rows[tau_col], errors="coerce"))
-    logme = pd.to_numeric(rows["logme"], errors="coerce")
-    known = labels.drop(columns=[dataset], errors="ignore")
-    profile = profile_history(known.reindex(rows.index), logme, power)
-    return hist + _zscore(profile).fillna(0.0) if profile.notna().any() else hist
+    dataset's own labels are left out."""
+    rows = _rows(frame, dataset)
+    return _combined(_history_z(rows, tau_col), _profile_z(rows, labels, dataset, power))
 
 
 def choose_profile(train_rows: pd.DataFrame, labels: pd.DataFrame) -> tuple[str, int] | None:
     """(temperature column, power) with the best mean Pearson over the training datasets that have
     LogME scores, each scored with its own labels left out (nested: the target is not among them).
     None when no training dataset has enough LogME scores to validate on."""
-    validation = [
-        str(d)
-        for d, part in train_rows.groupby("dataset")
-        if part["logme"].notna().sum() >= MIN_PROFILE_MODELS
-    ]
+    scored = train_rows.groupby("dataset")["logme"].count()
+    validation = [str(d) for d, n in scored.items() if n >= MIN_PROFILE_MODELS]
     if not validation:
         return None
+    rows = {d: _rows(train_rows, d) for d in validation}
+    # each (dataset, power) profile once, not once per temperature
+    profiles = {(d, p): _profile_z(rows[d], labels, d, p) for d in validation for p in PROFILE_POWERS}
     best, best_score = None, -math.inf
     for col in SIM_HIST:
+        hists = {d: _history_z(rows[d], col) for d in validation}
         for power in PROFILE_POWERS:
             found = []
             for d in validation:
-                score = _profile_scores(train_rows, labels, d, col, power)
+                score = _combined(hists[d], profiles[(d, power)])
                 actual = labels[d].reindex(score.index)
                 ok = actual.notna() & score.notna()
                 r = metrics.pearson(actual[ok], score[ok])
