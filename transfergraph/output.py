@@ -12,7 +12,7 @@ from rich.table import Table
 
 from transfergraph.choices import Format
 
-__all__ = ["Format", "emit", "emit_record"]
+__all__ = ["Format", "emit", "emit_record", "minute"]
 
 
 def _plain(value: Any) -> Any:
@@ -26,6 +26,14 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "items") and hasattr(value, "element_id"):  # Node / Relationship
         return dict(value.items())
     return value
+
+
+def minute(value: Any) -> str | None:
+    """A timestamp as a person scans it in a table: `YYYY-MM-DD HH:MM` (json/csv keep it whole)."""
+    if value is None:
+        return None
+    text = value.iso_format() if hasattr(value, "iso_format") else str(value)
+    return text[:16].replace("T", " ")
 
 
 def emit(

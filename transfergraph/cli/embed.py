@@ -16,7 +16,7 @@ from transfergraph import embed as embeddings
 from transfergraph.choices import EmbedMethod, Format
 from transfergraph.cli.options import FormatOpt
 from transfergraph.errors import TGError
-from transfergraph.output import emit
+from transfergraph.output import emit, minute
 
 # What a person scans for in 80 columns; --format json|csv has seed, seconds and the full timestamp.
 EMBED_COLUMNS = {
@@ -37,7 +37,7 @@ def _table_rows(rows: list[dict[str, Any]], fmt: Format) -> list[dict[str, Any]]
         {
             **r,
             "auc": None if r.get("auc") is None else round(r["auc"], 3),
-            "created": str(r.get("created_at") or "")[:16].replace("T", " "),
+            "created": minute(r.get("created_at")),
         }
         for r in rows
     ]

@@ -10,7 +10,7 @@ from transfergraph import config, db
 from transfergraph import prune as learning_graph
 from transfergraph.choices import Aggregate, Format, RunRegime
 from transfergraph.cli.options import FormatOpt, ViewOpt
-from transfergraph.output import emit
+from transfergraph.output import emit, minute
 
 # What a person scans for in an 80-column terminal; --format json|csv has every detail.
 BUILD_COLUMNS = {
@@ -101,8 +101,7 @@ def list_views(fmt: Format = FormatOpt) -> None:
         rows = learning_graph.views(drv)
     if fmt is Format.table:  # a person scans for the day and minute; json/csv keep the timestamp
         for row in rows:
-            built = row.get("built_at")
-            row["built"] = built.iso_format()[:16].replace("T", " ") if built is not None else None
+            row["built"] = minute(row.get("built_at"))
     emit(rows, fmt, columns=VIEW_COLUMNS)
 
 

@@ -160,6 +160,7 @@ def _one_thread() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
+@_one_thread()
 def train(
     sg: Subgraph,
     method: EmbedMethod,
@@ -170,18 +171,6 @@ def train(
     tick: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, float | None, int]:
     """(vectors in sg.nodes order, held-out test AUC or None, epochs run). Deterministic on CPU."""
-    with _one_thread():
-        return _train(sg, method, dim=dim, seed=seed, options=options, tick=tick)
-
-
-def _train(
-    sg: Subgraph,
-    method: EmbedMethod,
-    dim: int,
-    seed: int,
-    options: dict[str, Any],
-    tick: Callable[[int], None] | None,
-) -> tuple[np.ndarray, float | None, int]:
     import torch
 
     torch.manual_seed(seed)
