@@ -29,3 +29,12 @@ def test_param_values_are_json_or_text(text: str, expected: tuple[str, object]) 
 def test_malformed_params_are_rejected(text: str) -> None:
     with pytest.raises(TGError):
         parse_param(text)
+
+
+def test_generated_passwords_never_look_like_an_option() -> None:
+    """neo4j-admin reads a password starting with '-' as an option and fails the first start."""
+    from transfergraph.server.process import new_password
+
+    drawn = {new_password() for _ in range(2000)}  # token_urlsafe led with '-' about 31 times in 2000
+    assert len(drawn) == 2000
+    assert all(len(p) >= 32 and p.isalnum() and not p.startswith("-") for p in drawn)

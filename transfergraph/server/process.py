@@ -105,6 +105,12 @@ def privacy(settings: Settings) -> dict[str, object]:
     }
 
 
+def new_password() -> str:
+    """144 random bits in hex: nothing neo4j-admin could read as an option. A leading '-' (1 draw
+    in 64 of `token_urlsafe`) made it fail with "Missing required parameter: '<password>'"."""
+    return secrets.token_hex(18)
+
+
 def _first_start(settings: Settings, paths: Paths) -> None:
     """A random password, set before the first start and kept in a file only the user can read.
 
@@ -114,7 +120,7 @@ def _first_start(settings: Settings, paths: Paths) -> None:
     """
     if paths.password.exists() and (paths.data / "dbms" / "auth.ini").exists():
         return
-    password = secrets.token_urlsafe(18)  # [A-Za-z0-9_-]: nothing picocli's @file would split or unquote
+    password = new_password()
     argfile = paths.run / f".initial-password-{secrets.token_hex(4)}"
     try:
         write_private(argfile, password + "\n")
