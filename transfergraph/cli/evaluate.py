@@ -12,6 +12,7 @@ import typer
 from transfergraph import config, db
 from transfergraph.choices import Format, Modality
 from transfergraph.cli.options import FormatOpt, ModalityOpt
+from transfergraph.errors import TGError
 from transfergraph.output import emit
 
 # What a person scans for in 80 columns; --format json has the per-target rows, std and w-Kendall.
@@ -46,6 +47,42 @@ def summary_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+# One table per k in 80 columns: each zero-shot ranking, then its few-shot version ("  +shots") with
+# the gains (few-shot minus zero-shot) of the plain and the weighted (wtd) mean Pearson.
+SHOTS_COLUMNS = {
+    "method": "method",
+    "pearson": "Pearson",
+    "pearson (weighted)": "wtd",
+    "top-1 regret": "regret",
+    "ndcg@5": "NDCG@5",
+    "gain": "gain",
+    "gain (weighted)": "gain w",
+}
+
+
+def shots_rows(result: dict[str, Any], k: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for s in result["summary"]:
+        if s["shots"] != k:
+            continue
+        few = s["variant"] == "few-shot"
+        row = {
+            "method": "  +shots" if few else s["method"],
+            "full name": s["method"],
+            "pearson": round(s["pearson_plain"], 3),
+            "pearson (weighted)": round(s["pearson_weighted"], 3),
+            "top-1 regret": round(s["top1_regret_mean"], 2),
+            "ndcg@5": round(s["ndcg5_mean"], 3),
+        }
+        if few:
+            row |= {
+                "gain": f"{s['gain_pearson_plain']:+.3f}",
+                "gain (weighted)": f"{s['gain_pearson_weighted']:+.3f}",
+            }
+        rows.append(row)
+    return rows
+
+
 def evaluate(
     modality: Modality = ModalityOpt,
     targets: list[str] = typer.Option(
@@ -55,6 +92,10 @@ def evaluate(
         [], "--methods", "-m", help="REGRESSOR+EMBEDDING (repeatable; default: lr/rf/xgb/xgb-rank+none)."
     ),
     seeds: int = typer.Option(3, "--seeds", help="Seeds per method (mean and std are reported)."),
+    shots: list[int] = typer.Option(
+        [], "--shots", help="Few-shot: reveal K of each target's runs, rank the rest (repeatable; no record)."
+    ),
+    draws: int = typer.Option(5, "--draws", help="With --shots: random reveals per target (seeds 0..N-1)."),
     record: bool = typer.Option(True, "--record/--no-record", help="Record the best as recommend's default."),
     fmt: Format = FormatOpt,
     report: Path | None = typer.Option(None, "--report", help="Write a markdown report and PNG plots here."),
@@ -62,10 +103,16 @@ def evaluate(
     """Per target: hide its runs (view without:T), embed, train, predict, compare with its best full
     fine-tuning accuracies; baselines on the same models.
 
+    With --shots K: K random measured models of each target are revealed (per draw), and every ranking
+    is scored beside its few-shot version on the other models; nothing is recorded.
+
     Examples: tg evaluate --modality image; tg evaluate --modality text -t glue/sst2 -m xgb+node2vec --seeds 1
+    (one target, one method); tg evaluate --modality text --shots 1 --shots 3 --shots 5 -m rf+none --seeds 1
     """
     from transfergraph.readback import evaluate as ev
 
+    if shots and report is not None:
+        raise TGError("--report describes the zero-shot evaluation: run it without --shots")
     settings = config.load()
 
     def log(msg: str) -> None:
@@ -79,8 +126,13 @@ def evaluate(
             targets=targets or None,
             methods=methods or None,
             seeds=seeds,
+            shots=shots or None,
+            draws=draws,
             log=log,
         )
+        if shots:
+            emit_shots(result, fmt)
+            return
         if record:
             ev.record_best(drv, result)
     if report is not None:
@@ -101,5 +153,23 @@ def evaluate(
     emit(rows, fmt, title=title, columns=SUMMARY_COLUMNS)
     if result["missing_features"]:
         print(f"missing features: {', '.join(result['missing_features'])}", file=sys.stderr)
+    for name, notes in result["notes"].items():
+        print(f"{name}: {', '.join(notes)}", file=sys.stderr)
+
+
+def emit_shots(result: dict[str, Any], fmt: Format) -> None:
+    """The few-shot result: JSON with the per-(method, k, draw, target) rows, or one table per k."""
+    if fmt is Format.json:
+        keys = ("modality", "targets", "seeds", "shots", "draws", "draw_seeds", "rows", "summary", "seconds")
+        json.dump({k: result[k] for k in keys} | {"missing_features": result["missing_features"],
+                  "notes": result["notes"]}, sys.stdout, indent=2, default=str)  # fmt: skip
+        sys.stdout.write("\n")
+        return
+    for k in result["shots"]:
+        title = (
+            f"{result['modality']}: {k} shot(s), {len(result['targets'])} targets, {result['draws']} draws, "
+            f"{result['seeds']} seed(s), {result['seconds']} s"
+        )
+        emit(shots_rows(result, k), fmt, title=title, columns=SHOTS_COLUMNS)
     for name, notes in result["notes"].items():
         print(f"{name}: {', '.join(notes)}", file=sys.stderr)

@@ -49,22 +49,49 @@ def _zscore(values: pd.Series) -> pd.Series:
     return (values - values.mean()) / sd if sd and not math.isnan(sd) else values * 0.0
 
 
-def profile_history(labels: pd.DataFrame, logme: pd.Series, power: int) -> pd.Series:
+def profile_correlations(
+    labels: pd.DataFrame, signal: pd.Series, min_models: int = MIN_PROFILE_MODELS
+) -> pd.Series:
+    """Per known dataset (column of `labels`), the Pearson correlation of its accuracies with `signal`
+    over the models both have, when they share at least `min_models` and neither is constant."""
+    aligned = signal.reindex(labels.index)
+    found = {}
+    for dataset in labels.columns:
+        both = labels[dataset].notna() & aligned.notna()
+        x, s = labels.loc[both, dataset], aligned[both]
+        # constant values have no correlation (floating-point noise would give them a tiny one)
+        if both.sum() >= min_models and x.nunique() > 1 and s.nunique() > 1:
+            r = metrics.pearson(x, s)
+            if not math.isnan(r):
+                found[dataset] = r
+    return pd.Series(found, dtype=float)
+
+
+def profile_weights(
+    labels: pd.DataFrame, signal: pd.Series, power: int, min_models: int = MIN_PROFILE_MODELS
+) -> pd.Series:
+    """correlation**power per known dataset (see `profile_correlations`), positive ones only; empty
+    when none qualifies."""
+    r = profile_correlations(labels, signal, min_models)
+    return r[r > 0] ** power
+
+
+def weighted_history(labels: pd.DataFrame, weights: pd.Series) -> pd.Series:
+    """Each model's weighted mean label over the weighted datasets (NaN: no label on any of them)."""
+    if weights.empty:
+        return pd.Series(np.nan, index=labels.index)
+    known = labels[weights.index]
+    return (known * weights).sum(axis=1) / (known.notna() * weights).sum(axis=1).replace(0.0, np.nan)
+
+
+def profile_history(
+    labels: pd.DataFrame, logme: pd.Series, power: int, min_models: int = MIN_PROFILE_MODELS
+) -> pd.Series:
     """Each model's history on the known datasets (columns of `labels`, models as rows), weighted by
     how well each dataset's accuracies follow the target's LogME scores (correlation**power, kept if
-    positive): LogME is computed without fine-tuning on the target, so this stays zero-shot."""
-    weights = {}
-    for dataset in labels.columns:
-        both = labels[dataset].notna() & logme.notna()
-        if both.sum() >= MIN_PROFILE_MODELS:
-            r = metrics.pearson(labels.loc[both, dataset], logme[both])
-            if not math.isnan(r) and r > 0:
-                weights[dataset] = r**power
-    if not weights:
-        return pd.Series(np.nan, index=labels.index)
-    w = pd.Series(weights)
-    known = labels[w.index]
-    return (known * w).sum(axis=1) / (known.notna() * w).sum(axis=1).replace(0.0, np.nan)
+    positive): LogME is computed without fine-tuning on the target, so this stays zero-shot. The
+    few-shot ranking (`fewshot`) passes the target's revealed accuracies as the signal instead."""
+    return weighted_history(labels, profile_weights(labels, logme, power, min_models))
 
 
 def _rows(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:

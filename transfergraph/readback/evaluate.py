@@ -24,7 +24,7 @@ from transfergraph.errors import TGError
 from transfergraph.predict import features as feats
 from transfergraph.predict import train as training
 from transfergraph.predict.regressors import Method
-from transfergraph.readback import baselines, metrics
+from transfergraph.readback import baselines, fewshot, metrics
 
 # The paper's eight evaluation targets per modality (method.md 1.2).
 PAPER_TARGETS = {
@@ -39,6 +39,7 @@ PAPER_TARGETS = {
 # Published averages (leaky protocol, method.md 5.3 and 7): shown beside, never the bar.
 PAPER_BEST = {"image": ("xgb_node2vec", 0.848, 0.808), "text": ("xgb_homoGATConv", 0.856, 0.839)}
 DEFAULT_METHODS = ("lr+none", "rf+none", "xgb+none", "xgb-rank+none")
+GAIN_KEYS = ("pearson_plain", "pearson_weighted", "top1_regret_mean", "ndcg5_mean")
 METRIC_NAMES = ("pearson", "spearman", "weighted_kendall", "top1_regret", "ndcg5")
 
 
@@ -72,6 +73,73 @@ def _score_rows(
     rows.append({"method": method, "kind": kind, "target": target, "seed": seed, **m})
 
 
+def _score_shots(
+    rows: list[dict[str, Any]], notes: dict[str, set[str]], target: str, gt: pd.DataFrame,
+    train_frame: pd.DataFrame, scored: list[tuple[str, str, int, np.ndarray]], shots: list[int], draws: int,
+) -> None:  # fmt: skip
+    """Per k and draw: reveal k of the target's measured models (`fewshot.reveal`, seeded by the draw
+    index), and score every zero-shot ranking and its few-shot version on the same other models. The
+    co-performance labels are the training rows of the view `without:T` (T's runs hidden there), so
+    only the k revealed accuracies of T are used; the settings are chosen on those training datasets."""
+    labels = train_frame[train_frame["label"].notna()].pivot_table(
+        index="model", columns="dataset", values="label", aggfunc="mean"
+    )
+    models = gt["model"].to_numpy()
+    accuracy = gt["accuracy"].to_numpy(float)
+    for k in shots:
+        chosen, _ = fewshot.choose_settings(labels, k, draws=draws)
+        notes.setdefault("+shots", set()).add(
+            f"k={k}: power={chosen.power}, weight={chosen.weight:g} (nested)"
+            if chosen
+            else f"k={k}: no known dataset shares {fewshot.MIN_SHARED} revealed models: zero-shot kept"
+        )
+        for draw in range(draws):
+            shown = fewshot.reveal(gt["model"], k, draw)
+            rest = np.ones(len(gt), dtype=bool)
+            rest[shown] = False
+            revealed = pd.Series(accuracy[shown], index=models[shown])
+            history = (
+                fewshot.coperformance_history(labels, revealed, chosen.power)
+                if chosen
+                else pd.Series(np.nan, index=labels.index)
+            )
+            info = {"shots": k, "draw": draw, "draw_seed": draw, "revealed": [str(m) for m in revealed.index]}
+            for name, kind, seed, values in scored:
+                few = fewshot.combine(
+                    pd.Series(values, index=models), history, chosen.weight if chosen else 1.0
+                )
+                few_values = few.to_numpy(float)
+                ok = rest & ~np.isnan(values) & ~np.isnan(few_values)
+                if ok.sum() < 2:
+                    continue
+                for variant, method, v in (
+                    ("zero-shot", name, values),
+                    ("few-shot", f"{name}+shots", few_values),
+                ):
+                    rows.append({"method": method, "base_method": name, "kind": kind, "variant": variant,
+                                 "target": target, "seed": seed, **info,
+                                 **metrics.all_metrics(accuracy[ok], v[ok])})  # fmt: skip
+
+
+def summarise_shots(
+    rows: list[dict[str, Any]], weights: dict[str, float], shots: list[int]
+) -> list[dict[str, Any]]:
+    """Per k: each zero-shot method's summary (as `summarise`, std over draws), then its few-shot
+    version's with the gains (few-shot minus zero-shot; a negative regret gain is an improvement)."""
+    out: list[dict[str, Any]] = []
+    for k in shots:
+        summary = summarise([r for r in rows if r["shots"] == k], weights, spread="draw")
+        by_method = {s["method"]: s for s in summary}
+        for zero in summary:
+            few = by_method.get(f"{zero['method']}+shots")
+            if few is None:
+                continue
+            out.append({"shots": k, "variant": "zero-shot", **zero})
+            gains = {f"gain_{key}": few[key] - zero[key] for key in GAIN_KEYS}
+            out.append({"shots": k, "variant": "few-shot", "base_method": zero["method"], **few, **gains})
+    return out
+
+
 def evaluate(
     drv: neo4j.Driver,
     settings: Settings,
@@ -80,9 +148,12 @@ def evaluate(
     targets: list[str] | None = None,
     methods: list[str] | None = None,
     seeds: int = 3,
+    shots: list[int] | None = None,
+    draws: int = 5,
     log: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
-    """Run the protocol; returns the JSON object `tg evaluate --format json` prints."""
+    """Run the protocol; returns the JSON object `tg evaluate --format json` prints. With `shots`,
+    the few-shot protocol instead (see `_score_shots`): nothing is chosen or recorded."""
     from transfergraph import prune
 
     start = time.perf_counter()
@@ -90,6 +161,9 @@ def evaluate(
     parsed = [Method.parse(m) for m in (methods or DEFAULT_METHODS)]
     if seeds < 1:
         raise TGError("--seeds must be at least 1")
+    if shots and (min(shots) < 1 or draws < 1):
+        raise TGError("--shots and --draws must be at least 1")
+    shots = sorted(set(shots or []))
     check_targets(drv, modality, targets)
     rows: list[dict[str, Any]] = []
     points: dict[str, dict[str, list[tuple[str, float, float]]]] = {}  # method -> target -> points
@@ -100,6 +174,9 @@ def evaluate(
         gt = ground_truth(drv, target)
         if len(gt) < 2:
             raise TGError(f"--targets {target!r}: fewer than two models have a full fine-tuning run on it")
+        if shots and max(shots) > len(gt) - 2:
+            raise TGError(f"--shots {max(shots)}: {target!r} has {len(gt)} measured models, so at most "
+                          f"{len(gt) - 2} can be revealed (two are left to rank)")  # fmt: skip
         weights[target] = metrics.target_weight(gt["accuracy"])
         view = f"without:{target}"
         log(f"{target}: building view {view}")
@@ -110,6 +187,7 @@ def evaluate(
         missing.update(base.missing)
         train = base.frame["dataset"] != target
         target_rows = gt[["model"]].merge(base.frame[base.frame["dataset"] == target], on="model", how="left")
+        scored: list[tuple[str, str, int, np.ndarray]] = []  # (method, kind, seed, scores of gt's models)
         # training-free and deterministic: one seed; our own rankings are reported as methods
         free = [(n, "baseline") for n in baselines.BASELINES] + [(n, "method") for n in baselines.OURS]
         for name, kind in free:
@@ -117,7 +195,7 @@ def evaluate(
             if note:
                 notes.setdefault(name, set()).add(note)
             if values is not None:
-                _score_rows(rows, name, kind, target, 0, gt, values, points)
+                scored.append((name, kind, 0, values))
         for seed in range(seeds):
             vectors_by: dict[Any, dict[tuple[str, str], list[float]]] = {}
             for method in parsed:
@@ -134,8 +212,28 @@ def evaluate(
                 trows = gt[["model"]].merge(
                     table.frame[table.frame["dataset"] == target], on="model", how="left"
                 )
-                _score_rows(rows, method.name, "method", target, seed, gt, fitted.predict(trows), points)
+                scored.append((method.name, "method", seed, fitted.predict(trows)))
             log(f"{target}: seed {seed} done")
+        if shots:
+            _score_shots(rows, notes, target, gt, base.frame[train], scored, shots, draws)
+        else:
+            for name, kind, seed, values in scored:
+                _score_rows(rows, name, kind, target, seed, gt, values, points)
+    if shots:
+        return {
+            "modality": modality,
+            "targets": targets,
+            "seeds": seeds,
+            "shots": list(shots),
+            "draws": draws,
+            "draw_seeds": list(range(draws)),
+            "rows": rows,
+            "summary": summarise_shots(rows, weights, shots),
+            "seconds": round(time.perf_counter() - start, 1),
+            "weights": weights,
+            "missing_features": sorted(missing),
+            "notes": {k: sorted(v) for k, v in notes.items()},
+        }
     summary = summarise(rows, weights)
     best = choose_best(summary)
     return {
@@ -182,9 +280,11 @@ def choose_best(summary: list[dict[str, Any]]) -> str:
     return str(max(winners, key=score)["method"] if winners else bar["method"])
 
 
-def summarise(rows: list[dict[str, Any]], weights: dict[str, float]) -> list[dict[str, Any]]:
-    """Per method: plain and weighted means over targets of the per-target mean over seeds; the
-    standard deviation over seeds of the plain mean Pearson."""
+def summarise(
+    rows: list[dict[str, Any]], weights: dict[str, float], spread: str = "seed"
+) -> list[dict[str, Any]]:
+    """Per method: plain and weighted means over targets of the per-target mean over seeds (and
+    draws); the standard deviation over `spread` (seeds, or few-shot draws) of the plain mean Pearson."""
     if not rows:
         return []
     frame = pd.DataFrame(rows)
@@ -192,7 +292,7 @@ def summarise(rows: list[dict[str, Any]], weights: dict[str, float]) -> list[dic
     for (method, kind), part in frame.groupby(["method", "kind"], sort=False):
         per_target = part.groupby("target")[list(METRIC_NAMES)].mean()
         w = [weights[t] for t in per_target.index]
-        per_seed = part.groupby("seed")["pearson"].mean()
+        per_seed = part.groupby(spread)["pearson"].mean()
         out.append(
             {
                 "method": method,

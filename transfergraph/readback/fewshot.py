@@ -1,0 +1,158 @@
+"""Few-shot model selection: the user has fine-tuned k models on a new dataset and asks which to try
+next (issue 10, item 3).
+
+The k measured accuracies say which known datasets the target behaves like: a known dataset whose
+normalised accuracies correlate with the target's revealed ones over the models both share is
+trusted (correlation**power, positive only), exactly as the LogME-profile history trusts datasets
+that follow the target's LogME scores (`baselines.profile_history`, reused with the revealed
+accuracies as the signal). Pearson is invariant to the target's scale, so raw accuracies serve.
+The few-shot score is z(zero-shot score) + weight * z(co-performance history); a model without
+history adds 0, and with too few shots (fewer than `MIN_SHARED` models shared with any known
+dataset, so k=1 and k=2 always) the zero-shot ranking is returned unchanged.
+
+Pure pandas/numpy: `tg evaluate --shots` feeds it the training rows of the view `without:T`, so
+only the k revealed accuracies of the target reach it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from transfergraph.readback import baselines, metrics
+
+MIN_SHARED = 3  # revealed models a known dataset must share (and not all equal) before it counts
+POWERS = baselines.PROFILE_POWERS  # candidates, chosen nested on the training datasets
+WEIGHT = 1.0  # z(base) + z(history): fixed in advance, not tuned
+
+
+@dataclass(frozen=True)
+class Settings:
+    power: int
+    weight: float = WEIGHT
+
+
+def _zscore(values: pd.Series) -> pd.Series:
+    sd = values.std()
+    return (values - values.mean()) / sd if sd and not math.isnan(sd) else values * 0.0
+
+
+def coperformance_weights(
+    labels: pd.DataFrame, revealed: pd.Series, power: int = 1, min_shared: int = MIN_SHARED
+) -> pd.Series:
+    """Known dataset -> correlation**power of its labels with the revealed accuracies (positive only)."""
+    return baselines.profile_weights(labels, revealed, power, min_shared)
+
+
+def coperformance_history(
+    labels: pd.DataFrame, revealed: pd.Series, power: int = 1, min_shared: int = MIN_SHARED
+) -> pd.Series:
+    """Each model's mean normalised accuracy on the known datasets, weighted by co-performance; all
+    NaN when no dataset qualifies."""
+    return baselines.profile_history(labels, revealed, power, min_shared)
+
+
+def combine(base: pd.Series, history: pd.Series, weight: float = WEIGHT) -> pd.Series:
+    """z(base) + weight * z(history) over base's models; base unchanged when there is no history.
+    A model NaN in base stays NaN, so zero-shot and few-shot score the same models."""
+    hist = history.reindex(base.index)
+    if hist.isna().all():
+        return base.copy()
+    return _zscore(base) + weight * _zscore(hist).fillna(0.0)
+
+
+def few_shot_scores(
+    base: pd.Series,
+    labels: pd.DataFrame,
+    revealed: pd.Series,
+    *,
+    power: int = 1,
+    weight: float = WEIGHT,
+    min_shared: int = MIN_SHARED,
+) -> pd.Series:
+    """Model -> few-shot score for every model of `base` (model -> zero-shot score). `labels`: models x
+    known datasets, normalised accuracy, the target's column not in it; `revealed`: model -> the
+    target's measured accuracy (those models need not be in `base`)."""
+    return combine(base, coperformance_history(labels, revealed, power, min_shared), weight)
+
+
+def reveal(models: pd.Series, k: int, draw: int) -> np.ndarray:
+    """Positions of the k revealed models of one draw: a permutation seeded by the draw index, so the
+    k=1 reveal is inside the k=3 one, and that inside k=5."""
+    return np.random.default_rng(draw).permutation(len(models))[:k]
+
+
+Case = tuple[str, pd.Series, int, pd.Series]  # (known dataset, its unrevealed labels, power, history)
+
+
+def validation_cases(
+    labels: pd.DataFrame,
+    k: int,
+    *,
+    draws: int = 5,
+    powers: tuple[int, ...] = POWERS,
+    min_shared: int = MIN_SHARED,
+) -> list[Case]:
+    """Each known dataset plays the target in turn: per draw, k of its models revealed, its own column
+    left out, and the co-performance history of its other models at each power (computed once, then
+    shared by every base `choose_settings` validates)."""
+    cases: list[Case] = []
+    for dataset in labels.columns:
+        column = labels[dataset].dropna()
+        if len(column) < k + 2:
+            continue
+        known = labels.drop(columns=[dataset])
+        for draw in range(draws):
+            shown = column.iloc[reveal(column, k, draw)]
+            rest = column.drop(shown.index)
+            r = baselines.profile_correlations(known, shown, min_shared)
+            r = r[r > 0]
+            if r.empty:
+                continue
+            for power in powers:
+                cases.append((str(dataset), rest, power, baselines.weighted_history(known, r**power)))
+    return cases
+
+
+def choose_settings(
+    labels: pd.DataFrame,
+    k: int,
+    *,
+    draws: int = 5,
+    bases: pd.DataFrame | None = None,
+    powers: tuple[int, ...] = POWERS,
+    weights: tuple[float, ...] = (WEIGHT,),
+    min_shared: int = MIN_SHARED,
+    cases: list[Case] | None = None,
+) -> tuple[Settings | None, float]:
+    """(settings, mean Pearson) with the best mean Pearson over the known datasets (`validation_cases`,
+    or `cases` already computed from the same labels). Nested: call it with the training datasets only.
+    Without `bases` (models x known datasets, their zero-shot scores) the history alone is validated
+    and the weight is the fixed one; with them, base + weight * history for each weight given. (None,
+    nan) when no dataset qualifies at this k (the caller keeps the base)."""
+    if cases is None:
+        cases = validation_cases(labels, k, draws=draws, powers=powers, min_shared=min_shared)
+    found: dict[Settings, list[float]] = {}
+    for dataset, rest, power, history in cases:
+        if power not in powers:
+            continue
+        hist = history.reindex(rest.index)
+        base = None if bases is None or dataset not in bases else bases[dataset].reindex(rest.index)
+        for weight in weights if bases is not None else (WEIGHT,):
+            if bases is not None and (base is None or base.notna().sum() < 3):
+                break  # no zero-shot score of this dataset to validate the combination on
+            score = hist if base is None else combine(base, hist, weight)
+            ok = score.notna()
+            if ok.sum() < 3:
+                continue
+            p = metrics.pearson(rest[ok], score[ok])
+            if not math.isnan(p):
+                found.setdefault(Settings(power, weight), []).append(p)
+    if not found:
+        return None, math.nan
+    # ties: the smaller power and weight, the setting that trusts the few shots least
+    best = max(found, key=lambda s: (float(np.mean(found[s])), -s.power, -s.weight))
+    return best, float(np.mean(found[best]))
