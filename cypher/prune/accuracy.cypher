@@ -3,10 +3,12 @@
 // view's $target (hidden, not deleted), aggregated per (model, dataset) ($aggregate: 'mean' |
 // 'max' | 'none' = one edge per run, as the paper did), min-max normalised per dataset.
 // positive: normalised accuracy > $accuracy_pos; negative: <= $accuracy_neg; a dataset whose
-// accuracies are all equal gives no edge (no evidence about any model).
+// accuracies are all equal gives no edge (no evidence about any model). $dataset: null, or the one
+// dataset to derive (a refresh after new facts about it: normalisation is within a dataset).
 MATCH (m:Model)-[r:FINETUNED_ON]->(d:Dataset)
 WHERE ($target IS NULL OR d.id <> $target)
   AND ($modality IS NULL OR d.modality = $modality)
+  AND ($dataset IS NULL OR d.id = $dataset)
   AND ($runs = 'all' OR r.peft = $runs)
   AND r.accuracy IS NOT NULL
 WITH m, d, CASE WHEN $aggregate = 'none' THEN r.run_id END AS run,

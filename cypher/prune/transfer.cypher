@@ -1,9 +1,10 @@
 // Model->dataset transferability edges (method.md 2.6): the $metric score (LogME by default)
 // z-scored over the models scored on each dataset; positive if z >= $transfer_pos, negative if
 // z < $transfer_neg. A score needs no fine-tuning on the dataset, so the view's target keeps its
-// edges. Off unless --logme (the paper's shipped runs do not use it).
+// edges. Off unless --logme (the paper's shipped runs do not use it). $dataset: null, or the one
+// dataset to derive (z-scores are within a dataset).
 MATCH (m:Model)-[t:TRANSFERABILITY {metric: $metric}]->(d:Dataset)
-WHERE $modality IS NULL OR d.modality = $modality
+WHERE ($modality IS NULL OR d.modality = $modality) AND ($dataset IS NULL OR d.id = $dataset)
 WITH d, collect({m: m, score: t.score}) AS pairs, avg(t.score) AS mu, stDevP(t.score) AS sigma
 WHERE sigma > 0
 UNWIND pairs AS pair

@@ -97,21 +97,53 @@ def build(drv: neo4j.Driver, target: str | None, view: str, settings: BuildSetti
         if not found:
             raise TGError(f"--target {target!r}: no such dataset in the graph (ingest it first)")
         modality = found[0]["modality"]
-    params = {**settings.params(), "view": view, "target": target, "modality": modality}
+    params = {**settings.params(), "view": view, "target": target, "modality": modality, "dataset": None}
     run(drv, "prune/clear_view", view=view)
     counts = {"ACCURACY_EDGE": run(drv, "prune/accuracy", **params)[0]["edges"]}
     counts["PRETRAINED_EDGE"] = (
         run(drv, "prune/pretrained", **params)[0]["edges"] if settings.pretrained else 0
     )
     counts["TRANSFER_EDGE"] = run(drv, "prune/transfer", **params)[0]["edges"] if settings.logme else 0
-    counts["SIMILARITY_EDGE"] = 0
-    for row in run(drv, "prune/probes"):
-        if modality is None or row["modality"] == modality:
-            counts["SIMILARITY_EDGE"] += run(drv, "prune/similarity", **params, probe=row["probe"])[0][
-                "edges"
-            ]
+    counts["SIMILARITY_EDGE"] = _similarity(drv, params, modality)
     record = {**settings.params(), "modality": modality, "edges": sum(counts.values())}
     run(drv, "prune/view_node", view=view, target=target, settings=record)
+    return counts
+
+
+def _similarity(drv: neo4j.Driver, params: dict[str, Any], modality: str | None) -> int:
+    """Similarity edges of every probe the view uses (all modalities when `modality` is None)."""
+    edges = 0
+    for row in run(drv, "prune/probes"):
+        if modality is None or row["modality"] == modality:
+            edges += run(drv, "prune/similarity", **params, probe=row["probe"])[0]["edges"]
+    return int(edges)
+
+
+def refresh_dataset(drv: neo4j.Driver, view: str, dataset: str) -> dict[str, int]:
+    """Re-derive what new facts about one dataset change in an existing view, with the view's own
+    settings: its accuracy and transferability edges (normalised within the dataset) and its
+    modality's similarity edges (a new distance can move a probe's min-max range). The rest of the
+    view is untouched; returns edge counts by type."""
+    rows = run(drv, "features/view", view=view)
+    if not rows:
+        raise TGError(f"no view named {view!r}: build it with `tg graph build`")
+    recorded = rows[0]["view"]
+    found = run(drv, "prune/dataset_modality", id=dataset)
+    if not found:
+        raise TGError(f"--dataset {dataset!r}: no such dataset in the graph")
+    if recorded.get("target") == dataset:
+        raise TGError(f"view {view!r} hides {dataset!r}: refresh another view")
+    modality = found[0]["modality"]
+    if recorded.get("modality") not in (None, modality):
+        raise TGError(f"view {view!r} is of {recorded['modality']} datasets, {dataset!r} is {modality}")
+    fields = {k: recorded[k] for k in BuildSettings.__dataclass_fields__ if k in recorded}
+    settings = BuildSettings(**fields)
+    params = {**settings.params(), "view": view, "target": recorded.get("target"), "modality": modality,
+              "dataset": dataset}  # fmt: skip
+    run(drv, "prune/clear_dataset", view=view, dataset=dataset)
+    counts = {"ACCURACY_EDGE": run(drv, "prune/accuracy", **params)[0]["edges"]}
+    counts["TRANSFER_EDGE"] = run(drv, "prune/transfer", **params)[0]["edges"] if settings.logme else 0
+    counts["SIMILARITY_EDGE"] = _similarity(drv, {**params, "dataset": None}, modality)
     return counts
 
 
