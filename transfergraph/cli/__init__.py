@@ -11,14 +11,18 @@ import typer
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from transfergraph import __version__
+from transfergraph.cli import dataset as dataset_cli
 from transfergraph.cli import db as db_cli
 from transfergraph.cli import embed as embed_cli
 from transfergraph.cli import evaluate as evaluate_cli
 from transfergraph.cli import graph as graph_cli
 from transfergraph.cli import ingest as ingest_cli
+from transfergraph.cli import model as model_cli
 from transfergraph.cli import predict as predict_cli
 from transfergraph.cli import recommend as recommend_cli
+from transfergraph.cli import score as score_cli
 from transfergraph.errors import TGError
+from transfergraph.loaders.records import InvalidInput
 
 app = typer.Typer(
     name="tg",
@@ -48,6 +52,9 @@ app.add_typer(db_cli.app, name="db")
 app.add_typer(ingest_cli.app, name="ingest")
 app.add_typer(graph_cli.app, name="graph")
 app.add_typer(embed_cli.app, name="embed")
+app.add_typer(dataset_cli.app, name="dataset")
+app.add_typer(model_cli.app, name="model")
+app.command("score")(score_cli.score)
 app.command("predict")(predict_cli.predict)
 app.command("recommend")(recommend_cli.recommend)
 app.command("evaluate")(evaluate_cli.evaluate)
@@ -82,6 +89,9 @@ def run(argv: Sequence[str] | None = None, prog_name: str | None = None) -> int:
         return _exit_code(e)
     except TGError as e:
         return fail(str(e), e.exit_code)
+    except InvalidInput as e:  # a user's data file: its first bad cell, file:row: column
+        more = f" (and {len(e.problems) - 1} more)" if len(e.problems) > 1 else ""
+        return fail(f"{e.problems[0]}{more}; nothing was written", 2)
     except ServiceUnavailable as e:
         return fail(f"lost the connection to Neo4j: {e}", 1)
     except Neo4jError as e:
