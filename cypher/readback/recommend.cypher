@@ -1,8 +1,10 @@
 // The ranking of one dataset in a view by one method, with what a user needs to judge it: the
 // measured accuracy when a run exists, architecture, size, LogME, and the evidence (the datasets
 // most similar to this one on which the model did well in the view, with similarity and accuracy).
-// $dataset, $view, $method, $top, $evidence (how many evidence datasets per model).
+// $dataset, $view, $method, $top, $evidence (how many evidence datasets per model), $exclude_tried
+// (leave out the models with a fine-tuning run of any regime on the dataset: they are measured).
 MATCH (m:Model)-[p:PREDICTED {view: $view, method: $method}]->(t:Dataset {id: $dataset})
+WHERE NOT $exclude_tried OR NOT EXISTS { (m)-[:FINETUNED_ON]->(t) }
 WITH m, t, p
 ORDER BY p.score DESC, m.id
 LIMIT $top

@@ -31,7 +31,8 @@ def predicted(driver: neo4j.Driver) -> None:
 
 
 def test_ranking_with_measured_and_evidence(driver: neo4j.Driver, predicted: None) -> None:
-    out = tg("recommend", "--dataset", "a", "--top", "3", "--method", "model-prior", "--format", "json")
+    out = tg("recommend", "--dataset", "a", "--top", "3", "--method", "model-prior", "--include-tried",
+             "--format", "json")  # fmt: skip
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     rows = result["rows"]
@@ -42,13 +43,15 @@ def test_ranking_with_measured_and_evidence(driver: neo4j.Driver, predicted: Non
         assert r["measured"] == pytest.approx(measured.get(r["model"]), abs=1e-4)
         for e in r["evidence"]:
             assert e["dataset"] != "a" and 0 <= e["similarity"] <= 1
-    explained = tg("recommend", "--dataset", TARGET, "--method", "model-prior", "--explain")
-    assert explained.returncode == 0 and "SIMILARITY_EDGE" in explained.stdout
-    table = list(
-        csv.DictReader(io.StringIO(tg("recommend", "-d", "a", "-m", "model-prior", "-f", "csv").stdout))
+    explained = tg(
+        "recommend", "--dataset", TARGET, "--method", "model-prior", "--include-tried", "--explain"
     )
-    assert [r["model"] for r in table] == [r["model"] for r in json.loads(
-        tg("recommend", "-d", "a", "-m", "model-prior", "-f", "json").stdout)["rows"]]  # fmt: skip
+    assert explained.returncode == 0 and "SIMILARITY_EDGE" in explained.stdout
+    every = ("recommend", "-d", "a", "-m", "model-prior", "--include-tried")
+    table = list(csv.DictReader(io.StringIO(tg(*every, "-f", "csv").stdout)))
+    assert [r["model"] for r in table] == [
+        r["model"] for r in json.loads(tg(*every, "-f", "json").stdout)["rows"]
+    ]
     for r in table:
         expected = measured.get(r["model"])
         assert (

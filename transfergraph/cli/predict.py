@@ -12,24 +12,31 @@ from transfergraph.output import emit
 
 def predict(
     view: str = typer.Option("all", "--view", help="View to train on ('all' = production)."),
-    method: str = typer.Option(
-        "xgb+none",
+    method: str | None = typer.Option(
+        None,
         "--method",
         "-m",
-        help="REGRESSOR+EMBEDDING (lr, rf, xgb, xgb-rank + none, node2vec, node2vec-weighted, graphsage, "
+        help="Default: per modality, the best recorded by `tg evaluate`, else xgb+none. "
+        "REGRESSOR+EMBEDDING (lr, rf, xgb, xgb-rank + none, node2vec, node2vec-weighted, graphsage, "
         "gat; +EMBEDDING/concat: both raw vectors), logme-profile-history (training-free), or a "
         "baseline: model-prior, similarity-history, logme, reg-h-score, metadata-lr, best-source-accuracy.",
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the regressor and the embedding."),
+    datasets: list[str] = typer.Option(
+        [], "--dataset", "-d", help="Refresh: re-derive and re-predict only this dataset (repeatable)."
+    ),
     fmt: Format = FormatOpt,
 ) -> None:
     """Train on the view's training rows (label: per-dataset min-max accuracy) and predict every
     model of the modality on every dataset, replacing this (view, method)'s earlier predictions.
 
-    Examples: tg predict; tg predict --view all --method xgb+node2vec
+    After new facts about one dataset (`tg dataset add`, `tg score`, `tg ingest runs`), `--dataset`
+    refreshes only what they affect: its edges in the view and its predictions.
+
+    Examples: tg predict; tg predict --view all --method xgb+node2vec; tg predict -d my_reviews
     """
     from transfergraph.predict.run import predict as run_predict
 
     settings = config.load()
     with db.connect(settings) as drv:
-        emit(run_predict(drv, settings, view, method, seed=seed), fmt)
+        emit(run_predict(drv, settings, view, method, seed=seed, datasets=datasets or None), fmt)

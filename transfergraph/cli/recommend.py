@@ -30,6 +30,17 @@ def _best_evidence(row: dict[str, object]) -> str:
     return f"{e['dataset']} sim {e['similarity']:.2f}{acc}"
 
 
+def _print_measured(result: dict[str, object]) -> None:
+    """The models already fine-tuned on the dataset, apart from the ranking: count and the best."""
+    measured = result["measured"]
+    if not isinstance(measured, list) or not measured or not result["exclude_tried"]:
+        return
+    best = ", ".join(
+        m["model"] + ("" if m["accuracy"] is None else f" {m['accuracy']:.3f}") for m in measured[:3]
+    )
+    print(f"already fine-tuned on {result['dataset']}: {len(measured)} models; best: {best}")
+
+
 def recommend(
     dataset: str = typer.Option(..., "--dataset", "-d", help="Dataset id, e.g. cifar100 or glue/sst2."),
     top: int = typer.Option(10, "--top", "-n", help="How many models."),
@@ -37,17 +48,29 @@ def recommend(
         None, "--method", "-m", help="Which predictions (default: the best of `tg evaluate`)."
     ),
     explain: bool = typer.Option(False, "--explain", help="Show each model's evidence path."),
+    exclude_tried: bool = typer.Option(
+        True,
+        "--exclude-tried/--include-tried",
+        help="Rank only the models not yet fine-tuned on the dataset (the tried ones are listed apart).",
+    ),
+    next_k: int | None = typer.Option(
+        None, "--next", min=1, help="Propose the K untried models to fine-tune next (same as --top K)."
+    ),
     fmt: Format = FormatOpt,
 ) -> None:
-    """Rank models for a dataset: predicted score, measured accuracy when a run exists, and evidence.
+    """Rank the models not yet tried on a dataset: predicted score, evidence, and apart, the models
+    already fine-tuned on it with their accuracy.
 
-    Examples: tg recommend --dataset cifar100; tg recommend -d glue/sst2 --top 5 --explain --format json
+    Examples: tg recommend --dataset cifar100; tg recommend -d my_reviews --next 3;
+    tg recommend -d glue/sst2 --top 5 --include-tried --explain --format json
     """
     from transfergraph.readback.recommend import evidence_text
     from transfergraph.readback.recommend import recommend as run_recommend
 
     with db.connect(config.load()) as drv:
-        result = run_recommend(drv, dataset, top=top, method=method)
+        result = run_recommend(
+            drv, dataset, top=next_k or top, method=method, exclude_tried=exclude_tried or next_k is not None
+        )
     if result["stale"]:
         print(f"warning: {result['stale']}", file=sys.stderr)
     if fmt is Format.json:
@@ -72,7 +95,19 @@ def recommend(
         for r in result["rows"]
     ]
     title = f"{result['dataset']}: {result['method']} (view {result['view']}); measured = a real run exists"
+    if result["exclude_tried"]:
+        for r in rows:
+            del r["measured"]
+        title = f"{result['dataset']}: untried models, {result['method']} (view {result['view']})"
+    if next_k is not None:
+        title = f"{result['dataset']}: the {next_k} models to fine-tune next ({result['method']})"
     emit(rows, fmt, title=title)
+    _print_measured(result)
+    if next_k is not None:
+        print(
+            f"then: tg ingest runs RESULTS.csv ... (your accuracies on {result['dataset']}), "
+            f"tg predict --dataset {result['dataset']}, and ask again"
+        )
     if explain:
         for r in result["rows"]:
             print(f"{r['rank']}. {r['model']}")

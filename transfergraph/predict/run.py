@@ -51,35 +51,64 @@ def scores_for(
     return table.frame, fitted.predict(table.frame), config
 
 
+DEFAULT_METHOD = "xgb+none"  # when `tg evaluate` has recorded no choice for the modality
+
+
+def chosen_method(drv: neo4j.Driver, modality: str) -> str:
+    """What `tg evaluate` found best for the modality, else DEFAULT_METHOD."""
+    rows = run(drv, "readback/choice", modality=modality)
+    return str(rows[0]["method"]) if rows else DEFAULT_METHOD
+
+
 def predict(
-    drv: neo4j.Driver, settings: Settings, view: str, method: str, *, seed: int = 0
-) -> list[dict[str, Any]]:
-    """Replace (view, method)'s PREDICTED edges; one summary row per modality."""
+    drv: neo4j.Driver, settings: Settings, view: str, method: str | None, *, seed: int = 0,
+    datasets: list[str] | None = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Replace (view, method)'s PREDICTED edges; one summary row per modality. `method` None: per
+    modality, the one `tg evaluate` recorded as best (else DEFAULT_METHOD).
+
+    With `datasets` (a refresh after new facts about them: a dataset added, scored or given runs),
+    only their part of the view is re-derived and only their predictions are replaced; the model is
+    still fitted on the whole modality, so its settings see the same training rows as a full run."""
     view_cfg = feats.view_settings(drv, view)
-    modalities = (
-        [view_cfg["modality"]]
-        if view_cfg.get("modality")
-        else [r["modality"] for r in run(drv, "predict/modalities", view=view)]
-    )
+    if datasets:
+        from transfergraph import prune
+
+        modalities = []
+        for dataset in datasets:
+            prune.refresh_dataset(drv, view, dataset)
+            modality = run(drv, "readback/dataset", id=dataset)[0]["modality"]
+            modalities += [modality] if modality not in modalities else []
+    else:
+        modalities = (
+            [view_cfg["modality"]]
+            if view_cfg.get("modality")
+            else [r["modality"] for r in run(drv, "predict/modalities", view=view)]
+        )
     if not modalities:
         raise TGError(f"view {view!r} has no accuracy edges: ingest runs and rebuild it (`tg graph build`)")
     out = []
     for modality in modalities:
-        frame, values, config = scores_for(drv, settings, view, modality, method, seed)
+        method_here = method or chosen_method(drv, modality)
+        frame, values, config = scores_for(drv, settings, view, modality, method_here, seed)
         runs_now = run(drv, "predict/run_count", modality=modality)[0]["runs"]
+        keep = None if not datasets else set(datasets)
         rows = [
             {"model": m, "dataset": d, "score": float(s)}
             for m, d, s in zip(frame["model"], frame["dataset"], values, strict=True)
-            if not np.isnan(s)
+            if not np.isnan(s) and (keep is None or d in keep)
         ]
-        removed = run(drv, "predict/clear", view=view, method=method, modality=modality)[0]["removed"]
+        removed = run(
+            drv, "predict/clear", view=view, method=method_here, modality=modality,
+            datasets=None if keep is None else sorted(keep),
+        )[0]["removed"]  # fmt: skip
         written = 0
         for i in range(0, len(rows), 5000):
             written += run(
-                drv, "predict/write", rows=rows[i : i + 5000], view=view, method=method, runs=runs_now
+                drv, "predict/write", rows=rows[i : i + 5000], view=view, method=method_here, runs=runs_now
             )[0]["written"]
         out.append(
-            {"view": view, "method": method, "modality": modality, "predicted": written, "replaced": removed,
-             "missing_features": ", ".join(config.get("missing", [])) or "-"}
+            {"view": view, "method": method_here, "modality": modality, "predicted": written,
+             "replaced": removed, "missing_features": ", ".join(config.get("missing", [])) or "-"}
         )  # fmt: skip
     return out

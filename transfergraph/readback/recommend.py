@@ -69,16 +69,19 @@ def staleness(drv: neo4j.Driver, dataset: str, modality: str, view: str, method:
 
 def recommend(
     drv: neo4j.Driver, dataset: str, *, top: int = 10, method: str | None = None, view: str = PRODUCTION_VIEW,
-    evidence: int = 3,
+    evidence: int = 3, exclude_tried: bool = True,
 ) -> dict[str, Any]:  # fmt: skip
-    """{dataset, method, view, stale (warning or None), rows}: rows ranked by predicted score."""
+    """{dataset, method, view, stale (warning or None), rows, measured}: rows ranked by predicted
+    score (without the models already fine-tuned on the dataset unless `exclude_tried` is False);
+    `measured` lists those, best first, with their accuracy."""
     if top < 1:
         raise TGError("--top must be at least 1")
     modality = resolve_dataset(drv, dataset)
     chosen = choose_method(drv, dataset, modality, view, method)
     raw = run(
-        drv, "readback/recommend", dataset=dataset, view=view, method=chosen, top=top, evidence=evidence
-    )
+        drv, "readback/recommend", dataset=dataset, view=view, method=chosen, top=top, evidence=evidence,
+        exclude_tried=exclude_tried,
+    )  # fmt: skip
     rows = []
     for rank, r in enumerate(raw, start=1):
         rows.append(
@@ -104,7 +107,13 @@ def recommend(
         "view": view,
         "stale": staleness(drv, dataset, modality, view, chosen),
         "rows": rows,
-    }
+        "exclude_tried": exclude_tried,
+        "measured": [
+            {"model": r["model"], "accuracy": None if r["accuracy"] is None else round(r["accuracy"], 4),
+             "runs": r["runs"], "regimes": r["regimes"]}
+            for r in run(drv, "readback/measured", dataset=dataset)
+        ],
+    }  # fmt: skip
 
 
 def evidence_text(row: dict[str, Any]) -> str:
