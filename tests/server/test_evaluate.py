@@ -48,7 +48,7 @@ def test_end_to_end_on_a_runs_only_zoo(runs_zoo: Path, tmp_path: Path, driver: n
     assert json.loads(out.stdout)[0]["predicted"] == 12 * 5
     out = tg("predict", "--method", "rf+none", "--format", "json")
     assert out.returncode == 0, out.stderr
-    rec = tg("recommend", "--dataset", "ds0", "--method", "rf+none", "--format", "json")
+    rec = tg("recommend", "--dataset", "ds0", "--method", "rf+none", "--include-tried", "--format", "json")
     assert rec.returncode == 0, rec.stderr
     assert len(json.loads(rec.stdout)["rows"]) == 10
     ev = tg("evaluate", "--modality", "text", "--targets", "ds0", "--methods", "lr+none", "--methods",
