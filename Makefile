@@ -49,7 +49,7 @@ demo: setup
 	if ! $(TG) db status >/dev/null 2>&1; then $(TG) db start || exit 1; started=1; fi; \
 	$(TG) ingest paper-zoo && $(TG) graph build && $(TG) graph stats && \
 	$(TG) predict --method logme-profile-history && \
-	$(TG) recommend --dataset cifar100 --explain; status=$$?; \
+	$(TG) recommend --dataset cifar100 --include-tried --explain; status=$$?; \
 	if [ $$started = 1 ] && [ -z "$(KEEP_SERVER)" ]; then $(TG) db stop; fi; \
 	exit $$status
 

@@ -152,7 +152,7 @@ def test_refresh_predicts_only_the_new_dataset_and_recommend_excludes_tried(
     assert {"zoo/t0", "zoo/t1"} <= {r["model"] for r in both["rows"]}
     nxt = cli("recommend", "-d", "mine", "--next", "2")
     assert nxt.returncode == 0 and "fine-tune next" in nxt.stdout
-    assert ranked[0] in nxt.stdout and "already fine-tuned on mine: 2 models" in nxt.stdout
+    assert ranked[0] in nxt.stdout and "already fine-tuned on mine: 2 models, best zoo/t0 0.910" in nxt.stdout
 
 
 def test_image_path_with_a_tiny_random_vit(driver: neo4j.Driver, added: Path, tmp_path: Path) -> None:

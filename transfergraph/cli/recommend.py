@@ -35,10 +35,12 @@ def _print_measured(result: dict[str, object]) -> None:
     measured = result["measured"]
     if not isinstance(measured, list) or not measured or not result["exclude_tried"]:
         return
-    best = ", ".join(
-        m["model"] + ("" if m["accuracy"] is None else f" {m['accuracy']:.3f}") for m in measured[:3]
+    best = measured[0]
+    accuracy = "" if best["accuracy"] is None else f" {best['accuracy']:.3f}"
+    print(
+        f"already fine-tuned on {result['dataset']}: {len(measured)} models, best {best['model']}{accuracy}"
     )
-    print(f"already fine-tuned on {result['dataset']}: {len(measured)} models; best: {best}")
+    print("(--include-tried ranks them too; --format json lists them all)")
 
 
 def recommend(
