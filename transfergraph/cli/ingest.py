@@ -73,7 +73,7 @@ def _run(
         return
     settings = config.load()
     if use_bulk:
-        _print(records.source, counts, bulk.load(settings, parts), fmt, dry_run=False)
+        _print(records.source, counts, bulk.load(settings, parts, checked=True), fmt, dry_run=False)
         return
     summary = ingest.planned(records)  # the skipped rows, once; written rows are added per file
     with db.connect(settings) as drv:
@@ -89,7 +89,9 @@ def _run(
         with progress:
             task = progress.add_task(f"ingest {records.source}", total=sum(counts.values()))
             for part in parts:
-                written = ingest.write(drv, part, batch_size, on_batch=lambda _, n: progress.advance(task, n))
+                written = ingest.write(
+                    drv, part, batch_size, on_batch=lambda _, n: progress.advance(task, n), checked=True
+                )
                 for entity, tally in written.items():
                     total = summary.setdefault(entity, ingest.Tally())
                     total.created += tally.created

@@ -51,11 +51,15 @@ def write(
     records: Records,
     batch_size: int = 5000,
     on_batch: Callable[[str, int], None] | None = None,
+    checked: bool = False,
 ) -> dict[str, Tally]:
-    """Write all entities in dependency order; returns per-entity counts. Nodes first, then edges."""
+    """Write all entities in dependency order; returns per-entity counts. Nodes first, then edges.
+    `checked`: the caller already ran `storable.check` on these very records (`tg ingest` checks
+    every file before writing any), so it is not run twice."""
     if batch_size < 1:
         raise TGError(f"--batch-size must be at least 1, got {batch_size}")
-    storable.check(records)  # before the first write: InvalidInput for anything Neo4j would refuse
+    if not checked:
+        storable.check(records)  # before the first write: InvalidInput for anything Neo4j would refuse
     apply_schema(drv)
     summary: dict[str, Tally] = {}
     for entity in ENTITIES:
