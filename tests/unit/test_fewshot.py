@@ -114,3 +114,32 @@ def test_the_shots_summary_pairs_each_ranking_with_its_few_shot_version() -> Non
         0.2
     )
     assert few["base_method"] == "p" and few["gain_top1_regret_mean"] == 0.0
+
+
+def test_the_nested_weight_trusts_the_history_only_where_the_base_needs_it() -> None:
+    labels, _, _ = zoo()
+    labels["c2"] = labels["c"] * 0.5 + 0.1
+    rng = np.random.default_rng(1)
+    perfect = labels.copy()  # a base that already ranks every known dataset exactly
+    noise = pd.DataFrame(rng.normal(size=labels.shape), index=labels.index, columns=labels.columns)
+    cases = fewshot.validation_cases(labels, 5, draws=3)
+    best, _ = fewshot.choose_settings(labels, 5, bases=perfect, weights=fewshot.WEIGHTS, cases=cases)
+    assert best is not None and best.weight == 0.0
+    best, _ = fewshot.choose_settings(labels, 5, bases=noise, weights=fewshot.WEIGHTS, cases=cases)
+    assert best is not None and best.weight == max(fewshot.WEIGHTS)
+
+
+def test_each_ranking_is_validated_on_its_own_training_scores_or_the_prior() -> None:
+    labels, _, _ = zoo()
+    frame = labels.stack().rename("label").reset_index().set_axis(["model", "dataset", "label"], axis=1)
+    frame = frame.assign(
+        prior=frame["label"] * 0.5, logme=np.nan, reg_h=frame["label"], source_accuracy=np.nan
+    )
+    prior, basis = fewshot.training_bases("model-prior", frame, labels)
+    assert basis == "model-prior" and prior.loc["m03", "a"] == pytest.approx(labels.loc["m03", "a"] * 0.5)
+    reg_h, basis = fewshot.training_bases("reg-h-score", frame, labels)
+    assert basis == "reg-h-score" and reg_h.loc["m03", "a"] == pytest.approx(labels.loc["m03", "a"])
+    for learned in ("rf+none", "logme", "logme-profile-history"):  # no honest own scores (or no LogME)
+        stand_in, basis = fewshot.training_bases(learned, frame, labels)
+        assert basis == "model-prior (stand-in)"
+        pd.testing.assert_frame_equal(stand_in, prior)

@@ -60,6 +60,11 @@ SHOTS_COLUMNS = {
 }
 
 
+def _signed(value: float) -> str:
+    """+0.012 / -0.004; a rounding-level difference shows as +0.000, never -0.000."""
+    return f"{round(value, 3) + 0.0:+.3f}"
+
+
 def shots_rows(result: dict[str, Any], k: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for s in result["summary"]:
@@ -76,8 +81,8 @@ def shots_rows(result: dict[str, Any], k: int) -> list[dict[str, Any]]:
         }
         if few:
             row |= {
-                "gain": f"{s['gain_pearson_plain']:+.3f}",
-                "gain (weighted)": f"{s['gain_pearson_weighted']:+.3f}",
+                "gain": _signed(s["gain_pearson_plain"]),
+                "gain (weighted)": _signed(s["gain_pearson_weighted"]),
             }
         rows.append(row)
     return rows

@@ -80,35 +80,50 @@ def _score_shots(
     """Per k and draw: reveal k of the target's measured models (`fewshot.reveal`, seeded by the draw
     index), and score every zero-shot ranking and its few-shot version on the same other models. The
     co-performance labels are the training rows of the view `without:T` (T's runs hidden there), so
-    only the k revealed accuracies of T are used; the settings are chosen on those training datasets."""
+    only the k revealed accuracies of T are used. Each ranking's power and weight are chosen on those
+    training datasets, with its own scores of them where it has honest ones (`fewshot.training_bases`)."""
     labels = train_frame[train_frame["label"].notna()].pivot_table(
         index="model", columns="dataset", values="label", aggfunc="mean"
     )
     models = gt["model"].to_numpy()
     accuracy = gt["accuracy"].to_numpy(float)
+    bases: dict[str, tuple[pd.DataFrame, str]] = {}  # ranking -> its scores of the training datasets
+    for name in dict.fromkeys(name for name, _, _, _ in scored):
+        bases[name] = fewshot.training_bases(name, train_frame, labels)
     for k in shots:
-        chosen, _ = fewshot.choose_settings(labels, k, draws=draws)
-        notes.setdefault("+shots", set()).add(
-            f"k={k}: power={chosen.power}, weight={chosen.weight:g} (nested)"
-            if chosen
-            else f"k={k}: no known dataset shares {fewshot.MIN_SHARED} revealed models: zero-shot kept"
-        )
+        cases = fewshot.validation_cases(labels, k, draws=draws)
+        chosen: dict[str, fewshot.Settings | None] = {}
+        by_basis: dict[str, fewshot.Settings | None] = {}
+        for name, (table, basis) in bases.items():
+            if basis not in by_basis:
+                by_basis[basis], _ = fewshot.choose_settings(
+                    labels, k, bases=table, weights=fewshot.WEIGHTS, cases=cases
+                )
+            setting = chosen[name] = by_basis[basis]
+            notes.setdefault(f"{name}+shots", set()).add(
+                f"k={k}: power={setting.power}, weight={setting.weight:g} (nested on {basis})"
+                if setting
+                else f"k={k}: no known dataset shares {fewshot.MIN_SHARED} revealed models: zero-shot kept"
+            )
         for draw in range(draws):
             shown = fewshot.reveal(gt["model"], k, draw)
             rest = np.ones(len(gt), dtype=bool)
             rest[shown] = False
             revealed = pd.Series(accuracy[shown], index=models[shown])
-            history = (
-                fewshot.coperformance_history(labels, revealed, chosen.power)
-                if chosen
-                else pd.Series(np.nan, index=labels.index)
-            )
+            histories = {
+                power: fewshot.coperformance_history(labels, revealed, power)
+                for power in {s.power for s in chosen.values() if s is not None}
+            }
             info = {"shots": k, "draw": draw, "draw_seed": draw, "revealed": [str(m) for m in revealed.index]}
             for name, kind, seed, values in scored:
-                few = fewshot.combine(
-                    pd.Series(values, index=models), history, chosen.weight if chosen else 1.0
+                setting = chosen[name]
+                few_values = (
+                    fewshot.combine(
+                        pd.Series(values, index=models), histories[setting.power], setting.weight
+                    ).to_numpy(float)
+                    if setting
+                    else values
                 )
-                few_values = few.to_numpy(float)
                 ok = rest & ~np.isnan(values) & ~np.isnan(few_values)
                 if ok.sum() < 2:
                     continue

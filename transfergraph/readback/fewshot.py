@@ -6,7 +6,8 @@ normalised accuracies correlate with the target's revealed ones over the models 
 trusted (correlation**power, positive only), exactly as the LogME-profile history trusts datasets
 that follow the target's LogME scores (`baselines.profile_history`, reused with the revealed
 accuracies as the signal). Pearson is invariant to the target's scale, so raw accuracies serve.
-The few-shot score is z(zero-shot score) + weight * z(co-performance history); a model without
+The few-shot score is z(zero-shot score) + weight * z(co-performance history), power and weight
+chosen nested on the training datasets (each known dataset playing the target); a model without
 history adds 0, and with too few shots (fewer than `MIN_SHARED` models shared with any known
 dataset, so k=1 and k=2 always) the zero-shot ranking is returned unchanged.
 
@@ -26,7 +27,12 @@ from transfergraph.readback import baselines, metrics
 
 MIN_SHARED = 3  # revealed models a known dataset must share (and not all equal) before it counts
 POWERS = baselines.PROFILE_POWERS  # candidates, chosen nested on the training datasets
-WEIGHT = 1.0  # z(base) + z(history): fixed in advance, not tuned
+WEIGHT = 1.0  # z(base) + z(history): the default of the pure function
+WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)  # candidates `tg evaluate --shots` chooses among, nested; 0: base
+# Training-row columns holding a zero-shot ranking's scores of the known datasets (each computed
+# without that dataset's labels), to validate base + weight * history on.
+BASE_COLUMNS = {"model-prior": "prior", "logme": "logme", "reg-h-score": "reg_h",
+                "best-source-accuracy": "source_accuracy"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -156,3 +162,27 @@ def choose_settings(
     # ties: the smaller power and weight, the setting that trusts the few shots least
     best = max(found, key=lambda s: (float(np.mean(found[s])), -s.power, -s.weight))
     return best, float(np.mean(found[best]))
+
+
+def training_bases(name: str, train_frame: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """(models x training datasets zero-shot scores of ranking `name`, what they are) to choose its
+    weight on. Each training dataset's scores leave its own labels out (the view's history columns
+    do, the LogME profile is recomputed so). A learned ranking has no honest score of its own training
+    datasets (it has seen their labels), so the model prior stands in for it."""
+
+    def pivot(col: str) -> pd.DataFrame:
+        return train_frame.pivot_table(index="model", columns="dataset", values=col, aggfunc="mean")
+
+    train_rows = train_frame[train_frame["label"].notna()]
+    if name in BASE_COLUMNS and train_frame[BASE_COLUMNS[name]].notna().any():
+        return pivot(BASE_COLUMNS[name]), name
+    if name == "similarity-history":
+        return pivot(baselines.choose_tau(train_rows)), name
+    if name == baselines.PROFILE_HISTORY and train_frame["logme"].notna().any():
+        chosen = baselines.choose_profile(train_rows, labels)
+        if chosen is not None:
+            col, power = chosen
+            datasets = sorted(train_frame["dataset"].unique())
+            scores = {d: baselines._profile_scores(train_frame, labels, d, col, power) for d in datasets}
+            return pd.DataFrame(scores), name
+    return pivot("prior"), "model-prior (stand-in)"
