@@ -39,4 +39,11 @@ def predict(
 
     settings = config.load()
     with db.connect(settings) as drv:
-        emit(run_predict(drv, settings, view, method, seed=seed, datasets=datasets or None), fmt)
+        rows = run_predict(drv, settings, view, method, seed=seed, datasets=datasets or None)
+    if fmt is not Format.table:
+        emit(rows, fmt)
+        return
+    notes = [note for r in rows for note in r.pop("notes")]
+    emit(rows, fmt)
+    for note in notes:
+        print(note)

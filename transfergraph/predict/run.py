@@ -8,6 +8,7 @@ from typing import Any
 
 import neo4j
 import numpy as np
+import pandas as pd
 
 from transfergraph.config import Settings
 from transfergraph.db import run
@@ -51,7 +52,42 @@ def scores_for(
     return table.frame, fitted.predict(table.frame), config
 
 
-DEFAULT_METHOD = "xgb+none"  # when `tg evaluate` has recorded no choice for the modality
+# A dataset with this many measured models or fewer (and at least fewshot.MIN_SHARED) is in the
+# few-shot regime: its runs re-weight the known datasets (co-performance) for its untried models.
+FEW_SHOT_MAX = 20
+DEFAULT_METHOD = "xgb+none"
+
+
+def with_shots(
+    method: str, frame: Any, values: np.ndarray, keep: set[str] | None
+) -> tuple[np.ndarray, list[str]]:
+    """The few-shot ranking (`readback.fewshot`, measured by `tg evaluate --shots`) for each dataset
+    in the few-shot regime: its zero-shot scores combined with the history of the datasets whose
+    accuracies co-vary with its measured ones; power and weight chosen nested on the other datasets
+    (weight 0 keeps the zero-shot scores). Returns the scores and one note per dataset changed."""
+    from transfergraph.readback import fewshot
+
+    out = values.copy()
+    notes: list[str] = []
+    everything = frame.pivot_table(index="model", columns="dataset", values="label", aggfunc="mean")
+    for dataset, part in frame.groupby("dataset"):
+        if keep is not None and dataset not in keep:
+            continue
+        revealed = part.set_index("model")["label"].dropna()
+        if not fewshot.MIN_SHARED <= len(revealed) <= FEW_SHOT_MAX or len(revealed) == len(part):
+            continue
+        labels = everything.drop(columns=[dataset])
+        bases, _ = fewshot.training_bases(method, frame[frame["dataset"] != dataset], labels)
+        chosen, _ = fewshot.choose_settings(labels, len(revealed), bases=bases, weights=fewshot.WEIGHTS)
+        if chosen is None or chosen.weight == 0:
+            continue
+        base = pd.Series(values[part.index], index=part["model"].to_numpy())
+        scored = fewshot.few_shot_scores(base, labels, revealed, power=chosen.power, weight=chosen.weight)
+        out[part.index] = scored.reindex(part["model"].to_numpy()).to_numpy(float)
+        notes.append(
+            f"{dataset}: few-shot from {len(revealed)} runs (power {chosen.power}, weight {chosen.weight:g})"
+        )
+    return out, notes  # when `tg evaluate` has recorded no choice for the modality
 
 
 def chosen_method(drv: neo4j.Driver, modality: str) -> str:
@@ -91,8 +127,9 @@ def predict(
     for modality in modalities:
         method_here = method or chosen_method(drv, modality)
         frame, values, config = scores_for(drv, settings, view, modality, method_here, seed)
-        runs_now = run(drv, "predict/run_count", modality=modality)[0]["runs"]
         keep = None if not datasets else set(datasets)
+        values, shots = with_shots(method_here, frame, values, keep)
+        runs_now = run(drv, "predict/run_count", modality=modality)[0]["runs"]
         rows = [
             {"model": m, "dataset": d, "score": float(s)}
             for m, d, s in zip(frame["model"], frame["dataset"], values, strict=True)
@@ -109,6 +146,7 @@ def predict(
             )[0]["written"]
         out.append(
             {"view": view, "method": method_here, "modality": modality, "predicted": written,
-             "replaced": removed, "missing_features": ", ".join(config.get("missing", [])) or "-"}
+             "replaced": removed, "missing_features": ", ".join(config.get("missing", [])) or "-",
+             "few_shot": len(shots), "notes": shots}
         )  # fmt: skip
     return out
