@@ -116,6 +116,37 @@ def test_score_writes_logme_and_resumes(driver: neo4j.Driver, added: Path) -> No
     assert [r["status"] for r in json.loads(again.stdout)] == ["already scored"]
 
 
+def test_dataset_embed_places_a_known_dataset_in_the_probe_space(driver: neo4j.Driver, added: Path) -> None:
+    before = run(driver, "readback/dataset", id="k1")
+    source = str(reviews(added / "k1.csv", " meh"))
+    out = cli("dataset", "embed", "k1", "--from", source, "--modality", "text", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["similar_to"] == 2  # mine and theirs, same probe
+    props = driver.execute_query("MATCH (d:Dataset {id: 'k1'}) RETURN properties(d) AS p")[0][0]["p"]
+    assert props["probe_model"] == MINILM and "num_samples" not in props  # a zoo dataset keeps its size
+    assert run(driver, "readback/dataset", id="k1") == before
+    pairs = driver.execute_query(
+        "MATCH (:Dataset {id: 'k1'})-[:SIMILAR_TO {probe_model: $p}]-(d:Dataset) RETURN d.id AS d ORDER BY d",
+        p=MINILM,
+    )[0]
+    assert [r["d"] for r in pairs] == ["mine", "theirs"]
+
+
+def test_an_interrupted_score_keeps_what_it_finished(driver: neo4j.Driver, added: Path) -> None:
+    """Offline, a zoo model without local weights fails after MiniLM's score was written; the re-run
+    skips MiniLM (resumable) and fails again on the same model, in one line."""
+    out = cli("score", "-d", "theirs", "--models", MINILM, "--models", "zoo/t0")
+    assert out.returncode == 2 and "zoo/t0" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    written = driver.execute_query(
+        "MATCH (m:Model)-[t:TRANSFERABILITY]->(:Dataset {id: 'theirs'}) RETURN m.id AS m, t.metric AS metric"
+    )[0]
+    assert [(r["m"], r["metric"]) for r in written] == [(MINILM, "LogME")]
+    again = cli("score", "-d", "theirs", "--models", MINILM, "--format", "json")
+    assert [r["status"] for r in json.loads(again.stdout)] == ["already scored"]
+    top = cli("score", "-d", "theirs", "--top-from-graph", "2")
+    assert top.returncode == 2 and "cannot load model" in top.stderr  # zoo models: no weights offline
+
+
 def test_refresh_predicts_only_the_new_dataset_and_recommend_excludes_tried(
     driver: neo4j.Driver, added: Path
 ) -> None:
