@@ -46,8 +46,9 @@ def choose_method(drv: neo4j.Driver, dataset: str, modality: str, view: str, met
             )
     if not any(a["method"] == method for a in available):
         raise TGError(
-            f"no {method} predictions for {dataset!r} in view {view!r}: "
-            f"run `tg predict --view {view} --method {method}`"
+            f"no {method} predictions for {dataset!r} in view {view!r}: run `tg predict --view {view} "
+            f"--method {method}` (or, for this dataset only, `tg predict --view {view} --method {method} "
+            f"--dataset {dataset}`)"
         )
     return str(method)
 
