@@ -21,6 +21,7 @@ from neo4j import GraphDatabase
 
 from transfergraph import server
 from transfergraph.ingest import bulk
+from transfergraph.ingest.bulk import columnar
 
 from support import HOSTILE, REPO, cli, tg
 
@@ -192,9 +193,14 @@ def _pid(env: dict[str, str]) -> str:
     return (Path(env["TG_SERVER_DIR"]) / "run" / "tg-neo4j.pid").read_text()
 
 
-def test_bulk_refuses_before_stopping_the_server(own_server: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("columnar_mode", ["never", "always"])
+def test_bulk_refuses_before_stopping_the_server(
+    own_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columnar_mode: str
+) -> None:
     """An id Neo4j could not index, or a store an interrupted --bulk left aside: refused while the
-    server still runs (same process), nothing changed."""
+    server still runs (same process), nothing changed. The columnar path hands the long id over to
+    the Records path, which names it."""
+    monkeypatch.setenv(columnar.MODE_ENV, columnar_mode)
     _previous_database(own_server)
     pid = _pid(own_server)
     long_id = tmp_path / "long.csv"
@@ -215,17 +221,20 @@ def test_bulk_refuses_before_stopping_the_server(own_server: dict[str, str], tmp
     assert nodes == 0 and "bulk_marker" in names
 
 
+@pytest.mark.parametrize("columnar_mode", ["never", "always"])
 @pytest.mark.parametrize("step", bulk.STEPS)
 def test_bulk_failure_restores_the_previous_database(
-    own_server: dict[str, str], tmp_path: Path, step: str
+    own_server: dict[str, str], tmp_path: Path, step: str, columnar_mode: str
 ) -> None:
     """TG_BULK_FAIL=import (after neo4j-admin wrote the new store), start (instead of starting) or
     schema (constraints created on the new store, server running): the previous database is back,
-    with its constraints, and the error is one line saying so."""
+    with its constraints, and the error is one line saying so. Both the Records and the columnar
+    path (TG_BULK_COLUMNAR)."""
     _previous_database(own_server)
     path = tmp_path / "one.csv"
     path.write_text("model,dataset,accuracy,run_id,lr,epochs\norg/m,ds,0.5,r1,0.1,3\n")
-    proc = cli("ingest", "runs", str(path), *RUN_COLS, "--bulk", env={**own_server, bulk.FAIL_ENV: step})
+    env = {**own_server, bulk.FAIL_ENV: step, columnar.MODE_ENV: columnar_mode}
+    proc = cli("ingest", "runs", str(path), *RUN_COLS, "--bulk", env=env)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert f"{step} failed" in proc.stderr and "the previous database was restored" in proc.stderr
@@ -233,3 +242,56 @@ def test_bulk_failure_restores_the_previous_database(
     assert nodes == 0
     assert {"bulk_marker", "model_id_unique", "dataset_id_unique", "finetuned_on_run_id_unique"} <= names
     assert not (Path(own_server["TG_SERVER_DIR"]) / "bulk-previous-store").exists()
+
+
+def _graph(env: dict[str, str]) -> tuple[list[Any], list[Any]]:
+    """Every node and relationship with its labels, type and properties, sorted."""
+    with _driver(env) as drv:
+        nodes, _, _ = drv.execute_query("MATCH (n) RETURN labels(n) AS l, properties(n) AS p")
+        rels, _, _ = drv.execute_query(
+            "MATCH (a)-[r]->(b) RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS p"
+        )
+    return (
+        sorted((r["l"], sorted(r["p"].items())) for r in nodes),
+        sorted((r["a"], r["t"], r["b"], sorted(r["p"].items())) for r in rels),
+    )
+
+
+def test_bulk_columnar_and_records_paths_give_the_same_graph(
+    own_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same two files (generated zoo plus hostile ids: quotes, newlines, braces, padding) through
+    the Records path and through the columnar one: the same graph, the same summary, and the
+    columnar path was really taken (one stop, one import, one start)."""
+    path = tmp_path / "runs.csv"
+    gen = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "synth_zoo.py"), "--models", "150", "--runs", "1500",
+         "--datasets", "15", "--seed", "3", "--out", str(tmp_path)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert gen.returncode == 0, gen.stderr
+    with open(path, "a", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        for i, h in enumerate(HOSTILE):
+            w.writerow([h, f"ds {h}", 0.5, f"run {h}", 3e-5, "" if i % 3 else 4])
+    files = [str(f) for f in _split(path)]
+    taken: list[bool] = []
+    real = columnar.runs
+
+    def recorded(*args: Any) -> Any:
+        prepared = real(*args)
+        taken.append(prepared is not None)
+        return prepared
+
+    monkeypatch.setattr(columnar, "runs", recorded)
+    graphs, summaries = [], []
+    for mode in ("never", "always"):
+        _previous_database(own_server)
+        proc = cli("ingest", "runs", *files, *RUN_COLS, "--bulk", "-f", "json",
+                   env={**own_server, columnar.MODE_ENV: mode})  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        summaries.append(json.loads(proc.stdout))
+        graphs.append(_graph(own_server))
+    assert taken == [True]
+    assert graphs[0] == graphs[1] and len(graphs[0][1]) == 1500 + len(HOSTILE)
+    assert summaries[0] == summaries[1]

@@ -22,6 +22,7 @@ from transfergraph.cli.options import (
     OptionalModalityOpt,
 )
 from transfergraph.ingest import bulk
+from transfergraph.ingest.bulk import columnar
 from transfergraph.loaders import hf_models, paper_zoo, runs, storable
 from transfergraph.loaders.records import ENTITIES, InvalidInput, Problem, Records
 from transfergraph.output import emit
@@ -183,6 +184,14 @@ def runs_cmd(
     mapping = runs.Mapping(
         model_col, dataset_col, accuracy_col, run_id_col, peft_col, timestamp_col, tuple(hparam_col)
     )
+    if use_bulk and not dry_run and columnar.wanted(files, mapping):
+        # large CSV files: read, checked and written column-wise in one streamed pass; anything
+        # unusual (or invalid) hands over to the Records path below, which explains it
+        prepare = partial(columnar.runs, files, mapping, modality.value)
+        done = bulk.load_prepared(config.load(), prepare)
+        if done is not None:
+            _print(done.source, done.counts, done.summary, fmt, dry_run=False)
+            return
     loads = [partial(runs.load, f, mapping, modality) for f in files]
     _run(lambda: load_all(loads), batch_size, dry_run, fmt, use_bulk)
 

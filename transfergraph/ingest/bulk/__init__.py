@@ -19,6 +19,10 @@ Safe at every step (`load`):
 3. The server is started, the schema (uniqueness constraints, indexes) applied, the indexes awaited
    and the counts checked against the plan.
 
+Large run files (`tg ingest runs FILE.csv... --bulk`) skip the Records: `columnar.py` reads, checks
+and writes them in one streamed, vectorised pass (`load_prepared`), handing anything unusual back
+to the Records path; the steps after the files are written are the same.
+
 If step 2 or 3 fails (or is interrupted), the server is stopped, the new store deleted, the previous
 one moved back and the server started: the database is the previous one, and the error is one line
 saying so. Only once step 3 passed is the previous store deleted. So the database is either the
@@ -27,7 +31,9 @@ previous one or the complete new one with its constraints, never a store without
 
 from __future__ import annotations
 
+import json
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -43,6 +49,7 @@ from transfergraph import db, server
 from transfergraph.config import Settings
 from transfergraph.errors import ServerDown, TGError
 from transfergraph.ingest import Tally, apply_schema
+from transfergraph.ingest.bulk.columnar import Prepared
 from transfergraph.ingest.bulk.csv_files import DATABASE, Layout, write_csv
 from transfergraph.ingest.bulk.plan import Plan, merge, plan
 from transfergraph.loaders import storable
@@ -50,8 +57,8 @@ from transfergraph.loaders.records import Records
 from transfergraph.schema import ENTITIES
 
 __all__ = [
-    "FAIL_ENV", "STEPS", "Plan", "PreviousStore", "check_empty", "discard_store", "load", "merge", "plan",
-    "run_import", "write_csv",
+    "FAIL_ENV", "STEPS", "TIMINGS_ENV", "Plan", "Prepared", "PreviousStore", "check_empty", "discard_store",
+    "load", "load_prepared", "merge", "plan", "run_import", "write_csv",
 ]  # fmt: skip
 
 READY_TIMEOUT_S = 180.0
@@ -59,6 +66,8 @@ INDEX_TIMEOUT_S = 3600
 # Test hook: TG_BULK_FAIL=import|start|schema makes that step fail (read only by `_injected`).
 FAIL_ENV = "TG_BULK_FAIL"
 STEPS = ("import", "start", "schema")
+# Benchmarks: a file to write the seconds of each step and the peak RSS into (`_Times`).
+TIMINGS_ENV = "TG_BULK_TIMINGS"
 
 
 def _say_stderr(message: str) -> None:
@@ -231,23 +240,80 @@ def _restore(settings: Settings, previous: PreviousStore, error: BaseException) 
     ) from error
 
 
-def _import_and_check(settings: Settings, p: Plan, layout: Layout, say: Callable[[str], None]) -> None:
+def _import_and_check(
+    settings: Settings, expected: dict[str, int], layout: Layout, say: Callable[[str], None], times: _Times
+) -> None:
     """Steps 2 and 3 (the previous store is aside): import, start, schema, indexes, counts."""
     say("neo4j-admin database import full")
     run_import(settings, layout)
+    times.lap("import")
+    times.rss["import_peak_rss_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     _injected("import")
     say("starting Neo4j")
     _injected("start")
     with _start(settings) as drv:
+        times.lap("start")
         say("applying the schema")
         apply_schema(drv)
         _injected("schema")
         db.run(drv, "ingest/bulk/await_indexes", seconds=INDEX_TIMEOUT_S)
+        times.lap("schema_and_indexes")
         found = db.run(drv, "ingest/bulk/counts")[0]
-    expected = p.counts()
+        times.lap("count_check")
     wrong = [f"{e} {found[e]} of {expected[e]}" for e in ENTITIES if found[e] != expected[e]]
     if wrong:
         raise TGError(f"neo4j-admin import wrote {', '.join(wrong)}; see {server.Paths.of(settings).logs}")
+
+
+class _Times:
+    """Seconds per step of one `--bulk` call and peak RSS, written as JSON to the file named by
+    TIMINGS_ENV (benchmarks/ingest_bench.py: where the time goes, per call)."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+        self.seconds: dict[str, float] = {}
+        self.rss: dict[str, float] = {}
+
+    def lap(self, step: str) -> None:
+        now = time.monotonic()
+        self.seconds[step] = self.seconds.get(step, 0.0) + now - self.last
+        self.last = now
+
+    def save(self) -> None:
+        target = os.environ.get(TIMINGS_ENV)
+        if target:
+            self.rss["tg_peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            Path(target).write_text(json.dumps({"seconds": self.seconds, **self.rss}, indent=2))
+
+
+def _swap_in(
+    settings: Settings,
+    previous: PreviousStore,
+    layout: Layout,
+    expected: dict[str, int],
+    say: Callable[[str], None],
+    times: _Times,
+) -> None:
+    """Steps 2 and 3 from written import files: stop, move the store aside, import, start, check;
+    on any failure the previous store is put back (see the module's docstring)."""
+    check_empty(settings)  # again, right before the database goes away
+    say("stopping Neo4j")
+    server.stop(settings, say=_quiet)
+    times.lap("stop")
+    try:
+        previous.move_aside()
+        _import_and_check(settings, expected, layout, say, times)
+    except BaseException as e:
+        say("restoring the previous database")
+        _restore(settings, previous, e)
+    previous.drop()
+    times.lap("drop_previous")
+
+
+def _work_dir(settings: Settings, work_dir: Path | None) -> Path:
+    if work_dir is not None:
+        return work_dir
+    return Path(tempfile.mkdtemp(prefix="bulk-", dir=settings.server_dir))
 
 
 def load(
@@ -265,32 +331,55 @@ def load(
     complete new database (schema applied, counts checked) or, with a one-line TGError, the
     previous one: see the module's docstring.
     """
+    times = _Times()
     parts = [records] if isinstance(records, Records) else list(records)
     for part in parts if not checked else ():
         storable.check(part)  # an over-long id would import, then break the uniqueness constraints
     check_empty(settings)
     previous = PreviousStore(settings)
     previous.refuse_leftover()
+    times.lap("check_empty")
     p = plan(parts)  # TGError for rows whose endpoints are missing
+    times.lap("plan")
     if not any(p.counts().values()):
         return p.summary  # nothing to import (neo4j-admin needs at least one node file)
-    own_dir = work_dir is None
-    directory = Path(tempfile.mkdtemp(prefix="bulk-", dir=settings.server_dir)) if own_dir else work_dir
-    assert directory is not None
+    directory = _work_dir(settings, work_dir)
     try:
         say(f"writing import files into {directory}")
         layout = write_csv(p, directory)
-        check_empty(settings)  # again, right before the database goes away
-        say("stopping Neo4j")
-        server.stop(settings, say=_quiet)
-        try:
-            previous.move_aside()
-            _import_and_check(settings, p, layout, say)
-        except BaseException as e:
-            say("restoring the previous database")
-            _restore(settings, previous, e)
-        previous.drop()
+        times.lap("write_csv")
+        _swap_in(settings, previous, layout, p.counts(), say, times)
     finally:
-        if own_dir:
+        if work_dir is None:
             shutil.rmtree(directory, ignore_errors=True)
+        times.save()
     return p.summary
+
+
+def load_prepared(
+    settings: Settings,
+    prepare: Callable[[Path], Prepared | None],
+    work_dir: Path | None = None,
+    say: Callable[[str], None] = _say_stderr,
+) -> Prepared | None:
+    """`load` for a loader that writes its import files itself (`columnar.runs`: read, check and
+    write in one streamed pass); None, with nothing changed, when `prepare` hands over to the
+    Records path. The same steps and guarantees as `load`."""
+    times = _Times()
+    check_empty(settings)
+    previous = PreviousStore(settings)
+    previous.refuse_leftover()
+    times.lap("check_empty")
+    directory = _work_dir(settings, work_dir)
+    try:
+        say(f"reading, checking and writing import files into {directory}")
+        prepared = prepare(directory)
+        times.lap("read_check_write_csv")
+        if prepared is None:
+            return None
+        _swap_in(settings, previous, prepared.layout, prepared.expected, say, times)
+    finally:
+        if work_dir is None:
+            shutil.rmtree(directory, ignore_errors=True)
+        times.save()
+    return prepared

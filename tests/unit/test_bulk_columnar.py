@@ -1,0 +1,146 @@
+"""The columnar `--bulk` path for large run files (transfergraph/ingest/bulk/columnar.py), without a
+server: it writes the same import files' content (nodes, relationships, typed properties) and the
+same summary as the Records path (`runs.load`, `bulk.plan`, `bulk.write_csv`), and hands anything
+unusual over to the Records path (None) instead of judging it. The import of both into a server is
+compared in tests/server/test_bulk.py."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from transfergraph.ingest import bulk
+from transfergraph.ingest.bulk import columnar
+from transfergraph.loaders import runs
+
+from support import HOSTILE, REPO
+
+MAPPING = runs.Mapping("model", "dataset", "accuracy", "run_id", hparams=("lr", "epochs"))
+HEADER = "model,dataset,accuracy,run_id,lr,epochs\n"
+
+
+def _zoo(tmp: Path) -> Path:
+    """A generated zoo plus rows with hostile ids (quotes, newlines, braces, padded), 'auto'-free."""
+    gen = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "synth_zoo.py"), "--models", "120", "--runs", "1200",
+         "--datasets", "12", "--seed", "5", "--out", str(tmp)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert gen.returncode == 0, gen.stderr
+    path = tmp / "runs.csv"
+    with open(path, "a", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        for i, h in enumerate(HOSTILE):
+            w.writerow([h, f"ds {h}", 0.5, f"run {h}", 3e-5, "" if i % 3 else 4])
+    return path
+
+
+def _split(path: Path) -> list[Path]:
+    with open(path, newline="", encoding="utf-8") as f:
+        header, *rows = list(csv.reader(f))
+    out = []
+    for i, part in enumerate((rows[: len(rows) // 2], rows[len(rows) // 3 :])):  # overlapping models
+        p = path.with_name(f"part{i}.csv")
+        with open(p, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([header, *[[*r[:3], f"{r[3]}#{i}", *r[4:]] for r in part]])
+        out.append(p)
+    return out
+
+
+def _typed(kind: str, text: str) -> Any:
+    return {"double": float, "long": int, "string": str}[kind](text)
+
+
+def _read(layout: bulk.Layout) -> tuple[list[Any], list[Any]]:
+    """Nodes (label, id, props) and relationships (start, end, type, props), sorted, typed."""
+    out: dict[str, list[Any]] = {"nodes": [], "rels": []}
+    for what, groups in (("nodes", layout.nodes), ("rels", layout.relationships)):
+        for header_file, data in groups:
+            header = header_file.read_text(encoding="utf-8").strip().split(",")
+            with open(data, newline="", encoding="utf-8") as f:
+                for fields in csv.reader(f):
+                    props = {}
+                    for name, value in zip(header, fields, strict=True):
+                        if value != "" and not name.startswith(("id:", ":")):
+                            prop, kind = name.rsplit(":", 1)
+                            props[prop] = _typed(kind, value)
+                    keys = [header[0], fields[0]] if what == "nodes" else fields[:3]
+                    out[what].append((*keys, sorted(props.items())))
+    return sorted(out["nodes"]), sorted(out["rels"])
+
+
+def _records_path(files: list[Path], tmp: Path) -> tuple[Any, bulk.Layout]:
+    parts = [runs.load(f, MAPPING, "image") for f in files]
+    p = bulk.plan(parts)
+    return p, bulk.write_csv(p, tmp / "records")
+
+
+def test_columnar_writes_what_the_records_path_writes(tmp_path: Path) -> None:
+    files = _split(_zoo(tmp_path))
+    prepared = columnar.runs(files, MAPPING, "image", tmp_path / "columnar")
+    assert prepared is not None, "the columnar path handed a clean file over"
+    p, layout = _records_path(files, tmp_path)
+    assert _read(prepared.layout) == _read(layout)
+    assert prepared.expected == p.counts()
+    parts = [runs.load(f, MAPPING, "image") for f in files]
+    assert prepared.counts == {e: sum(part.counts()[e] for part in parts) for e in p.counts()}
+    assert prepared.source == bulk.merge(parts).source
+    for entity, tally in p.summary.items():
+        got = prepared.summary[entity]
+        assert (got.created, got.updated, got.unchanged, got.skipped) == (
+            tally.created, tally.updated, tally.unchanged, tally.skipped,
+        ), entity  # fmt: skip
+    assert set(prepared.layout.multiline) and bool(layout.multiline)  # "multi\nline" ids
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        "m,d,0.5,r1,0.1,3\nm,d,0.5,r1,0.1,3\n",  # duplicate run id
+        "m,d,1.5,r1,0.1,3\n",  # accuracy outside 0..1
+        "m,d,,r1,0.1,3\n",  # no accuracy
+        "m,d,nan,r1,0.1,3\n",
+        "m,d, 0.5,r1,0.1,3\n",  # padded number: valid for runs.py, not for pyarrow's cast
+        "m,d,0.5,r1,auto,3\n",  # a string hyper-parameter (valid: the Records path keeps it)
+        "m,d,0.5,r1,inf,3\n",
+        'm,"  ",0.5,r1,0.1,3\n',  # blank id
+        "m,d,0.5,\u2028,0.1,3\n",  # blank for str.strip()
+        f"{'m' * 8001},d,0.5,r1,0.1,3\n",  # too long to index
+        "m,d\x00,0.5,r1,0.1,3\n",  # NUL
+        'm,d"x,0.5,r1,0.1,3\n',  # a stray quote
+        "m,d,0.5,r1,0.1\n",  # a field missing
+        "",  # no rows
+    ],
+)
+def test_unusual_input_goes_the_records_way(tmp_path: Path, rows: str) -> None:
+    path = tmp_path / "runs.csv"
+    path.write_text(HEADER + rows, encoding="utf-8")
+    assert columnar.runs([path], MAPPING, "image", tmp_path / "out") is None
+
+
+def test_unusual_files_and_mappings_go_the_records_way(tmp_path: Path) -> None:
+    good = HEADER + "m,d,0.5,r1,0.1,3\n"
+    cases = {
+        "latin1.csv": (HEADER + "m\xe9,d,0.5,r1,0.1,3\n").encode("latin-1"),
+        "padded.csv": (b" model,dataset,accuracy,run_id,lr,epochs\nm,d,0.5,r1,0.1,3\n"),
+        "twice.csv": (b"model,model,dataset,accuracy,run_id,lr,epochs\nm,m,d,0.5,r1,0.1,3\n"),
+        "utf16.csv": good.encode("utf-16"),
+    }
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        assert columnar.runs([tmp_path / name], MAPPING, "image", tmp_path / "out") is None, name
+    (tmp_path / "good.csv").write_text(good, encoding="utf-8")
+    assert columnar.runs([tmp_path / "good.csv"], MAPPING, "image", tmp_path / "out") is not None
+    for mapping in (
+        runs.Mapping("model", "dataset", "accuracy", "run_id", hparams=("source",)),  # a run property
+        runs.Mapping("model", "dataset", "accuracy", "run_id", hparams=("missing",)),
+    ):
+        assert columnar.runs([tmp_path / "good.csv"], mapping, "image", tmp_path / "out") is None
+    no_run_id = runs.Mapping("model", "dataset", "accuracy")
+    assert not columnar.wanted([tmp_path / "good.csv"], no_run_id)
+    assert not columnar.wanted([tmp_path / "good.csv"], MAPPING)  # small: row by row

@@ -1,0 +1,250 @@
+"""`tg ingest runs FILE.csv... --bulk` for large files: read, check and write the import files column by
+column with pyarrow, in streamed batches, instead of one Python dict per run.
+
+Why: at 1M runs the Records path spends most of `--bulk`'s own time in row-by-row Python (the CSV
+reader, per-cell checks, the plan, the CSV writer) and holds every run as dicts (~1.4 GB per million
+runs). Here memory is bounded by a batch plus the id columns needed for the duplicate and node
+checks.
+
+This path proves a file clean, it never explains why one is not: the rules stay in `loaders/runs.py`
+and `loaders/storable.py`. Every check below is a vectorised test that, when it finds anything
+unusual (a value that does not parse the same, an id that is blank or too long, a NUL byte, an odd
+number of quotes, a duplicate run id, a column name the importer cannot take ...), makes `runs`
+return None: the caller then takes the Records path, which gives the usual `file:row: column 'c':
+message` lines, or loads the unusual but valid file. So both paths give the same graph for a file
+this path accepts (tests/unit/test_bulk_columnar.py compares them), and hostile input always goes
+the Records way.
+
+Handled here: CSV files, run ids mapped (`--run-id-col`), no `--peft-col` / `--timestamp-col`, every
+hyper-parameter column numeric. Anything else takes the Records path.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from transfergraph import schema
+from transfergraph.ingest import Tally
+from transfergraph.ingest.bulk.csv_files import Layout
+from transfergraph.loaders import runs as runs_loader
+from transfergraph.loaders.storable import MAX_KEY_BYTES, name_problem
+
+# `TG_BULK_COLUMNAR=always|never`: force or forbid this path (tests); by default it takes files of
+# at least MIN_BYTES together (smaller ones are fast enough row by row).
+MODE_ENV = "TG_BULK_COLUMNAR"
+MIN_BYTES = 16 * 2**20
+BLOCK_BYTES = 16 * 2**20
+# Python's str.isspace() characters: an id made only of them is "empty" to runs.py (str.strip()).
+_SPACES = "".join(f"\\x{{{c:x}}}" for c in range(0x110000) if chr(c).isspace())
+_BLANK = f"^[{_SPACES}]*$"
+
+
+class _Unusual(Exception):
+    """Something this path does not prove clean: the Records path decides."""
+
+
+@dataclass
+class Prepared:
+    """Import files written and what `tg ingest` reports: graph counts, the summary, input rows."""
+
+    layout: Layout
+    source: str
+    expected: dict[str, int]
+    counts: dict[str, int]
+    summary: dict[str, Tally] = field(default_factory=dict)
+
+
+def wanted(files: list[Path], mapping: runs_loader.Mapping) -> bool:
+    """Whether to try this path (then `runs` may still hand over to the Records path)."""
+    mode = os.environ.get(MODE_ENV, "")
+    if mode == "never" or mapping.run_id is None or mapping.peft or mapping.timestamp:
+        return False
+    if not files or any(f.suffix.lower() != ".csv" or not f.is_file() for f in files):
+        return False
+    return mode == "always" or sum(f.stat().st_size for f in files) >= MIN_BYTES
+
+
+def runs(files: list[Path], mapping: runs_loader.Mapping, modality: str, directory: Path) -> Prepared | None:
+    """Write the import files of `files` (as `tg ingest runs` would load them) into `directory`; None
+    when anything is unusual (the caller then loads them through `runs.load` and `bulk.load`)."""
+    import pyarrow as pa
+
+    try:
+        return _runs(files, mapping, modality, directory)
+    except (_Unusual, pa.ArrowException):  # a file pyarrow reads differently: the Records path's job
+        return None
+
+
+def _raw_checks(path: Path) -> None:
+    """What pyarrow would read differently from `loaders/tabular.py`: NUL bytes (refused there), an
+    odd number of quotes (a stray or unclosed quote)."""
+    quotes = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(BLOCK_BYTES):
+            if b"\x00" in chunk:
+                raise _Unusual
+            quotes += chunk.count(b'"')
+    if quotes % 2:
+        raise _Unusual
+
+
+def _batches(path: Path, columns: list[str]) -> Any:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    parse = pcsv.ParseOptions(newlines_in_values=True)
+    read = pcsv.ReadOptions(block_size=BLOCK_BYTES)
+    try:
+        header = pcsv.open_csv(path, read_options=read, parse_options=parse).schema.names
+    except (pa.ArrowInvalid, OSError):
+        raise _Unusual from None
+    if len(set(header)) != len(header) or any(not h or h != h.strip() for h in header):
+        raise _Unusual  # duplicate, unnamed or padded column names: tabular.py's messages
+    if any(c not in header for c in columns):
+        raise _Unusual  # a missing column: runs.py says which
+    convert = pcsv.ConvertOptions(
+        column_types={c: pa.string() for c in columns},
+        include_columns=columns,
+        strings_can_be_null=True,
+        null_values=[""],
+    )
+    try:
+        reader = pcsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+        while True:
+            try:
+                yield reader.read_next_batch()
+            except StopIteration:
+                return
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        raise _Unusual from None  # a row with the wrong field count, invalid UTF-8 ...
+
+
+def _key(column: Any) -> Any:
+    """A key column (model, dataset, run id) if every value is one runs.py accepts as it is."""
+    import pyarrow.compute as pc
+
+    if column.null_count or pc.any(pc.greater(pc.binary_length(column), MAX_KEY_BYTES)).as_py():
+        raise _Unusual
+    if pc.any(pc.match_substring_regex(column, _BLANK)).as_py():
+        raise _Unusual
+    return column
+
+
+def _numbers(column: Any, nulls: bool) -> Any:
+    """float64 of a column runs.py reads as numbers (`_number`: float(text)), finite."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        values = pc.cast(column, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        raise _Unusual from None
+    if (values.null_count and not nulls) or not pc.all(pc.is_finite(values)).as_py():
+        raise _Unusual  # empty, NaN or infinite: runs.py's rules (refused, or kept as NaN)
+    return values
+
+
+def _multiline(*columns: Any) -> bool:
+    import pyarrow.compute as pc
+
+    return any(pc.any(pc.match_substring_regex(c, "[\r\n]")).as_py() for c in columns)
+
+
+def _runs(files: list[Path], mapping: runs_loader.Mapping, modality: str, directory: Path) -> Prepared:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    hparams = list(dict.fromkeys(mapping.hparams))
+    if any(
+        h in runs_loader.RUN_PROPERTIES or name_problem(h) or any(c in h for c in ':,"\r\n') for h in hparams
+    ):
+        raise _Unusual
+    kind = schema.FINETUNED_ON
+    columns = list(dict.fromkeys(mapping.columns()))
+    rel_names = [
+        "start",
+        "end",
+        "type",
+        "run_id",
+        "accuracy",
+        "peft",
+        "source",
+        *(f"h{i}" for i in range(len(hparams))),
+    ]
+    rel_types = [pa.string()] * 4 + [pa.float64()] + [pa.string()] * 2 + [pa.float64()] * len(hparams)
+    rel_schema = pa.schema(list(zip(rel_names, rel_types, strict=True)))
+    header = [f":START_ID({kind.start})", f":END_ID({kind.end})", ":TYPE", "run_id:string", "accuracy:double",
+              "peft:string", "source:string", *(f"{h}:double" for h in hparams)]  # fmt: skip
+    directory.mkdir(parents=True, exist_ok=True)
+    layout = Layout(directory)
+    write = pcsv.WriteOptions(include_header=False, quoting_style="needed")
+    run_ids: list[Any] = []
+    models: list[Any] = []  # per file: its distinct model ids
+    datasets: list[Any] = []
+    total = 0
+    for f_no, path in enumerate(files):
+        _raw_checks(path)
+        source = f"runs:{path.name}"
+        data = directory / f"runs-{f_no}.csv"
+        multiline, rows = False, 0
+        file_models: list[Any] = []
+        file_datasets: list[Any] = []
+        with pcsv.CSVWriter(data, rel_schema, write_options=write) as out:
+            for batch in _batches(path, columns):
+                n = batch.num_rows
+                if n == 0:
+                    continue
+                model = _key(batch.column(mapping.model))
+                dataset = _key(batch.column(mapping.dataset))
+                run_id = _key(batch.column(mapping.run_id))
+                accuracy = _numbers(batch.column(mapping.accuracy), nulls=False)
+                if not pc.all(pc.and_(pc.greater_equal(accuracy, 0.0), pc.less_equal(accuracy, 1.0))).as_py():
+                    raise _Unusual
+                values = [_numbers(batch.column(h), nulls=True) for h in hparams]
+                multiline = multiline or _multiline(model, dataset, run_id)
+                out.write_batch(
+                    pa.record_batch(
+                        [model, dataset, pa.repeat(kind.type, n), run_id, accuracy, pa.repeat("full", n),
+                         pa.repeat(source, n), *values],
+                        schema=rel_schema,
+                    )
+                )  # fmt: skip
+                run_ids.append(run_id)
+                file_models.append(pc.unique(model))
+                file_datasets.append(pc.unique(dataset))
+                rows += n
+        if rows == 0:
+            raise _Unusual  # runs.py: "file has a header but no rows"
+        models.append(pc.unique(pa.chunked_array(file_models, pa.string())))
+        datasets.append(pc.unique(pa.chunked_array(file_datasets, pa.string())))
+        head = data.with_name(data.stem + ".header.csv")
+        head.write_text(",".join(header) + "\n", encoding="utf-8")
+        layout.add(layout.relationships, head, data, multiline, data.stat().st_size)
+        total += rows
+    if pc.count_distinct(pa.chunked_array(run_ids, pa.string())).as_py() != total:
+        raise _Unusual  # a duplicate run id: runs.py names it (or, across files, plan.py merges)
+    run_ids.clear()
+    counts = dict.fromkeys(schema.ENTITIES, 0)
+    expected = dict(counts)
+    summary = {e: Tally() for e in schema.ENTITIES}
+    counts["runs"] = expected["runs"] = summary["runs"].created = total
+    for node, per_file in ((schema.MODEL, models), (schema.DATASET, datasets)):
+        assert node.entity is not None
+        ids = pc.unique(pa.chunked_array(per_file, pa.string()))
+        counts[node.entity] = sum(len(a) for a in per_file)
+        expected[node.entity] = summary[node.entity].created = len(ids)
+        summary[node.entity].unchanged = counts[node.entity] - len(ids)  # named again by a later file
+        data = directory / f"{node.entity}-0.csv"
+        table = pa.table(
+            {"id": ids, "label": pa.repeat(node.label, len(ids)), "modality": pa.repeat(modality, len(ids))}
+        )
+        pcsv.write_csv(table, data, write_options=write)
+        head = data.with_name(data.stem + ".header.csv")
+        head.write_text(f"id:ID({node.label}),:LABEL,modality:string\n", encoding="utf-8")
+        layout.add(layout.nodes, head, data, _multiline(ids), data.stat().st_size)
+    source = ", ".join(dict.fromkeys(f"runs:{p.name}" for p in files))
+    return Prepared(layout, source, expected, counts, summary)
