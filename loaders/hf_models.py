@@ -190,23 +190,22 @@ def load_hub(search: str | None, pipeline_tag: str | None, limit: int, modality:
     infos = api.list_models(
         search=search, pipeline_tag=pipeline_tag, limit=limit, full=True, cardData=True, fetch_config=True
     )
-    rows = []
-    for i, info in enumerate(infos, start=1):
-        card = getattr(info, "card_data", None)
-        rows.append(
-            (
-                i,
-                {
-                    "id": info.id,
-                    "pipeline_tag": info.pipeline_tag,
-                    "library_name": info.library_name,
-                    "tags": info.tags,
-                    "downloads": info.downloads,
-                    "likes": info.likes,
-                    "config": info.config,
-                    "safetensors": {"total": info.safetensors.total} if info.safetensors else None,
-                    "card_data": card.to_dict() if card is not None else None,
-                },
-            )
-        )
+    rows = [(i, record_of(info)) for i, info in enumerate(infos, start=1)]
     return records_from(rows, "huggingface.co", modality)
+
+
+def record_of(info: Any) -> dict[str, Any]:
+    """A `huggingface_hub` ModelInfo as the record shape `records_from` validates (also what
+    `tg model add` reads online)."""
+    card = getattr(info, "card_data", None)
+    return {
+        "id": info.id,
+        "pipeline_tag": info.pipeline_tag,
+        "library_name": info.library_name,
+        "tags": info.tags,
+        "downloads": info.downloads,
+        "likes": info.likes,
+        "config": info.config,
+        "safetensors": {"total": info.safetensors.total} if info.safetensors else None,
+        "card_data": card.to_dict() if card is not None else None,
+    }

@@ -8,11 +8,12 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from transfergraph.choices import Format
 
-__all__ = ["Format", "emit", "emit_record", "minute"]
+__all__ = ["Format", "emit", "emit_record", "minute", "progress"]
 
 
 def _plain(value: Any) -> Any:
@@ -71,3 +72,16 @@ def emit_record(record: dict[str, Any], fmt: Format) -> None:
         sys.stdout.write("\n")
     else:
         emit([{"key": k, "value": v} for k, v in record.items()], fmt)
+
+
+def progress() -> Progress:
+    """The progress bar of long commands: on stderr, gone when done, off when stderr is not a terminal."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )

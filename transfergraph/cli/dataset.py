@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from transfergraph import config, db
 from transfergraph.choices import Format, Modality
 from transfergraph.cli.options import FormatOpt, ModalityOpt
-from transfergraph.output import emit_record
+from transfergraph.output import emit_record, progress
 
 app = typer.Typer(help="A dataset of your own: add it, or embed a known one in a probe's space.",
                   no_args_is_help=True)  # fmt: skip
@@ -33,18 +31,6 @@ SampleOpt = typer.Option(1000, "--sample", min=2, help="Embed a seeded sample of
 SeedOpt = typer.Option(0, "--seed", help="Seed of the sample.")
 
 
-def progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-        disable=not sys.stderr.isatty(),
-    )
-
-
 def _place(
     name: str, source: Path, modality: str, create: bool, label_col: str, text_col: str,
     probe: str | None, probe_path: Path | None, sample: int, seed: int, fmt: Format,
@@ -63,43 +49,46 @@ def _place(
         print(f"next: tg score --dataset {name} --top-from-graph 10; tg predict --dataset {name}")
 
 
-@app.command("add")
-def add(
-    name: str = typer.Argument(..., help="The new dataset's id."),
-    source: Path = FromOpt,
-    modality: Modality = ModalityOpt,
-    label_col: str = LabelOpt,
-    text_col: str = TextOpt,
-    probe: str | None = ProbeOpt,
-    probe_path: Path | None = ProbePathOpt,
-    sample: int = SampleOpt,
-    seed: int = SeedOpt,
-    fmt: Format = FormatOpt,
-) -> None:
-    """Read the data, embed a seeded sample with the probe model, store the embedding, size and
+def _command(create: bool, doc: str) -> Callable[..., None]:
+    """`add` and `embed` take the same options and differ only in whether the dataset is new."""
+
+    def command(
+        name: str = typer.Argument(..., help="The dataset's id."),
+        source: Path = FromOpt,
+        modality: Modality = ModalityOpt,
+        label_col: str = LabelOpt,
+        text_col: str = TextOpt,
+        probe: str | None = ProbeOpt,
+        probe_path: Path | None = ProbePathOpt,
+        sample: int = SampleOpt,
+        seed: int = SeedOpt,
+        fmt: Format = FormatOpt,
+    ) -> None:
+        _place(
+            name, source, modality.value, create, label_col, text_col, probe, probe_path, sample, seed, fmt
+        )
+
+    command.__doc__ = doc
+    return command
+
+
+app.command("add")(
+    _command(
+        True,
+        """Read the data, embed a seeded sample with the probe model, store the embedding, size and
     class count on a new Dataset node, and its distance to every dataset embedded with that probe.
 
     Example: tg dataset add my_reviews --from reviews.csv --modality text --text-col review
-    """
-    _place(name, source, modality.value, True, label_col, text_col, probe, probe_path, sample, seed, fmt)
-
-
-@app.command("embed")
-def embed(
-    name: str = typer.Argument(..., help="A dataset already in the graph."),
-    source: Path = FromOpt,
-    modality: Modality = ModalityOpt,
-    label_col: str = LabelOpt,
-    text_col: str = TextOpt,
-    probe: str | None = ProbeOpt,
-    probe_path: Path | None = ProbePathOpt,
-    sample: int = SampleOpt,
-    seed: int = SeedOpt,
-    fmt: Format = FormatOpt,
-) -> None:
-    """Place a dataset that is already in the graph (a zoo dataset) in a probe's space from its
+    """,
+    )
+)
+app.command("embed")(
+    _command(
+        False,
+        """Place a dataset that is already in the graph (a zoo dataset) in a probe's space from its
     data, so datasets added with the same probe get a distance to it.
 
     Example: tg dataset embed cifar100 --from ./cifar100/train --modality image
-    """
-    _place(name, source, modality.value, False, label_col, text_col, probe, probe_path, sample, seed, fmt)
+    """,
+    )
+)

@@ -8,8 +8,6 @@ from functools import partial
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from transfergraph import config, db, ingest
 from transfergraph.choices import Format, Modality
@@ -25,7 +23,7 @@ from transfergraph.ingest import bulk
 from transfergraph.ingest.bulk import columnar
 from transfergraph.loaders import hf_models, paper_zoo, runs, storable
 from transfergraph.loaders.records import ENTITIES, InvalidInput, Problem, Records
-from transfergraph.output import emit
+from transfergraph.output import emit, progress
 
 app = typer.Typer(
     help="Load a zoo source into the graph (idempotent: re-runs change nothing).", no_args_is_help=True
@@ -77,27 +75,17 @@ def _run(
         _print(records.source, counts, bulk.load(settings, parts, checked=True), fmt, dry_run=False)
         return
     summary = ingest.planned(records)  # the skipped rows, once; written rows are added per file
-    with db.connect(settings) as drv:
-        progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-            disable=not sys.stderr.isatty(),
-        )
-        with progress:
-            task = progress.add_task(f"ingest {records.source}", total=sum(counts.values()))
-            for part in parts:
-                written = ingest.write(
-                    drv, part, batch_size, on_batch=lambda _, n: progress.advance(task, n), checked=True
-                )
-                for entity, tally in written.items():
-                    total = summary.setdefault(entity, ingest.Tally())
-                    total.created += tally.created
-                    total.updated += tally.updated
-                    total.unchanged += tally.unchanged
+    with db.connect(settings) as drv, progress() as bar:
+        task = bar.add_task(f"ingest {records.source}", total=sum(counts.values()))
+        for part in parts:
+            written = ingest.write(
+                drv, part, batch_size, on_batch=lambda _, n: bar.advance(task, n), checked=True
+            )
+            for entity, tally in written.items():
+                total = summary.setdefault(entity, ingest.Tally())
+                total.created += tally.created
+                total.updated += tally.updated
+                total.unchanged += tally.unchanged
     _print(records.source, counts, summary, fmt, dry_run=False)
 
 

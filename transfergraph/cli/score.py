@@ -8,9 +8,8 @@ import typer
 
 from transfergraph import config, db
 from transfergraph.choices import Format
-from transfergraph.cli.dataset import progress
 from transfergraph.cli.options import FormatOpt
-from transfergraph.output import emit
+from transfergraph.output import emit, progress
 
 
 def score(

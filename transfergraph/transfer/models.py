@@ -116,18 +116,7 @@ def read_hub(model_id: str) -> dict[str, Any]:
             f"cannot read {model_id!r} from the Hugging Face Hub ({reason[:120]}); offline, give its "
             f"files: tg model add {model_id} --from FOLDER_OR_CONFIG_JSON"
         ) from None
-    card = getattr(info, "card_data", None)
-    return {
-        "id": info.id,
-        "pipeline_tag": info.pipeline_tag,
-        "library_name": info.library_name,
-        "tags": info.tags,
-        "downloads": info.downloads,
-        "likes": info.likes,
-        "config": info.config,
-        "safetensors": {"total": info.safetensors.total} if info.safetensors else None,
-        "card_data": card.to_dict() if card is not None else None,
-    }
+    return hf_models.record_of(info)
 
 
 def add(drv: neo4j.Driver, model_id: str, *, source: Path | None, modality: str | None) -> dict[str, Any]:
