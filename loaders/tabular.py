@@ -122,27 +122,24 @@ def _open_quote(text: str) -> int | None:
 
     Follows the csv module's default dialect: a quote opens a field only at its start, `""` inside
     a quoted field is a quote; lines end at \\n, \\r\\n or \\r as `csv.reader.line_num` counts them.
+    Jumps from quote to quote (str.find), as only quotes change the state: a character loop took
+    ~15 s per million runs.
     """
-    line, at_field_start, quoted, opened = 1, True, False, 0
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "\r" and i + 1 < n and text[i + 1] == "\n":
-            i += 1
-            c = "\n"
+    quoted, opened = False, -1
+    at = text.find('"')
+    while at >= 0:
         if quoted:
-            if c == '"':
-                if i + 1 < n and text[i + 1] == '"':
-                    i += 2
-                    continue
-                quoted = False
-        elif c == '"' and at_field_start:
-            quoted, opened = True, line
-        if c in "\n\r":
-            line += 1
-        at_field_start = not quoted and c in ",\n\r"
-        i += 1
-    return opened if quoted else None
+            if text.startswith('""', at):
+                at = text.find('"', at + 2)
+                continue
+            quoted = False
+        elif at == 0 or text[at - 1] in ",\n\r":  # a field's first character (not inside a field)
+            quoted, opened = True, at
+        at = text.find('"', at + 1)
+    if not quoted:
+        return None
+    before = text[:opened]
+    return 1 + before.count("\n") + before.count("\r") - before.count("\r\n")
 
 
 def _csv(name: str, text: str) -> tuple[list[str], list[Row]]:
