@@ -1,22 +1,28 @@
 """Ingest throughput: transactional `tg ingest` vs `tg ingest --bulk` vs raw `neo4j-admin import`.
 
     .venv/bin/python benchmarks/ingest_bench.py                      # 20k models, 200k runs
-    .venv/bin/python benchmarks/ingest_bench.py --models 100000 --runs 1000000   # ~1 h: (a) is slow
+    .venv/bin/python benchmarks/ingest_bench.py --models 100000 --runs 1000000
     .venv/bin/python benchmarks/ingest_bench.py --models 1000000 --runs 10000000 --datasets 10000 \
         --skip-transactional
 
-One run generates a synthetic zoo (benchmarks/synth_zoo.py) and measures, on a managed server of
-its own (TG_SERVER_DIR=benchmarks/out/server, ports 27687/27474, wiped first, stopped at the end):
+One run generates a synthetic zoo (benchmarks/synth_zoo.py; into benchmarks/out/zoo-MODELS-RUNS,
+reused when its scale.json matches: the generator is deterministic) and measures, on a managed
+server of its own (TG_SERVER_DIR=benchmarks/out/server, ports 27687/27474, wiped first, stopped
+at the end), all on the same generated files:
 
   (a) transactional: `tg ingest runs` then `tg ingest hf-models`, each timed end to end;
   (b) bulk: `tg ingest runs --bulk` into an empty database, then `tg ingest hf-models --bulk`
-      into an emptied one (--bulk only loads an empty database), each timed end to end;
+      into an emptied one (--bulk only loads an empty database, and one `tg ingest` command takes
+      one loader: two calls, two stops and starts), each timed end to end, with the seconds of
+      each step the bulk path reports (TG_BULK_TIMINGS);
   (c) raw: `neo4j-admin database import full` on the CSV files the bulk path writes (the same
-      `transfergraph.bulk` code writes them), timing only the neo4j-admin call.
+      code writes them: the columnar path for runs.csv when it takes it), timing only the
+      neo4j-admin call.
 
 Rows are graph rows (nodes + relationships, the summary's `rows`), the same for all three paths.
-Prints a table, the ratios bulk/raw and transactional/raw, the server's peak RSS (VmHWM) after
-(a) and (b) and the importer's peak RSS in (c); writes benchmarks/out/results-MODELS-RUNS.json.
+Prints a table, the ratios bulk/raw and transactional/raw, the steps of each --bulk call, and the
+peak RSS of each tg process (its own, written at exit), of the server (VmHWM) and of the importer;
+writes benchmarks/out/results-MODELS-RUNS.json.
 """
 
 from __future__ import annotations
@@ -53,20 +59,45 @@ RUN_COLS = [
 ]
 
 
+# `python -m transfergraph ARGS` that writes its own peak RSS (KiB) into argv[1] when it exits.
+TG_MAIN = (
+    "import atexit, resource, runpy, sys; out = sys.argv.pop(1); "
+    "atexit.register(lambda: open(out, 'w').write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))); "
+    "sys.argv[0] = 'tg'; runpy.run_module('transfergraph', run_name='__main__', alter_sys=True)"
+)
+
+
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def tg(*args: str) -> tuple[float, dict[str, Any]]:
-    """Run `tg ... -f json` as a user would; seconds and the summary rows by entity."""
+def tg(*args: str, timings: Path | None = None) -> tuple[float, dict[str, Any], dict[str, Any]]:
+    """Run `tg ... -f json` as a user would; seconds, the summary rows by entity, and what it used:
+    peak RSS of the tg process (wait4; with --bulk, from the step timings `tg` writes into
+    `timings`, as wait4's figure would include the importer it ran) and the --bulk step seconds."""
+    env = dict(os.environ)
+    if timings is not None:
+        timings.unlink(missing_ok=True)
+        env["TG_BULK_TIMINGS"] = str(timings)
+    rss_file = OUT / "tg-peak-rss.txt"
+    rss_file.unlink(missing_ok=True)
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "transfergraph", *args, "-f", "json"], capture_output=True, text=True
+        [sys.executable, "-c", TG_MAIN, str(rss_file), *args, "-f", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
     )
     elapsed = time.monotonic() - started
     if proc.returncode != 0:
         raise SystemExit(f"tg {' '.join(args)} failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
-    return elapsed, {row["entity"]: row for row in json.loads(proc.stdout)}
+    used: dict[str, Any] = {}
+    if timings is not None and timings.exists():
+        steps = json.loads(timings.read_text())
+        used["seconds_by_step"] = steps.pop("seconds")
+        used |= {k: v for k, v in steps.items() if k != "tg_peak_rss_mib"}
+    used["tg_peak_rss_mib"] = int(rss_file.read_text()) / 1024  # the tg process itself (no children)
+    return elapsed, {row["entity"]: row for row in json.loads(proc.stdout)}, used
 
 
 def peak_rss_mib(pid: int | None) -> float | None:
@@ -133,10 +164,11 @@ def main() -> int:
     sys.path.insert(0, str(REPO))
     from transfergraph import config, server
     from transfergraph.ingest import bulk
+    from transfergraph.ingest.bulk import columnar
     from transfergraph.loaders import hf_models, runs
 
     settings = config.load()
-    zoo = OUT / "zoo"
+    zoo = OUT / f"zoo-{args.models}-{args.runs}"
     runs_csv, models_jsonl = zoo / "runs.csv", zoo / "hf-models.jsonl"
     results: dict[str, Any] = {
         "scale": {
@@ -158,14 +190,21 @@ def main() -> int:
         "server": {"heap": args.heap, "pagecache": args.pagecache},
     }
 
-    log(f"generating the zoo into {zoo}")
+    stamp = json.dumps(results["scale"], sort_keys=True)
     started = time.monotonic()
-    subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "synth_zoo.py"), "--models", str(args.models),
-         "--runs", str(args.runs), "--datasets", str(args.datasets), "--seed", str(args.seed),
-         "--model-skew", str(args.model_skew), "--dataset-skew", str(args.dataset_skew), "--out", str(zoo)],
-        check=True,
-    )  # fmt: skip
+    if (zoo / "scale.json").exists() and (zoo / "scale.json").read_text() == stamp:
+        log(f"reusing the zoo in {zoo} (synth_zoo.py is deterministic for these arguments)")
+    else:
+        log(f"generating the zoo into {zoo}")
+        (zoo / "scale.json").unlink(missing_ok=True)
+        subprocess.run(
+            [sys.executable, str(REPO / "benchmarks" / "synth_zoo.py"), "--models", str(args.models),
+             "--runs", str(args.runs), "--datasets", str(args.datasets), "--seed", str(args.seed),
+             "--model-skew", str(args.model_skew), "--dataset-skew", str(args.dataset_skew),
+             "--out", str(zoo)],
+            check=True,
+        )  # fmt: skip
+        (zoo / "scale.json").write_text(stamp)
     results["generate_s"] = time.monotonic() - started
     results["input"] = {
         "runs_csv_mib": runs_csv.stat().st_size / 2**20,
@@ -201,11 +240,11 @@ def main() -> int:
         if not args.skip_transactional:
             log("(a) transactional: tg ingest runs, tg ingest hf-models")
             batch = ["--batch-size", str(args.batch_size)]
-            t_runs, s_runs = tg(*runs_args, *batch)
-            t_hf, s_hf = tg(*hf_args, *batch)
+            t_runs, s_runs, u_runs = tg(*runs_args, *batch)
+            t_hf, s_hf, u_hf = tg(*hf_args, *batch)
             phases["transactional"] = {
-                "runs": {"seconds": t_runs, "rows": sum(r["rows"] for r in s_runs.values())},
-                "hf-models": {"seconds": t_hf, "rows": sum(r["rows"] for r in s_hf.values())},
+                "runs": {"seconds": t_runs, "rows": sum(r["rows"] for r in s_runs.values()), **u_runs},
+                "hf-models": {"seconds": t_hf, "rows": sum(r["rows"] for r in s_hf.values()), **u_hf},
                 "server_peak_rss_mib": peak_rss_mib(server.running_pid(settings)),
             }
             log(f"    runs {t_runs:.1f}s, hf-models {t_hf:.1f}s")
@@ -214,41 +253,54 @@ def main() -> int:
         t = time.monotonic()
         reset()
         results["server"]["reset_s"] = time.monotonic() - t
-        t_runs, s_runs = tg(*runs_args, "--bulk")
+        timings = OUT / "bulk-timings.json"
+        t_runs, s_runs, u_runs = tg(*runs_args, "--bulk", timings=timings)
         rss_runs = peak_rss_mib(server.running_pid(settings))
         reset()
-        t_hf, s_hf = tg(*hf_args, "--bulk")
+        t_hf, s_hf, u_hf = tg(*hf_args, "--bulk", timings=timings)
         phases["bulk"] = {
-            "runs": {"seconds": t_runs, "rows": sum(r["rows"] for r in s_runs.values())},
-            "hf-models": {"seconds": t_hf, "rows": sum(r["rows"] for r in s_hf.values())},
+            "runs": {"seconds": t_runs, "rows": sum(r["rows"] for r in s_runs.values()), **u_runs,
+                     "server_peak_rss_mib": rss_runs},
+            "hf-models": {"seconds": t_hf, "rows": sum(r["rows"] for r in s_hf.values()), **u_hf,
+                          "server_peak_rss_mib": peak_rss_mib(server.running_pid(settings))},
             "server_peak_rss_mib": max(rss_runs or 0, peak_rss_mib(server.running_pid(settings)) or 0),
-        }
-        log(f"    runs {t_runs:.1f}s, hf-models {t_hf:.1f}s")
+        }  # fmt: skip
+        log(f"    runs {t_runs:.1f}s {u_runs}, hf-models {t_hf:.1f}s {u_hf}")
 
         log("(c) raw neo4j-admin import of the bulk path's CSV files")
         server.stop(settings, say=lambda _: None)
         raw: dict[str, Any] = {}
-        for name, load in (
-            ("runs", lambda: runs.load(runs_csv, runs.Mapping("model", "dataset", "accuracy", "run_id",
-                                                               hparams=("lr", "epochs")), "image")),
-            ("hf-models", lambda: hf_models.load_file(models_jsonl)),
-        ):  # fmt: skip
+        mapping = runs.Mapping("model", "dataset", "accuracy", "run_id", hparams=("lr", "epochs"))
+
+        def runs_files(directory: Path) -> tuple[Any, int]:
+            """The files `tg ingest runs --bulk` writes: the columnar path when it takes the file."""
+            if columnar.wanted([runs_csv], mapping):
+                prepared = columnar.runs([runs_csv], mapping, "image", directory)
+                if prepared is not None:
+                    return prepared.layout, sum(prepared.expected.values())
+            records = runs.load(runs_csv, mapping, "image")
+            return bulk.write_csv(bulk.plan(records), directory), sum(records.counts().values())
+
+        def hf_files(directory: Path) -> tuple[Any, int]:
+            records = hf_models.load_file(models_jsonl)
+            return bulk.write_csv(bulk.plan(records), directory), sum(records.counts().values())
+
+        for name, write in (("runs", runs_files), ("hf-models", hf_files)):
+            directory = OUT / "csv" / name
+            shutil.rmtree(directory, ignore_errors=True)
             t = time.monotonic()
-            records = load()
-            t_load = time.monotonic() - t
-            t = time.monotonic()
-            layout = bulk.write_csv(bulk.plan(records), OUT / "csv" / name)
+            layout, rows = write(directory)
             t_csv = time.monotonic() - t
             seconds, rss = timed_import(settings, layout)
             raw[name] = {
                 "seconds": seconds,
-                "rows": sum(records.counts().values()),
-                "load_s": t_load,
-                "write_csv_s": t_csv,
+                "rows": rows,
+                "read_check_write_csv_s": t_csv,
                 "csv_mib": layout.bytes / 2**20,
                 "import_peak_rss_mib": rss,
             }
-            log(f"    {name}: load {t_load:.1f}s, CSV {t_csv:.1f}s, neo4j-admin {seconds:.1f}s")
+            log(f"    {name}: read, check, write CSV {t_csv:.1f}s, neo4j-admin {seconds:.1f}s")
+            shutil.rmtree(directory, ignore_errors=True)
         phases["raw"] = raw
     finally:
         server.stop(settings, say=lambda _: None)
@@ -282,21 +334,36 @@ def report(results: dict[str, Any]) -> str:
             f"| {seconds:.1f} | {rows / seconds:,.0f} | {rows / seconds / raw_rate:.3f} |"
         )
     s, m = results["scale"], results["machine"]
-    rss = (
-        "server peak RSS (VmHWM): "
-        + ", ".join(f"{k} {phases[k]['server_peak_rss_mib']:.0f} MiB" for k in ("transactional", "bulk")
-                    if k in phases)
-        + "; neo4j-admin import peak RSS: "
-        + ", ".join(f"{k} {v['import_peak_rss_mib']:.0f} MiB" for k, v in phases["raw"].items())
-    )  # fmt: skip
-    ratios = [f"bulk/raw = {rate['bulk'] / raw_rate:.3f}"]
+    ratios = [f"bulk/raw = {rate['bulk'] / raw_rate:.3f} (time ratio {raw_rate / rate['bulk']:.2f}x raw)"]
     if "transactional" in rate:
         ratios += [
             f"transactional/raw = {rate['transactional'] / raw_rate:.3f}",
             f"bulk/transactional = {rate['bulk'] / rate['transactional']:.2f}x",
         ]
+    steps = ["check_empty", "read_check_write_csv", "plan", "write_csv", "stop", "import", "start",
+             "schema_and_indexes", "count_check", "drop_previous"]  # fmt: skip
+    step_lines = [
+        "| `--bulk` call | " + " | ".join(steps) + " | other (interpreter, reading for Records) | total |",
+        "|---|" + "---:|" * (len(steps) + 2),
+    ]
+    for name in ("runs", "hf-models"):
+        call = phases["bulk"][name]
+        sec = call.get("seconds_by_step", call.get("seconds_steps", {}))
+        other = call["seconds"] - sum(sec.values())
+        cells = " | ".join(f"{sec[k]:.1f}" if k in sec else "" for k in steps)
+        step_lines.append(f"| {name} | {cells} | {other:.1f} | {call['seconds']:.1f} |")
+    rss = ["| path | call | tg process | server (VmHWM) | neo4j-admin importer |", "|---|---|---:|---:|---:|"]
+    for path in [p for p in ("transactional", "bulk") if p in phases]:
+        for name in ("runs", "hf-models"):
+            call = phases[path][name]
+            server_rss = call.get("server_peak_rss_mib", phases[path]["server_peak_rss_mib"]) or 0
+            imp = call.get("import_peak_rss_mib")
+            rss.append(f"| {path} | {name} | {call['tg_peak_rss_mib']:,.0f} MiB | {server_rss:,.0f} MiB | "
+                       + (f"{imp:,.0f} MiB |" if imp else "- |"))  # fmt: skip
+    for name, v in phases["raw"].items():
+        rss.append(f"| raw | {name} | | | {v['import_peak_rss_mib']:,.0f} MiB |")
     prep = "; ".join(
-        f"{k}: load {v['load_s']:.1f} s, write CSV {v['write_csv_s']:.1f} s ({v['csv_mib']:.0f} MiB)"
+        f"{k}: read, check, write CSV {v['read_check_write_csv_s']:.1f} s ({v['csv_mib']:.0f} MiB)"
         for k, v in phases["raw"].items()
     )
     return "\n".join(
@@ -309,8 +376,16 @@ def report(results: dict[str, Any]) -> str:
             *lines,
             "",
             ", ".join(ratios),
-            rss,
-            f"bulk-path work before neo4j-admin (measured in (c)): {prep}",
+            "",
+            "`--bulk` steps (seconds, from TG_BULK_TIMINGS):",
+            "",
+            *step_lines,
+            "",
+            "peak RSS:",
+            "",
+            *rss,
+            "",
+            f"the raw path's import files, written in-process before (c): {prep}",
             f"server start: {results['server']['first_start_s']:.1f} s (first), "
             f"{results['server']['reset_s']:.1f} s (stop + start)",
         ]
