@@ -76,3 +76,32 @@ HOSTILE = [
     'back\\slash \\"',
     '"',
 ]
+
+
+def synth_runs(
+    out: Path,
+    *,
+    models: int,
+    runs: int,
+    datasets: int,
+    seed: int,
+    hostile: float = 0.0,
+    auto_lr: bool = False,
+) -> Path:
+    """A zoo from benchmarks/synth_zoo.py (`hostile`: the fraction of generated ids with hostile
+    characters) with one run per HOSTILE id appended (an empty epochs cell two times in three; with
+    `auto_lr`, lr 'auto' every other row); returns its runs.csv."""
+    extra = ["--hostile", str(hostile)] if hostile else []
+    gen = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "synth_zoo.py"), "--models", str(models), "--runs",
+         str(runs), "--datasets", str(datasets), "--seed", str(seed), *extra, "--out", str(out)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert gen.returncode == 0, gen.stderr
+    path = out / "runs.csv"
+    with open(path, "a", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        for i, h in enumerate(HOSTILE):
+            lr = "auto" if auto_lr and i % 2 else 3e-5
+            w.writerow([h, f"ds {h}", 0.5, f"run {h}", lr, "" if i % 3 else 4])
+    return path

@@ -9,8 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from transfergraph import server
 from transfergraph.ingest import apply_schema, bulk
 from transfergraph.ingest.bulk import columnar
 
-from support import HOSTILE, REPO, cli, tg
+from support import HOSTILE, cli, synth_runs, tg
 
 pytestmark = pytest.mark.server
 
@@ -65,22 +63,6 @@ def _driver(env: dict[str, str]) -> neo4j.Driver:
     return GraphDatabase.driver(f"bolt://127.0.0.1:{env['TG_BOLT_PORT']}", auth=("neo4j", password))
 
 
-def _runs_file(tmp: Path) -> Path:
-    """A generated zoo (30% hostile ids) plus hand-written rows: hostile ids, lr 'auto', no epochs."""
-    gen = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "synth_zoo.py"), "--models", "150", "--runs", "1500",
-         "--datasets", "15", "--seed", "11", "--hostile", "0.3", "--out", str(tmp)],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert gen.returncode == 0, gen.stderr
-    path = tmp / "runs.csv"
-    with open(path, "a", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        for i, h in enumerate(HOSTILE):
-            w.writerow([h, f"ds {h}", 0.5, f"run {h}", "auto" if i % 2 else 3e-5, "" if i % 3 else 4])
-    return path
-
-
 def _expected(path: Path) -> dict[str, tuple[str, str, float, object, object]]:
     with open(path, newline="", encoding="utf-8") as f:
         return {
@@ -112,7 +94,7 @@ def test_bulk_runs_round_trip_hostile_ids(
     own_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two files in one call: one neo4j-admin import, one start (the server stops once)."""
-    path = _runs_file(tmp_path)
+    path = synth_runs(tmp_path, models=150, runs=1500, datasets=15, seed=11, hostile=0.3, auto_lr=True)
     want = _expected(path)
     calls: list[str] = []
 
@@ -268,17 +250,7 @@ def test_bulk_columnar_and_records_paths_give_the_same_graph(
     """The same two files (generated zoo plus hostile ids: quotes, newlines, braces, padding) through
     the Records path and through the columnar one: the same graph, the same summary, and the
     columnar path was really taken (one stop, one import, one start)."""
-    path = tmp_path / "runs.csv"
-    gen = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "synth_zoo.py"), "--models", "150", "--runs", "1500",
-         "--datasets", "15", "--seed", "3", "--out", str(tmp_path)],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert gen.returncode == 0, gen.stderr
-    with open(path, "a", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        for i, h in enumerate(HOSTILE):
-            w.writerow([h, f"ds {h}", 0.5, f"run {h}", 3e-5, "" if i % 3 else 4])
+    path = synth_runs(tmp_path, models=150, runs=1500, datasets=15, seed=3)
     files = [str(f) for f in _split(path)]
     taken: list[bool] = []
     real = columnar.runs

@@ -7,8 +7,6 @@ compared in tests/server/test_bulk.py."""
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,26 +16,10 @@ from transfergraph.ingest import bulk
 from transfergraph.ingest.bulk import columnar
 from transfergraph.loaders import runs
 
-from support import HOSTILE, REPO
+from support import synth_runs
 
 MAPPING = runs.Mapping("model", "dataset", "accuracy", "run_id", hparams=("lr", "epochs"))
 HEADER = "model,dataset,accuracy,run_id,lr,epochs\n"
-
-
-def _zoo(tmp: Path) -> Path:
-    """A generated zoo plus rows with hostile ids (quotes, newlines, braces, padded), 'auto'-free."""
-    gen = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "synth_zoo.py"), "--models", "120", "--runs", "1200",
-         "--datasets", "12", "--seed", "5", "--out", str(tmp)],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert gen.returncode == 0, gen.stderr
-    path = tmp / "runs.csv"
-    with open(path, "a", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        for i, h in enumerate(HOSTILE):
-            w.writerow([h, f"ds {h}", 0.5, f"run {h}", 3e-5, "" if i % 3 else 4])
-    return path
 
 
 def _split(path: Path) -> list[Path]:
@@ -81,7 +63,7 @@ def _records_path(files: list[Path], tmp: Path) -> tuple[Any, bulk.Layout]:
 
 
 def test_columnar_writes_what_the_records_path_writes(tmp_path: Path) -> None:
-    files = _split(_zoo(tmp_path))
+    files = _split(synth_runs(tmp_path, models=120, runs=1200, datasets=12, seed=5))
     prepared = columnar.runs(files, MAPPING, "image", tmp_path / "columnar")
     assert prepared is not None, "the columnar path handed a clean file over"
     p, layout = _records_path(files, tmp_path)
