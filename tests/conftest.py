@@ -11,7 +11,7 @@ import pytest
 from transfergraph import config, db
 from transfergraph.config import Settings
 
-from support import ZOO
+from support import ZOO, cli
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +31,12 @@ def zoo() -> Path:
     if not (ZOO / "image_classification" / "records.csv").exists():
         pytest.fail(f"the paper zoo is not at {ZOO}: set TG_ZOO_PATH")
     return ZOO
+
+
+@pytest.fixture(scope="module")
+def zoo_graph(driver: neo4j.Driver, zoo: Path) -> neo4j.Driver:
+    """The test server holding exactly the paper's zoo (wiped and ingested once per module)."""
+    driver.execute_query("MATCH (n) DETACH DELETE n")
+    proc = cli("ingest", "paper-zoo", "--path", str(zoo), "-f", "json")
+    assert proc.returncode == 0, proc.stderr
+    return driver

@@ -5,7 +5,6 @@ are scored on the same models, and nothing is recorded for `tg recommend`."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import neo4j
 import pytest
@@ -19,21 +18,13 @@ pytestmark = pytest.mark.server
 TARGET = "glue/sst2"
 
 
-@pytest.fixture(scope="module")
-def paper_zoo(driver: neo4j.Driver, zoo: Path) -> neo4j.Driver:
-    driver.execute_query("MATCH (n) DETACH DELETE n")
-    proc = tg("ingest", "paper-zoo", "--path", str(zoo), "-f", "json")
-    assert proc.returncode == 0, proc.stderr
-    return driver
-
-
-def test_shots_score_zero_and_few_shot_on_the_same_unrevealed_models(paper_zoo: neo4j.Driver) -> None:
+def test_shots_score_zero_and_few_shot_on_the_same_unrevealed_models(zoo_graph: neo4j.Driver) -> None:
     out = tg("evaluate", "--modality", "text", "-t", TARGET, "--shots", "3", "--draws", "2",
              "-m", "lr+none", "--seeds", "1", "--format", "json")  # fmt: skip
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["shots"] == [3] and result["draws"] == 2 and result["draw_seeds"] == [0, 1]
-    gt = evaluate.ground_truth(paper_zoo, TARGET)
+    gt = evaluate.ground_truth(zoo_graph, TARGET)
     rows = result["rows"]
     assert {(r["shots"], r["draw"], r["target"]) for r in rows} == {(3, 0, TARGET), (3, 1, TARGET)}
     for draw in (0, 1):
@@ -54,11 +45,11 @@ def test_shots_score_zero_and_few_shot_on_the_same_unrevealed_models(paper_zoo: 
     # settings chosen on the training datasets: a learned ranking's weight with the prior standing in
     assert "k=3: power=" in " ".join(result["notes"]["model-prior+shots"])
     assert "(nested on model-prior (stand-in))" in " ".join(result["notes"]["lr+none+shots"])
-    recorded, _, _ = paper_zoo.execute_query("MATCH (c:Choice) RETURN count(c) AS n")
+    recorded, _, _ = zoo_graph.execute_query("MATCH (c:Choice) RETURN count(c) AS n")
     assert recorded[0]["n"] == 0  # --shots never records a best method
 
 
-def test_shots_table_and_refusals(paper_zoo: neo4j.Driver) -> None:
+def test_shots_table_and_refusals(zoo_graph: neo4j.Driver) -> None:
     out = tg("evaluate", "--modality", "text", "-t", TARGET, "--shots", "1", "--draws", "1",
              "-m", "lr+none", "--seeds", "1")  # fmt: skip
     assert out.returncode == 0, out.stderr

@@ -138,14 +138,6 @@ def expected_view_nodes(zoo: Path, modality: str, pos: float, similarity: float)
 # -- the graph ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def zoo_graph(driver: neo4j.Driver, zoo: Path) -> neo4j.Driver:
-    driver.execute_query("MATCH (n) DETACH DELETE n")
-    proc = cli("ingest", "paper-zoo", "--path", str(zoo), "-f", "json")
-    assert proc.returncode == 0, proc.stderr
-    return driver
-
-
 def build(*args: str) -> list[dict[str, Any]]:
     proc = cli("graph", "build", "-f", "json", *args)
     assert proc.returncode == 0, proc.stderr
