@@ -55,7 +55,7 @@ def scores_for(
 # A dataset with this many measured models or fewer (and at least fewshot.MIN_SHARED) is in the
 # few-shot regime: its runs re-weight the known datasets (co-performance) for its untried models.
 FEW_SHOT_MAX = 20
-DEFAULT_METHOD = "xgb+none"
+DEFAULT_METHOD = "xgb+none"  # when `tg evaluate` has recorded no choice for the modality
 
 
 def with_shots(
@@ -87,7 +87,7 @@ def with_shots(
         notes.append(
             f"{dataset}: few-shot from {len(revealed)} runs (power {chosen.power}, weight {chosen.weight:g})"
         )
-    return out, notes  # when `tg evaluate` has recorded no choice for the modality
+    return out, notes
 
 
 def chosen_method(drv: neo4j.Driver, modality: str) -> str:
