@@ -16,6 +16,9 @@ from typing import Any
 import neo4j
 import pytest
 
+from transfergraph import ingest
+from transfergraph.loaders.records import Records
+
 from support import HOSTILE, RUN_COLS, cli, write_csv
 
 pytestmark = pytest.mark.server
@@ -209,3 +212,51 @@ def test_kill_9_mid_ingest_then_rerun_converges(empty: neo4j.Driver, tmp_path: P
     empty.execute_query("MATCH (n) DETACH DELETE n")
     assert summary(cli(*args, "-f", "json"))["runs"]["created"] == n
     assert snapshot(empty) == crashed
+
+
+def _runs_records(n: int, models: int = 3) -> Records:
+    """n runs spread over a few models (popular endpoints: concurrent writers contend on them)."""
+    rec = Records(source="test")
+    rec.dataset("cifar100", "image")
+    for i in range(models):
+        rec.model(f"org/m{i}", "image")
+    rec.runs = [
+        {"run_id": f"r{i}", "model": f"org/m{i % models}", "dataset": "cifar100", "props": {"acc": i / n}}
+        for i in range(n)
+    ]
+    return rec
+
+
+def test_concurrent_writers_write_what_one_writer_writes(
+    empty: neo4j.Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches committed by WRITERS sessions in any order: the same graph and counts as one writer,
+    and a second write finds every row unchanged."""
+    rec = _runs_records(2_000)
+    monkeypatch.setattr(ingest, "WRITERS", 1)
+    one = ingest.write(empty, rec, batch_size=50)
+    alone = snapshot(empty)
+    empty.execute_query("MATCH (n) DETACH DELETE n")
+    monkeypatch.setattr(ingest, "WRITERS", 3)
+    seen: list[int] = []
+    many = ingest.write(empty, rec, batch_size=50, on_batch=lambda _, n: seen.append(n))
+    assert snapshot(empty) == alone
+    assert [(t.created, t.updated, t.unchanged) for t in many.values()] == [
+        (t.created, t.updated, t.unchanged) for t in one.values()
+    ]
+    assert sum(seen) == 2_000 + 3 + 1  # every batch reported once
+    again = ingest.write(empty, rec, batch_size=50)
+    assert again["runs"].unchanged == 2_000 and again["runs"].created == 0
+
+
+def test_a_failing_batch_stops_the_other_writers(empty: neo4j.Driver) -> None:
+    """The first failure is raised and the other writers stop after their current batch."""
+    rows = [{"x": 1}] * 40 + [{"x": 0}] + [{"x": 1}] * 400
+    statement = (
+        "UNWIND $rows AS row CREATE (:Probe) RETURN count(1 / row.x) AS created, 0 AS updated, 0 AS unchanged"
+    )
+    with pytest.raises(neo4j.exceptions.ClientError, match="/ by zero"):
+        ingest._write_rows(empty, statement, rows, batch_size=10, writers=2, on_batch=lambda n: None)
+    written = empty.execute_query("MATCH (p:Probe) RETURN count(p) AS n").records[0]["n"]
+    empty.execute_query("MATCH (p:Probe) DELETE p")
+    assert 40 <= written <= 60  # the batches before the bad one, and at most one more per writer

@@ -219,3 +219,18 @@ def test_load_restores_the_previous_store_when_a_step_fails(
     }[step]
     assert calls == ["stop", *new, "stop", "start previous"]
     assert running[0]
+
+
+def test_distinct_keys_decide_whether_batches_may_commit_in_any_order() -> None:
+    """A table naming one MERGE key twice is written in order (the later row wins), others by
+    several writers: run ids are keys on their own, scores per (model, dataset, metric)."""
+    from transfergraph.ingest import _distinct
+
+    runs_ = [{"run_id": "r1", "model": "a", "dataset": "d"}, {"run_id": "r2", "model": "a", "dataset": "d"}]
+    assert _distinct("runs", runs_)
+    assert not _distinct("runs", [*runs_, {"run_id": "r1", "model": "b", "dataset": "e"}])
+    scores = [{"model": "a", "dataset": "d", "metric": m} for m in ("LogME", "Reg-H-Score")]
+    assert _distinct("scores", scores)
+    assert not _distinct("scores", [*scores, dict(scores[0])])
+    assert not _distinct("pretrained_on", [{"model": "a", "dataset": "d"}] * 2)
+    assert _distinct("models", [{"id": "a"}, {"id": "a"}])  # node rows are one per id already

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from transfergraph import schema
 from transfergraph.errors import TGError
-from transfergraph.ingest import Tally, planned
+from transfergraph.ingest import Tally, merge_key, planned
 from transfergraph.loaders.records import Records
 
 
@@ -105,9 +105,9 @@ def plan(records: Records | Sequence[Records]) -> Plan:
             if start not in known[rel.start] or end not in known[rel.end]:
                 missing += 1
                 continue
-            value = row[rel.row_key] if rel.row_key is not None else None
-            at = merged.setdefault((value,) if rel.global_key else (start, end, value), len(rels))
+            at = merged.setdefault(merge_key(rel, row), len(rels))
             if at == len(rels):
+                value = row[rel.row_key] if rel.row_key is not None else None
                 rels.append(RelRow(start, end, value, row["props"]))
                 tally.created += 1
                 continue
