@@ -20,7 +20,7 @@ from transfergraph.cli.options import (
     OptionalModalityOpt,
 )
 from transfergraph.ingest import bulk
-from transfergraph.ingest.bulk import columnar
+from transfergraph.ingest.bulk import columnar, columnar_hf
 from transfergraph.loaders import hf_models, paper_zoo, runs, storable
 from transfergraph.loaders.records import ENTITIES, InvalidInput, Problem, Records
 from transfergraph.output import emit, progress
@@ -204,6 +204,14 @@ def hf_models_cmd(
 
     Example: tg ingest hf-models --file models.jsonl
     """
+    if file and use_bulk and not dry_run and columnar_hf.wanted(file):
+        # large JSONL files: read, checked and written column-wise (as runs_cmd does); anything
+        # unusual (or invalid) hands over to the Records path below, which explains it
+        prepare = partial(columnar_hf.hf_models, file, modality.value if modality else None)
+        done = bulk.load_prepared(config.load(), prepare)
+        if done is not None:
+            _print(done.source, done.counts, done.summary, fmt, dry_run=False)
+            return
 
     def load() -> list[Records]:
         if file:

@@ -17,6 +17,8 @@ the Records way.
 
 Handled here: CSV files, run ids mapped (`--run-id-col`), no `--peft-col` / `--timestamp-col`, every
 hyper-parameter column numeric. Anything else takes the Records path.
+
+`columnar_hf.py` is the same path for `tg ingest hf-models --file MODELS.jsonl --bulk`.
 """
 
 from __future__ import annotations
@@ -59,10 +61,19 @@ class Prepared:
 
 def wanted(files: list[Path], mapping: runs_loader.Mapping) -> bool:
     """Whether to try this path (then `runs` may still hand over to the Records path)."""
-    mode = os.environ.get(MODE_ENV, "")
-    if mode == "never" or mapping.run_id is None or mapping.peft or mapping.timestamp:
+    if mapping.run_id is None or mapping.peft or mapping.timestamp:
         return False
-    if not files or any(f.suffix.lower() != ".csv" or not f.is_file() for f in files):
+    return large_enough(files, (".csv",))
+
+
+def large_enough(files: list[Path], suffixes: tuple[str, ...]) -> bool:
+    """MODE_ENV's answer, else whether `files` (regular files of these types) hold MIN_BYTES."""
+    mode = os.environ.get(MODE_ENV, "")
+    if (
+        mode == "never"
+        or not files
+        or any(f.suffix.lower() not in suffixes or not f.is_file() for f in files)
+    ):
         return False
     return mode == "always" or sum(f.stat().st_size for f in files) >= MIN_BYTES
 
@@ -147,6 +158,15 @@ def _numbers(column: Any, nulls: bool) -> Any:
     return values
 
 
+def add_file(
+    groups: list[list[Path]], layout: Layout, data: Path, header: list[str], multiline: bool
+) -> None:
+    """Write the header file of the written `data` file and add both to `layout`'s `groups`."""
+    head = data.with_name(data.stem + ".header.csv")
+    head.write_text(",".join(header) + "\n", encoding="utf-8")
+    layout.add(groups, head, data, multiline, data.stat().st_size)
+
+
 def _multiline(*columns: Any) -> bool:
     import pyarrow.compute as pc
 
@@ -221,9 +241,7 @@ def _runs(files: list[Path], mapping: runs_loader.Mapping, modality: str, direct
             raise _Unusual  # runs.py: "file has a header but no rows"
         models.append(pc.unique(pa.chunked_array(file_models, pa.string())))
         datasets.append(pc.unique(pa.chunked_array(file_datasets, pa.string())))
-        head = data.with_name(data.stem + ".header.csv")
-        head.write_text(",".join(header) + "\n", encoding="utf-8")
-        layout.add(layout.relationships, head, data, multiline, data.stat().st_size)
+        add_file(layout.relationships, layout, data, header, multiline)
         total += rows
     if pc.count_distinct(pa.chunked_array(run_ids, pa.string())).as_py() != total:
         raise _Unusual  # a duplicate run id: runs.py names it (or, across files, plan.py merges)
@@ -243,8 +261,8 @@ def _runs(files: list[Path], mapping: runs_loader.Mapping, modality: str, direct
             {"id": ids, "label": pa.repeat(node.label, len(ids)), "modality": pa.repeat(modality, len(ids))}
         )
         pcsv.write_csv(table, data, write_options=write)
-        head = data.with_name(data.stem + ".header.csv")
-        head.write_text(f"id:ID({node.label}),:LABEL,modality:string\n", encoding="utf-8")
-        layout.add(layout.nodes, head, data, _multiline(ids), data.stat().st_size)
+        add_file(
+            layout.nodes, layout, data, [f"id:ID({node.label})", ":LABEL", "modality:string"], _multiline(ids)
+        )
     source = ", ".join(dict.fromkeys(f"runs:{p.name}" for p in files))
     return Prepared(layout, source, expected, counts, summary)

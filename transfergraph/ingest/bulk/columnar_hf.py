@@ -1,0 +1,273 @@
+"""`tg ingest hf-models --file MODELS.jsonl... --bulk` for large files: the columnar path of
+`columnar.py` (read its docstring: the same design) for Hub model records.
+
+Why: at 1M records the Records path spends 83 s in row-by-row Python (JSON lines to dicts,
+`records_from`, `storable.check` 65 s, the plan 8 s, the CSV writer 10 s) and holds 3.4 GiB. Here
+pyarrow reads only the fields `loaders/hf_models.py` reads, in streamed batches, and writes the
+import files column by column: 7 s and 0.6 GiB. Memory beyond a batch: the model ids (duplicate
+check) and one (dataset, modality) row per naming (the datasets' modality and tallies).
+
+The rules stay in `hf_models.records_from`; this path proves a file clean and hands anything
+unusual over (None): a line pyarrow could read differently from `json.loads` (not starting with
+`{`, two objects on a line, NUL, numbers of 4,000 digits or 512 brackets on a line, which Python
+refuses), a field of another type than the plain one (pyarrow fails: a float count, a string
+`card_data.datasets`, an object `config` ...), nulls inside lists, a negative count, a blank,
+over-long or duplicate model id, `modelId` or `cardData` set, U+001F in an architecture name.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from transfergraph import schema
+from transfergraph.ingest import Tally
+from transfergraph.ingest.bulk.columnar import (
+    _BLANK,
+    BLOCK_BYTES,
+    Layout,
+    Prepared,
+    _key,
+    _multiline,
+    _Unusual,
+    add_file,
+    large_enough,
+)
+from transfergraph.loaders.hf_models import PIPELINE_MODALITY
+
+SUFFIXES = (".jsonl", ".ndjson", ".json")  # what `tabular.read_rows` reads as JSON lines
+SOURCE = "hf-models"  # the Records' source and the relationships' `source` property
+MAX_BRACKETS = 512  # per line: json.loads recurses once per level, up to ~1,000
+_DIGITS = re.compile(rb"[0-9]{4000}")  # Python refuses to parse an integer of over 4,300 digits
+MODEL_COLUMNS = [  # (property, import type); the node file's columns after id and label
+    ("modality", "string"),
+    ("pipeline_tag", "string"),
+    ("library", "string"),
+    ("architectures", "string[]"),
+    ("model_type", "string"),
+    ("num_parameters", "long"),
+    ("downloads", "long"),
+    ("likes", "long"),
+]
+
+
+def wanted(files: list[Path]) -> bool:
+    """Whether to try this path (then `hf_models` may still hand over to the Records path)."""
+    return large_enough(files, SUFFIXES)
+
+
+def hf_models(files: list[Path], modality: str | None, directory: Path) -> Prepared | None:
+    """Write the import files of `files` (as `tg ingest hf-models --file` would load them) into
+    `directory`; None when anything is unusual (the caller then takes the Records path)."""
+    import pyarrow as pa
+
+    try:
+        return _hf_models(files, modality, directory)
+    except (_Unusual, pa.ArrowException, UnicodeDecodeError):  # pyarrow reads it differently
+        return None
+
+
+def _schema() -> Any:
+    """Every field `records_from` reads, with its plain type (another type fails the read)."""
+    import pyarrow as pa
+
+    text, names = pa.string(), pa.list_(pa.string())
+    return pa.schema(
+        [("id", text), ("modelId", text), ("pipeline_tag", text), ("library_name", text), ("library", text),
+         ("model_type", text), ("architectures", names), ("downloads", pa.int64()), ("likes", pa.int64()),
+         ("num_parameters", pa.int64()), ("number_of_parameters", pa.int64()), ("tags", names),
+         ("config", pa.struct([("architectures", names), ("model_type", text)])),
+         ("safetensors", pa.struct([("total", pa.int64())])),
+         ("card_data", pa.struct([("datasets", names)])), ("cardData", pa.struct([("datasets", names)]))]
+    )  # fmt: skip
+
+
+def _lines(block: bytes) -> int:
+    """The records of whole lines `block`, or _Unusual where pyarrow may read them differently."""
+    import numpy as np
+
+    if b"\x00" in block or b"\\u0000" in block:
+        raise _Unusual
+    block.decode("utf-8")  # UnicodeDecodeError: pyarrow takes bad bytes, tabular.py does not
+    data = np.frombuffer(block, np.uint8)
+    ends = np.flatnonzero(data == ord("\n"))
+    starts = np.concatenate(([0], ends + 1))[: len(ends)].astype(np.int64)
+    first = data[starts]
+    if not np.isin(first, (ord("{"), ord("\n"))).all():
+        raise _Unusual  # a value that is not an object (pyarrow crashes on `null`), padding, a BOM
+    long = ends - starts > 2 * MAX_BRACKETS  # only a long line nests deep or holds a long number
+    for start, end in zip(starts[long].tolist(), ends[long].tolist(), strict=True):
+        line = block[start:end]
+        if line.count(b"{") + line.count(b"[") >= MAX_BRACKETS or _DIGITS.search(line):
+            raise _Unusual
+    return int((first == ord("{")).sum())
+
+
+def _records(path: Path) -> int:
+    """Lines holding a record, after checking every line (`_lines`) in blocks."""
+    count, rest = 0, b""
+    with open(path, "rb") as f:
+        while chunk := f.read(BLOCK_BYTES):
+            block = rest + chunk
+            cut = block.rfind(b"\n") + 1
+            count += _lines(block[:cut])
+            rest = block[cut:]
+    return count + _lines(rest + b"\n") if rest else count
+
+
+def _batch(batch: Any, modality: str | None) -> tuple[Any, Any]:
+    """A batch of records as model node columns and (row, dataset, modality) namings in row order,
+    as `records_from` builds them; _Unusual for anything it would refuse or read otherwise."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n, col = batch.num_rows, batch.column
+    if col("modelId").null_count != n or col("cardData").null_count != n:
+        raise _Unusual  # the other spellings: `_first` picks between them
+    model = _key(col("id"))
+    config, field = col("config"), pc.struct_field
+    arch = field(config, "architectures")  # `config.architectures or architectures`
+    arch = pc.if_else(
+        pc.fill_null(pc.greater(pc.list_value_length(arch), 0), False), arch, col("architectures")
+    )
+    flat = pc.list_flatten(arch)
+    if flat.null_count or pc.any(pc.match_substring(flat, "\x1f")).as_py():
+        raise _Unusual  # null in a list (refused); the array delimiter (write_csv refuses it)
+    model_type = field(config, "model_type")  # `config.model_type or model_type`
+    model_type = pc.if_else(pc.fill_null(pc.not_equal(model_type, ""), False), model_type, col("model_type"))
+    params = pc.coalesce(
+        field(col("safetensors"), "total"), col("num_parameters"), col("number_of_parameters")
+    )
+    counts = [params, col("downloads"), col("likes")]
+    if any(pc.any(pc.less(c, 0)).as_py() for c in counts):
+        raise _Unusual
+    if modality is None:
+        known = pa.array(list(PIPELINE_MODALITY))
+        mod = pc.take(pa.array(list(PIPELINE_MODALITY.values())), pc.index_in(col("pipeline_tag"), known))
+    else:
+        mod = pa.repeat(modality, n)
+    library = pc.coalesce(col("library_name"), col("library"))
+    texts = [col("pipeline_tag"), library, pc.binary_join(arch, "\x1f"), model_type]
+    nodes = pa.record_batch(
+        [model, pa.repeat(schema.MODEL.label, n), mod, *texts, *counts],
+        names=["id", "label", *(k for k, _ in MODEL_COLUMNS)],
+    )
+    # trained-on datasets: card data, then `dataset:` tags; blank names are skipped
+    card, tags = field(col("card_data"), "datasets"), col("tags")
+    card_names, tag_names = pc.list_flatten(card), pc.list_flatten(tags)
+    if card_names.null_count:
+        raise _Unusual
+    tagged = pc.fill_null(pc.starts_with(tag_names, "dataset:"), False)
+    names = pa.chunked_array([card_names, pc.utf8_slice_codeunits(pc.filter(tag_names, tagged), 8)])
+    rows = pa.chunked_array([pc.list_parent_indices(card), pc.filter(pc.list_parent_indices(tags), tagged)])
+    named = pa.table({"row": rows, "dataset": names}).filter(
+        pc.invert(pc.match_substring_regex(names, _BLANK))
+    )
+    _key(named["dataset"])
+    named = named.sort_by("row")  # stable: the first naming of a dataset decides its modality
+    named = named.append_column("modality", pc.take(mod, named["row"]))
+    return nodes, named
+
+
+def _hf_models(files: list[Path], modality: str | None, directory: Path) -> Prepared:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+    import pyarrow.json as pj
+
+    directory.mkdir(parents=True, exist_ok=True)
+    layout = Layout(directory)
+    write = pcsv.WriteOptions(include_header=False, quoting_style="needed")
+    parse = pj.ParseOptions(explicit_schema=_schema(), unexpected_field_behavior="ignore")
+    read = pj.ReadOptions(block_size=BLOCK_BYTES)
+    text, long = pa.string(), pa.int64()
+    types = {"string": text, "string[]": text, "long": long}
+    node_schema = pa.schema([("id", text), ("label", text), *((k, types[t]) for k, t in MODEL_COLUMNS)])
+    rel_schema = pa.schema([("start", text), ("end", text), ("type", text), ("source", text)])
+    kind = schema.PRETRAINED_ON
+    node_header = [f"id:ID({kind.start})", ":LABEL", *(f"{k}:{t}" for k, t in MODEL_COLUMNS)]
+    rel_header = [f":START_ID({kind.start})", f":END_ID({kind.end})", ":TYPE", "source:string"]
+    ids: list[Any] = []
+    seen: list[Any] = []  # (dataset, modality, file) per naming, in file order
+    pairs = 0
+    for f_no, path in enumerate(files):
+        lines = _records(path)
+        nodes, rels = directory / f"models-{f_no}.csv", directory / f"pretrained_on-{f_no}.csv"
+        multi_nodes = multi_rels = False
+        rows = file_pairs = 0
+        n_out = pcsv.CSVWriter(nodes, node_schema, write_options=write)
+        r_out = pcsv.CSVWriter(rels, rel_schema, write_options=write)
+        with n_out, r_out:
+            for batch in pj.open_json(path, read_options=read, parse_options=parse):
+                if not batch.num_rows:
+                    continue
+                node_batch, named = _batch(batch, modality)
+                n_out.write_batch(node_batch)
+                model = node_batch.column(0)
+                pair = named.group_by(["row", "dataset"]).aggregate([])  # a name once per record
+                n = pair.num_rows
+                start, end = pc.take(model, pair["row"]), pair["dataset"]
+                r_out.write_table(
+                    pa.table([start, end, pa.repeat(kind.type, n), pa.repeat(SOURCE, n)], rel_schema)
+                )
+                ids.append(model)
+                seen.append(named.drop_columns("row").append_column("file", pa.repeat(f_no, named.num_rows)))
+                multi_ids = _multiline(model)
+                multi_nodes = multi_nodes or multi_ids or _multiline(*node_batch.columns[3:7])
+                multi_rels = multi_rels or multi_ids or _multiline(named["dataset"])
+                rows += batch.num_rows
+                file_pairs += pair.num_rows
+        if rows != lines or not rows:
+            raise _Unusual  # two objects on a line (json.loads refuses), or no record
+        add_file(layout.nodes, layout, nodes, node_header, multi_nodes)
+        if file_pairs:  # write_csv writes no file for an empty group
+            add_file(layout.relationships, layout, rels, rel_header, multi_rels)
+        pairs += file_pairs
+    total = sum(len(a) for a in ids)
+    if pc.count_distinct(pa.chunked_array(ids, pa.string())).as_py() != total:
+        raise _Unusual  # a model named twice: plan.py merges its records
+    ids.clear()
+    return _finish(layout, seen, total, pairs)
+
+
+def _finish(layout: Layout, seen: list[Any], models: int, pairs: int) -> Prepared:
+    """The Dataset node file and the summary, as `plan` upserts the files' datasets in order: a
+    dataset takes the first modality named for it; a later file naming it again updates it when it
+    brings its first modality, else leaves it unchanged."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    named = pa.concat_tables(seen)
+    file = named["file"]
+    named = named.append_column("first_known", pc.if_else(pc.is_valid(named["modality"]), file, None))
+    per = named.group_by("dataset", use_threads=False).aggregate(
+        [("modality", "first"), ("file", "min"), ("first_known", "min"), ("file", "count_distinct")]
+    )
+    datasets, rows = per.num_rows, pc.sum(per["file_count_distinct"]).as_py() or 0
+    updated = pc.sum(pc.greater(per["first_known_min"], per["file_min"])).as_py() or 0
+    counts = dict.fromkeys(schema.ENTITIES, 0)
+    counts |= {"models": models, "datasets": rows, "pretrained_on": pairs}
+    expected = counts | {"datasets": datasets}
+    summary = {e: Tally() for e in schema.ENTITIES}
+    summary["models"].created, summary["pretrained_on"].created = models, pairs
+    tally = summary["datasets"]
+    tally.created, tally.updated, tally.unchanged = datasets, updated, rows - datasets - updated
+    if datasets:
+        data = layout.directory / "datasets-0.csv"
+        label = schema.DATASET.label
+        table = pa.table(
+            {"id": per["dataset"], "label": pa.repeat(label, datasets), "modality": per["modality_first"]}
+        )
+        pcsv.write_csv(
+            table, data, write_options=pcsv.WriteOptions(include_header=False, quoting_style="needed")
+        )
+        add_file(
+            layout.nodes,
+            layout,
+            data,
+            [f"id:ID({label})", ":LABEL", "modality:string"],
+            _multiline(per["dataset"]),
+        )
+    return Prepared(layout, SOURCE, expected, counts, summary)
