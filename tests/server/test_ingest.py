@@ -19,7 +19,7 @@ import pytest
 from transfergraph import ingest
 from transfergraph.loaders.records import Records
 
-from support import HOSTILE, RUN_COLS, cli, write_csv
+from support import HOSTILE, RUN_COLS, cli, synth_runs, write_csv
 
 pytestmark = pytest.mark.server
 
@@ -260,3 +260,27 @@ def test_a_failing_batch_stops_the_other_writers(empty: neo4j.Driver) -> None:
     written = empty.execute_query("MATCH (p:Probe) RETURN count(p) AS n").records[0]["n"]
     empty.execute_query("MATCH (p:Probe) DELETE p")
     assert 40 <= written <= 60  # the batches before the bad one, and at most one more per writer
+
+
+def test_columnar_transactional_read_writes_the_same_graph(empty: neo4j.Driver, tmp_path: Path) -> None:
+    """`tg ingest runs` without --bulk reads large files column-wise (TG_BULK_COLUMNAR=always here):
+    the same graph and summary as row by row; an invalid file still gets the row path's one line."""
+    path = synth_runs(tmp_path, models=40, runs=300, datasets=6, seed=3, hostile=0.1)
+    cols = ["--model-col", "model", "--dataset-col", "dataset", "--accuracy-col", "accuracy",
+            "--run-id-col", "run_id", "--hparam-col", "lr", "--hparam-col", "epochs"]  # fmt: skip
+    graphs, summaries = [], []
+    for mode in ("never", "always"):
+        empty.execute_query("MATCH (n) DETACH DELETE n")
+        proc = cli("ingest", "runs", str(path), "--modality", "image", *cols, "-f", "json",
+                   env={"TG_BULK_COLUMNAR": mode})  # fmt: skip
+        summaries.append(summary(proc))
+        graphs.append(snapshot(empty))
+    assert graphs[0] == graphs[1] and len(graphs[0]["rels"]) >= 300
+    assert summaries[0] == summaries[1]
+    bad = write_csv(tmp_path / "bad.csv", ["model", "dataset", "accuracy", "run_id", "lr", "epochs"],
+                    [["m", "d", 0.5, "r1", 0.1, 3], ["m", "d", 1.5, "r2", 0.1, 3]])  # fmt: skip
+    before = snapshot(empty)
+    proc = cli("ingest", "runs", str(bad), "--modality", "image", *cols, env={"TG_BULK_COLUMNAR": "always"})
+    assert proc.returncode == 2
+    assert "bad.csv:3: column 'accuracy': expected an accuracy in 0..1, got 1.5" in proc.stderr
+    assert snapshot(empty) == before

@@ -103,6 +103,25 @@ def test_unusual_input_goes_the_records_way(tmp_path: Path, rows: str) -> None:
     path = tmp_path / "runs.csv"
     path.write_text(HEADER + rows, encoding="utf-8")
     assert columnar.runs([path], MAPPING, "image", tmp_path / "out") is None
+    assert columnar.records([path], MAPPING, "image") is None
+
+
+def test_columnar_records_are_what_runs_load_reads(tmp_path: Path) -> None:
+    """The transactional path's Records, read column-wise: equal to runs.load's, file by file
+    (hostile and multi-line ids, empty hyper-parameter cells, models shared across files)."""
+    files = _split(synth_runs(tmp_path, models=120, runs=1200, datasets=12, seed=5))
+    blanks = tmp_path / "blanks.csv"
+    blanks.write_text(HEADER + "m1,d,0.5,r1,,3\nm2,d,0.25,r2,0.1,\nm1,e,1,r3,,\n", encoding="utf-8")
+    files.append(blanks)
+    got = columnar.records(files, MAPPING, "text")
+    assert got is not None, "the columnar path handed a clean file over"
+    for path, rec in zip(files, got, strict=True):
+        want = runs.load(path, MAPPING, "text")
+        assert rec.source == want.source
+        assert list(rec.models.items()) == list(want.models.items())
+        assert list(rec.datasets.items()) == list(want.datasets.items())
+        assert rec.runs == want.runs
+        assert (rec.skipped, rec.notes, rec.counts()) == (want.skipped, want.notes, want.counts())
 
 
 def test_unusual_files_and_mappings_go_the_records_way(tmp_path: Path) -> None:

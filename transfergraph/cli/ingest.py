@@ -173,15 +173,23 @@ def runs_cmd(
         model_col, dataset_col, accuracy_col, run_id_col, peft_col, timestamp_col, tuple(hparam_col)
     )
     if use_bulk and not dry_run and columnar.wanted(files, mapping):
-        # large CSV files: read, checked and written column-wise in one streamed pass; anything
-        # unusual (or invalid) hands over to the Records path below, which explains it
+        # large CSV files: read, checked and written column-wise in one streamed pass (without
+        # --bulk: read column-wise into Records); anything unusual (or invalid) hands over to the
+        # row-by-row path below, which explains it
         prepare = partial(columnar.runs, files, mapping, modality.value)
         done = bulk.load_prepared(config.load(), prepare)
         if done is not None:
             _print(done.source, done.counts, done.summary, fmt, dry_run=False)
             return
-    loads = [partial(runs.load, f, mapping, modality) for f in files]
-    _run(lambda: load_all(loads), batch_size, dry_run, fmt, use_bulk)
+
+    def load() -> list[Records]:
+        if (dry_run or not use_bulk) and columnar.wanted(files, mapping):
+            parts = columnar.records(files, mapping, modality.value)  # proven storable: no check
+            if parts is not None:
+                return parts
+        return load_all([partial(runs.load, f, mapping, modality) for f in files])
+
+    _run(load, batch_size, dry_run, fmt, use_bulk)
 
 
 @app.command("hf-models")

@@ -19,9 +19,10 @@ Safe at every step (`load`):
 3. The server is started, the schema (uniqueness constraints, indexes) applied, the indexes awaited
    and the counts checked against the plan.
 
-Large run files (`tg ingest runs FILE.csv... --bulk`) skip the Records: `columnar.py` reads, checks
-and writes them in one streamed, vectorised pass (`load_prepared`), handing anything unusual back
-to the Records path; the steps after the files are written are the same.
+Large run files (`tg ingest runs FILE.csv... --bulk`) and Hub model records (`tg ingest hf-models
+--file FILE.jsonl... --bulk`) skip the Records: `columnar.py` and `columnar_hf.py` read, check and
+write them in one streamed, vectorised pass (`load_prepared`), handing anything unusual back to the
+Records path; the steps after the files are written are the same.
 
 If step 2 or 3 fails (or is interrupted), the server is stopped, the new store deleted, the previous
 one moved back and the server started: the database is the previous one, and the error is one line

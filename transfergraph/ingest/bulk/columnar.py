@@ -24,14 +24,16 @@ hyper-parameter column numeric. Anything else takes the Records path.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from transfergraph import schema
 from transfergraph.ingest import Tally
 from transfergraph.ingest.bulk.csv_files import Layout
 from transfergraph.loaders import runs as runs_loader
+from transfergraph.loaders.records import Records
 from transfergraph.loaders.storable import MAX_KEY_BYTES, name_problem
 
 # `TG_BULK_COLUMNAR=always|never`: force or forbid this path (tests); by default it takes files of
@@ -173,18 +175,89 @@ def _multiline(*columns: Any) -> bool:
     return any(pc.any(pc.match_substring_regex(c, "[\r\n]")).as_py() for c in columns)
 
 
-def _runs(files: list[Path], mapping: runs_loader.Mapping, modality: str, directory: Path) -> Prepared:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pcsv
+class _Columns(NamedTuple):
+    """One batch of a run file, checked: what runs.py would read from it, column by column."""
 
+    model: Any
+    dataset: Any
+    run_id: Any
+    accuracy: Any  # float64
+    hparams: list[Any]  # float64 each, in `_hparams(mapping)` order
+
+
+def _hparams(mapping: runs_loader.Mapping) -> list[str]:
+    """The hyper-parameter columns, once each, if every name is one the importer can take."""
     hparams = list(dict.fromkeys(mapping.hparams))
     if any(
         h in runs_loader.RUN_PROPERTIES or name_problem(h) or any(c in h for c in ':,"\r\n') for h in hparams
     ):
         raise _Unusual
+    return hparams
+
+
+def _checked(path: Path, mapping: runs_loader.Mapping) -> Iterator[_Columns]:
+    """The file's non-empty batches, each proven to read as runs.py reads it (else _Unusual)."""
+    import pyarrow.compute as pc
+
+    hparams = _hparams(mapping)
+    _raw_checks(path)
+    for batch in _batches(path, list(dict.fromkeys(mapping.columns()))):
+        if batch.num_rows == 0:
+            continue
+        accuracy = _numbers(batch.column(mapping.accuracy), nulls=False)
+        if not pc.all(pc.and_(pc.greater_equal(accuracy, 0.0), pc.less_equal(accuracy, 1.0))).as_py():
+            raise _Unusual
+        yield _Columns(
+            _key(batch.column(mapping.model)),
+            _key(batch.column(mapping.dataset)),
+            _key(batch.column(mapping.run_id)),
+            accuracy,
+            [_numbers(batch.column(h), nulls=True) for h in hparams],
+        )
+
+
+def records(files: list[Path], mapping: runs_loader.Mapping, modality: str) -> list[Records] | None:
+    """`runs.load` of each file for the transactional path (`tg ingest runs` without --bulk), read
+    column-wise: the same Records, already proven storable; None when anything is unusual."""
+    import pyarrow as pa
+
+    try:
+        return [_records(path, mapping, modality) for path in files]
+    except (_Unusual, pa.ArrowException):
+        return None
+
+
+def _records(path: Path, mapping: runs_loader.Mapping, modality: str) -> Records:
+    import pyarrow.compute as pc
+
+    hparams = _hparams(mapping)
+    rec = Records(source=f"runs:{path.name}")
+    for cols in _checked(path, mapping):
+        for table, ids in ((rec.models, cols.model), (rec.datasets, cols.dataset)):
+            for id in pc.unique(ids).to_pylist():
+                table.setdefault(id, {"id": id, "modality": modality, "props": {}})
+        values = [v.to_pylist() for v in cols.hparams]
+        base = {"peft": "full", "source": rec.source}
+        rec.runs += [
+            {"run_id": r, "model": m, "dataset": d,
+             "props": {"accuracy": a, **base, **dict(zip(hparams, h, strict=True))}}
+            for m, d, r, a, *h in zip(
+                cols.model.to_pylist(), cols.dataset.to_pylist(), cols.run_id.to_pylist(),
+                cols.accuracy.to_pylist(), *values, strict=True,
+            )
+        ]  # fmt: skip
+    if not rec.runs or len({run["run_id"] for run in rec.runs}) != len(rec.runs):
+        raise _Unusual  # no rows, or a duplicate run id: runs.py's messages
+    return rec
+
+
+def _runs(files: list[Path], mapping: runs_loader.Mapping, modality: str, directory: Path) -> Prepared:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    hparams = _hparams(mapping)
     kind = schema.FINETUNED_ON
-    columns = list(dict.fromkeys(mapping.columns()))
     rel_names = [
         "start",
         "end",
@@ -207,24 +280,14 @@ def _runs(files: list[Path], mapping: runs_loader.Mapping, modality: str, direct
     datasets: list[Any] = []
     total = 0
     for f_no, path in enumerate(files):
-        _raw_checks(path)
         source = f"runs:{path.name}"
         data = directory / f"runs-{f_no}.csv"
         multiline, rows = False, 0
         file_models: list[Any] = []
         file_datasets: list[Any] = []
         with pcsv.CSVWriter(data, rel_schema, write_options=write) as out:
-            for batch in _batches(path, columns):
-                n = batch.num_rows
-                if n == 0:
-                    continue
-                model = _key(batch.column(mapping.model))
-                dataset = _key(batch.column(mapping.dataset))
-                run_id = _key(batch.column(mapping.run_id))
-                accuracy = _numbers(batch.column(mapping.accuracy), nulls=False)
-                if not pc.all(pc.and_(pc.greater_equal(accuracy, 0.0), pc.less_equal(accuracy, 1.0))).as_py():
-                    raise _Unusual
-                values = [_numbers(batch.column(h), nulls=True) for h in hparams]
+            for model, dataset, run_id, accuracy, values in _checked(path, mapping):
+                n = len(model)
                 multiline = multiline or _multiline(model, dataset, run_id)
                 out.write_batch(
                     pa.record_batch(
