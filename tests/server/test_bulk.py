@@ -272,3 +272,56 @@ def test_bulk_columnar_and_records_paths_give_the_same_graph(
     assert taken == [True]
     assert graphs[0] == graphs[1] and len(graphs[0][1]) == 1500 + len(HOSTILE)
     assert summaries[0] == summaries[1]
+
+
+def test_bulk_runs_and_hf_models_in_one_import(
+    own_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tg ingest runs ... --hf-models-file ... --bulk` (the combined columnar pass, one import):
+    the graph and summed summary of the transactional `tg ingest runs` then `tg ingest hf-models
+    --file` (models and datasets in both, or in one; a record without properties)."""
+    from transfergraph.ingest.bulk import combined
+
+    path = synth_runs(tmp_path, models=150, runs=1500, datasets=15, seed=3)
+    with open(path, newline="", encoding="utf-8") as f:
+        runs_datasets = sorted({r["dataset"] for r in csv.DictReader(f)})
+    hf = tmp_path / "hf-models.jsonl"
+    lines = [ln for i, ln in enumerate(hf.read_text(encoding="utf-8").splitlines(keepends=True)) if i % 5]
+    extra = [
+        {"id": HOSTILE[0]},  # a runs model, no property
+        {"id": HOSTILE[3], "pipeline_tag": "text-classification", "tags": [f"dataset:{runs_datasets[0]}"]},
+        {"id": "hf-only", "card_data": {"datasets": ["hf-only-ds", runs_datasets[1]]}},
+    ]
+    hf.write_text("".join(lines) + "".join(json.dumps(r) + "\n" for r in extra), encoding="utf-8")
+    taken: list[bool] = []
+    real = combined.runs_and_hf_models
+
+    def recorded(*args: Any) -> Any:
+        prepared = real(*args)
+        taken.append(prepared is not None)
+        return prepared
+
+    monkeypatch.setattr(combined, "runs_and_hf_models", recorded)
+    _previous_database(own_server)
+    totals: dict[str, dict[str, int]] = {}
+    for args in ([str(path), *RUN_COLS], ["--file", str(hf)]):
+        command = "runs" if args[0] == str(path) else "hf-models"
+        proc = cli("ingest", command, *args, "-f", "json", env=own_server)
+        assert proc.returncode == 0, proc.stderr
+        for row in json.loads(proc.stdout):
+            total = totals.setdefault(
+                row["entity"], dict.fromkeys(("rows", "created", "updated", "unchanged"), 0)
+            )
+            for key in total:
+                total[key] += row[key]
+    graph = _graph(own_server)
+    _previous_database(own_server)
+    proc = cli("ingest", "runs", str(path), *RUN_COLS, "--hf-models-file", str(hf), "--bulk", "-f", "json",
+               env={**own_server, columnar.MODE_ENV: "always"})  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert taken == [True]
+    got = {row["entity"]: {k: row[k] for k in ("rows", "created", "updated", "unchanged")}
+           for row in json.loads(proc.stdout)}  # fmt: skip
+    assert got == totals
+    assert totals["models"]["updated"] and totals["models"]["unchanged"]
+    assert _graph(own_server) == graph

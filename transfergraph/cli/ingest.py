@@ -20,7 +20,7 @@ from transfergraph.cli.options import (
     OptionalModalityOpt,
 )
 from transfergraph.ingest import bulk
-from transfergraph.ingest.bulk import columnar, columnar_hf
+from transfergraph.ingest.bulk import columnar, columnar_hf, combined
 from transfergraph.loaders import hf_models, paper_zoo, runs, storable
 from transfergraph.loaders.records import ENTITIES, InvalidInput, Problem, Records
 from transfergraph.output import emit, progress
@@ -158,6 +158,13 @@ def runs_cmd(
     hparam_col: list[str] = typer.Option(
         [], "--hparam-col", help="Hyper-parameter column to keep (repeatable)."
     ),
+    hf_models_file: list[Path] = typer.Option(
+        [],
+        "--hf-models-file",
+        metavar="MODELS.jsonl",
+        help="Hub model records (as `tg ingest hf-models --file`) loaded after the runs in the same "
+        "call; with --bulk: one import (repeatable).",
+    ),
     batch_size: int = BatchOpt,
     dry_run: bool = DryRunOpt,
     use_bulk: bool = BulkOpt,
@@ -172,24 +179,39 @@ def runs_cmd(
     mapping = runs.Mapping(
         model_col, dataset_col, accuracy_col, run_id_col, peft_col, timestamp_col, tuple(hparam_col)
     )
-    if use_bulk and not dry_run and columnar.wanted(files, mapping):
-        # large CSV files: read, checked and written column-wise in one streamed pass (without
-        # --bulk: read column-wise into Records); anything unusual (or invalid) hands over to the
-        # row-by-row path below, which explains it
-        prepare = partial(columnar.runs, files, mapping, modality.value)
+    prepare = _columnar_bulk(files, mapping, modality.value, hf_models_file)
+    if use_bulk and not dry_run and prepare is not None:
+        # large CSV (and JSONL) files: read, checked and written column-wise in one streamed pass
+        # (without --bulk: read column-wise into Records); anything unusual (or invalid) hands over
+        # to the row-by-row path below, which explains it
         done = bulk.load_prepared(config.load(), prepare)
         if done is not None:
             _print(done.source, done.counts, done.summary, fmt, dry_run=False)
             return
+    hf_loads = [partial(hf_models.load_file, f, None) for f in hf_models_file]  # modality: pipeline_tag
 
     def load() -> list[Records]:
         if (dry_run or not use_bulk) and columnar.wanted(files, mapping):
             parts = columnar.records(files, mapping, modality.value)  # proven storable: no check
             if parts is not None:
-                return parts
-        return load_all([partial(runs.load, f, mapping, modality) for f in files])
+                return parts + load_all(hf_loads)
+        return load_all([*(partial(runs.load, f, mapping, modality) for f in files), *hf_loads])
 
     _run(load, batch_size, dry_run, fmt, use_bulk)
+
+
+def _columnar_bulk(
+    files: list[Path], mapping: runs.Mapping, modality: str, hf_files: list[Path]
+) -> Callable[[Path], bulk.Prepared | None] | None:
+    """The columnar `--bulk` pass for run files (and Hub records after them), if these files want it:
+    all of them or none (then the Records path takes them all)."""
+    if not columnar.wanted(files, mapping):
+        return None
+    if not hf_files:
+        return partial(columnar.runs, files, mapping, modality)
+    if not columnar_hf.wanted(hf_files):
+        return None
+    return partial(combined.runs_and_hf_models, files, mapping, modality, hf_files)
 
 
 @app.command("hf-models")

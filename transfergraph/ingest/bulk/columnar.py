@@ -252,6 +252,22 @@ def _records(path: Path, mapping: runs_loader.Mapping, modality: str) -> Records
 
 
 def _runs(files: list[Path], mapping: runs_loader.Mapping, modality: str, directory: Path) -> Prepared:
+    return runs_nodes(runs_relationships(files, mapping, directory), modality)
+
+
+@dataclass
+class RunsPass:
+    """The run files' relationship files, written; their node ids, for the node files (`runs_nodes`)."""
+
+    layout: Layout
+    source: str
+    total: int  # runs
+    models: list[Any]  # per file: its distinct model ids
+    datasets: list[Any]
+
+
+def runs_relationships(files: list[Path], mapping: runs_loader.Mapping, directory: Path) -> RunsPass:
+    """Check `files` and write their FINETUNED_ON files (streamed); _Unusual for anything unusual."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
@@ -309,17 +325,42 @@ def _runs(files: list[Path], mapping: runs_loader.Mapping, modality: str, direct
     if pc.count_distinct(pa.chunked_array(run_ids, pa.string())).as_py() != total:
         raise _Unusual  # a duplicate run id: runs.py names it (or, across files, plan.py merges)
     run_ids.clear()
+    source = ", ".join(dict.fromkeys(f"runs:{p.name}" for p in files))
+    return RunsPass(layout, source, total, models, datasets)
+
+
+def unique(per_file: list[Any]) -> Any:
+    """The distinct ids of several files' distinct ids."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.unique(pa.chunked_array(per_file, pa.string()))
+
+
+def runs_nodes(passed: RunsPass, modality: str, written: Any = None) -> Prepared:
+    """The Model and Dataset node files of the runs (modality `modality`) but for the model ids in
+    `written` (another loader's node file holds them), and the runs' counts and summary."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    layout = passed.layout
+    write = pcsv.WriteOptions(include_header=False, quoting_style="needed")
     counts = dict.fromkeys(schema.ENTITIES, 0)
     expected = dict(counts)
     summary = {e: Tally() for e in schema.ENTITIES}
-    counts["runs"] = expected["runs"] = summary["runs"].created = total
-    for node, per_file in ((schema.MODEL, models), (schema.DATASET, datasets)):
+    counts["runs"] = expected["runs"] = summary["runs"].created = passed.total
+    for node, per_file in ((schema.MODEL, passed.models), (schema.DATASET, passed.datasets)):
         assert node.entity is not None
-        ids = pc.unique(pa.chunked_array(per_file, pa.string()))
+        ids = unique(per_file)
         counts[node.entity] = sum(len(a) for a in per_file)
         expected[node.entity] = summary[node.entity].created = len(ids)
         summary[node.entity].unchanged = counts[node.entity] - len(ids)  # named again by a later file
-        data = directory / f"{node.entity}-0.csv"
+        if node is schema.MODEL and written is not None:
+            ids = pc.filter(ids, pc.invert(pc.is_in(ids, written)))
+        if not len(ids):
+            continue
+        data = layout.directory / f"{node.entity}-0.csv"
         table = pa.table(
             {"id": ids, "label": pa.repeat(node.label, len(ids)), "modality": pa.repeat(modality, len(ids))}
         )
@@ -327,5 +368,4 @@ def _runs(files: list[Path], mapping: runs_loader.Mapping, modality: str, direct
         add_file(
             layout.nodes, layout, data, [f"id:ID({node.label})", ":LABEL", "modality:string"], _multiline(ids)
         )
-    source = ", ".join(dict.fromkeys(f"runs:{p.name}" for p in files))
-    return Prepared(layout, source, expected, counts, summary)
+    return Prepared(layout, passed.source, expected, counts, summary)

@@ -18,6 +18,7 @@ over-long or duplicate model id, `modelId` or `cardData` set, U+001F in an archi
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,16 @@ MODEL_COLUMNS = [  # (property, import type); the node file's columns after id a
 ]
 
 
+@dataclass
+class Known:
+    """Nodes an earlier load of the same import wrote (`combined.py`: the runs before the records):
+    distinct Model and Dataset ids, all of modality `modality`."""
+
+    models: Any
+    datasets: Any
+    modality: str
+
+
 def wanted(files: list[Path]) -> bool:
     """Whether to try this path (then `hf_models` may still hand over to the Records path)."""
     return large_enough(files, SUFFIXES)
@@ -63,7 +74,7 @@ def hf_models(files: list[Path], modality: str | None, directory: Path) -> Prepa
     import pyarrow as pa
 
     try:
-        return _hf_models(files, modality, directory)
+        return hf_pass(files, modality, directory)[0]
     except (_Unusual, pa.ArrowException, UnicodeDecodeError):  # pyarrow reads it differently
         return None
 
@@ -170,7 +181,13 @@ def _batch(batch: Any, modality: str | None) -> tuple[Any, Any]:
     return nodes, named
 
 
-def _hf_models(files: list[Path], modality: str | None, directory: Path) -> Prepared:
+def hf_pass(
+    files: list[Path], modality: str | None, directory: Path, known: Known | None = None
+) -> tuple[Prepared, Any]:
+    """The import files and the model ids; _Unusual for anything unusual. With `known`, as upserted
+    after it (plan.py `_upserted`): a known model keeps its modality and takes the record's
+    properties (updated, or unchanged when the record brings none), a known dataset stays as it is
+    (unchanged, no node row here); the counts and summary are this load's share of the import."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
@@ -190,7 +207,7 @@ def _hf_models(files: list[Path], modality: str | None, directory: Path) -> Prep
     rel_header = [f":START_ID({kind.start})", f":END_ID({kind.end})", ":TYPE", "source:string"]
     ids: list[Any] = []
     seen: list[Any] = []  # (dataset, modality, file) per naming, in file order
-    pairs = 0
+    pairs = again = again_bringing = 0
     for f_no, path in enumerate(files):
         lines = _records(path)
         nodes, rels = directory / f"models-{f_no}.csv", directory / f"pretrained_on-{f_no}.csv"
@@ -203,8 +220,17 @@ def _hf_models(files: list[Path], modality: str | None, directory: Path) -> Prep
                 if not batch.num_rows:
                     continue
                 node_batch, named = _batch(batch, modality)
-                n_out.write_batch(node_batch)
                 model = node_batch.column(0)
+                if known is not None:
+                    is_known = pc.is_in(model, known.models)
+                    brings = pc.is_valid(node_batch.column(3))
+                    for column in node_batch.columns[4:]:
+                        brings = pc.or_(brings, pc.is_valid(column))
+                    again += pc.sum(is_known).as_py() or 0
+                    again_bringing += pc.sum(pc.and_(is_known, brings)).as_py() or 0
+                    mod = pc.if_else(is_known, pa.scalar(known.modality), node_batch.column(2))
+                    node_batch = node_batch.set_column(2, "modality", mod)
+                n_out.write_batch(node_batch)
                 pair = named.group_by(["row", "dataset"]).aggregate([])  # a name once per record
                 n = pair.num_rows
                 start, end = pc.take(model, pair["row"]), pair["dataset"]
@@ -227,14 +253,18 @@ def _hf_models(files: list[Path], modality: str | None, directory: Path) -> Prep
     total = sum(len(a) for a in ids)
     if pc.count_distinct(pa.chunked_array(ids, pa.string())).as_py() != total:
         raise _Unusual  # a model named twice: plan.py merges its records
-    ids.clear()
-    return _finish(layout, seen, total, pairs)
+    prepared = _finish(layout, seen, total, pairs, known)
+    tally = prepared.summary["models"]
+    tally.created -= again
+    tally.updated, tally.unchanged = again_bringing, again - again_bringing
+    prepared.expected["models"] -= again
+    return prepared, pa.chunked_array(ids, pa.string())
 
 
-def _finish(layout: Layout, seen: list[Any], models: int, pairs: int) -> Prepared:
+def _finish(layout: Layout, seen: list[Any], models: int, pairs: int, known: Known | None) -> Prepared:
     """The Dataset node file and the summary, as `plan` upserts the files' datasets in order: a
     dataset takes the first modality named for it; a later file naming it again updates it when it
-    brings its first modality, else leaves it unchanged."""
+    brings its first modality, else leaves it unchanged. A `known` dataset: unchanged each time."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
@@ -245,7 +275,10 @@ def _finish(layout: Layout, seen: list[Any], models: int, pairs: int) -> Prepare
     per = named.group_by("dataset", use_threads=False).aggregate(
         [("modality", "first"), ("file", "min"), ("first_known", "min"), ("file", "count_distinct")]
     )
-    datasets, rows = per.num_rows, pc.sum(per["file_count_distinct"]).as_py() or 0
+    rows = pc.sum(per["file_count_distinct"]).as_py() or 0
+    if known is not None:  # named before: each naming file leaves it unchanged, no node row here
+        per = per.filter(pc.invert(pc.is_in(per["dataset"], known.datasets)))
+    datasets = per.num_rows
     updated = pc.sum(pc.greater(per["first_known_min"], per["file_min"])).as_py() or 0
     counts = dict.fromkeys(schema.ENTITIES, 0)
     counts |= {"models": models, "datasets": rows, "pretrained_on": pairs}
@@ -253,7 +286,8 @@ def _finish(layout: Layout, seen: list[Any], models: int, pairs: int) -> Prepare
     summary = {e: Tally() for e in schema.ENTITIES}
     summary["models"].created, summary["pretrained_on"].created = models, pairs
     tally = summary["datasets"]
-    tally.created, tally.updated, tally.unchanged = datasets, updated, rows - datasets - updated
+    tally.created, tally.updated = datasets, updated
+    tally.unchanged = rows - datasets - updated  # a known dataset's namings: all unchanged
     if datasets:
         data = layout.directory / "datasets-0.csv"
         label = schema.DATASET.label
