@@ -22,7 +22,9 @@ Safe at every step (`load`):
 Large run files (`tg ingest runs FILE.csv... --bulk`) and Hub model records (`tg ingest hf-models
 --file FILE.jsonl... --bulk`) skip the Records: `columnar.py` and `columnar_hf.py` read, check and
 write them in one streamed, vectorised pass (`load_prepared`), handing anything unusual back to the
-Records path; the steps after the files are written are the same.
+Records path; the steps after the files are written are the same. `tg ingest runs ...
+--hf-models-file FILE.jsonl --bulk` puts both in one import (`combined.py`: one stop, one start,
+one index build), each Model and Dataset written once, as the runs-then-records upserts would.
 
 If step 2 or 3 fails (or is interrupted), the server is stopped, the new store deleted, the previous
 one moved back and the server started: the database is the previous one, and the error is one line
