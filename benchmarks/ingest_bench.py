@@ -11,13 +11,11 @@ server of its own (TG_SERVER_DIR=benchmarks/out/server, ports 27687/27474, wiped
 at the end), all on the same generated files:
 
   (a) transactional: `tg ingest runs` then `tg ingest hf-models`, each timed end to end;
-  (b) bulk: `tg ingest runs --bulk` into an empty database, then `tg ingest hf-models --bulk`
-      into an emptied one (--bulk only loads an empty database, and one `tg ingest` command takes
-      one loader: two calls, two stops and starts), each timed end to end, with the seconds of
-      each step the bulk path reports (TG_BULK_TIMINGS);
-  (c) raw: `neo4j-admin database import full` on the CSV files the bulk path writes (the same
-      code writes them: the columnar path for runs.csv when it takes it), timing only the
-      neo4j-admin call.
+  (b) bulk: `tg ingest runs runs.csv ... --hf-models-file hf-models.jsonl --bulk` into an empty
+      database, end to end: both loaders in one call, one import (one stop, one start, one index
+      build), with the seconds of each step it reports (TG_BULK_TIMINGS);
+  (c) raw: one `neo4j-admin database import full` of the CSV files (b) writes (the same code writes
+      them: `combined.runs_and_hf_models`, the columnar passes), timing only the neo4j-admin call.
 
 Rows are graph rows (nodes + relationships, the summary's `rows`), the same for all three paths.
 Prints a table, the ratios bulk/raw and transactional/raw, the steps of each --bulk call, and the
@@ -100,6 +98,11 @@ def tg(*args: str, timings: Path | None = None) -> tuple[float, dict[str, Any], 
     return elapsed, {row["entity"]: row for row in json.loads(proc.stdout)}, used
 
 
+def created(summary: dict[str, Any]) -> int:
+    """Graph rows a call created (nodes + relationships): what the three paths are compared on."""
+    return sum(int(row["created"]) for row in summary.values())
+
+
 def peak_rss_mib(pid: int | None) -> float | None:
     """VmHWM (peak resident set) of a live process, MiB."""
     if pid is None:
@@ -164,8 +167,8 @@ def main() -> int:
     sys.path.insert(0, str(REPO))
     from transfergraph import config, server
     from transfergraph.ingest import bulk
-    from transfergraph.ingest.bulk import columnar
-    from transfergraph.loaders import hf_models, runs
+    from transfergraph.ingest.bulk import combined
+    from transfergraph.loaders import runs
 
     settings = config.load()
     zoo = OUT / f"zoo-{args.models}-{args.runs}"
@@ -243,65 +246,55 @@ def main() -> int:
             t_runs, s_runs, u_runs = tg(*runs_args, *batch)
             t_hf, s_hf, u_hf = tg(*hf_args, *batch)
             phases["transactional"] = {
-                "runs": {"seconds": t_runs, "rows": sum(r["rows"] for r in s_runs.values()), **u_runs},
-                "hf-models": {"seconds": t_hf, "rows": sum(r["rows"] for r in s_hf.values()), **u_hf},
+                "runs": {
+                    "seconds": t_runs,
+                    "graph_rows": created(s_runs),
+                    **u_runs,
+                },
+                "hf-models": {
+                    "seconds": t_hf,
+                    "graph_rows": created(s_hf),
+                    **u_hf,
+                },
                 "server_peak_rss_mib": peak_rss_mib(server.running_pid(settings)),
             }
             log(f"    runs {t_runs:.1f}s, hf-models {t_hf:.1f}s")
 
-        log("(b) bulk: tg ingest runs --bulk, then hf-models --bulk into an emptied database")
+        log("(b) bulk: tg ingest runs --hf-models-file --bulk, one call into an empty database")
         t = time.monotonic()
         reset()
         results["server"]["reset_s"] = time.monotonic() - t
         timings = OUT / "bulk-timings.json"
-        t_runs, s_runs, u_runs = tg(*runs_args, "--bulk", timings=timings)
-        rss_runs = peak_rss_mib(server.running_pid(settings))
-        reset()
-        t_hf, s_hf, u_hf = tg(*hf_args, "--bulk", timings=timings)
+        t_bulk, s_bulk, u_bulk = tg(
+            *runs_args, "--hf-models-file", str(models_jsonl), "--bulk", timings=timings
+        )
         phases["bulk"] = {
-            "runs": {"seconds": t_runs, "rows": sum(r["rows"] for r in s_runs.values()), **u_runs,
-                     "server_peak_rss_mib": rss_runs},
-            "hf-models": {"seconds": t_hf, "rows": sum(r["rows"] for r in s_hf.values()), **u_hf,
-                          "server_peak_rss_mib": peak_rss_mib(server.running_pid(settings))},
-            "server_peak_rss_mib": max(rss_runs or 0, peak_rss_mib(server.running_pid(settings)) or 0),
+            "seconds": t_bulk, "rows": sum(r["rows"] for r in s_bulk.values()),
+            "graph_rows": created(s_bulk), **u_bulk,
+            "server_peak_rss_mib": peak_rss_mib(server.running_pid(settings)),
         }  # fmt: skip
-        log(f"    runs {t_runs:.1f}s {u_runs}, hf-models {t_hf:.1f}s {u_hf}")
+        log(f"    {t_bulk:.1f}s {u_bulk}")
 
-        log("(c) raw neo4j-admin import of the bulk path's CSV files")
+        log("(c) raw neo4j-admin import of the bulk call's CSV files")
         server.stop(settings, say=lambda _: None)
-        raw: dict[str, Any] = {}
         mapping = runs.Mapping("model", "dataset", "accuracy", "run_id", hparams=("lr", "epochs"))
-
-        def runs_files(directory: Path) -> tuple[Any, int]:
-            """The files `tg ingest runs --bulk` writes: the columnar path when it takes the file."""
-            if columnar.wanted([runs_csv], mapping):
-                prepared = columnar.runs([runs_csv], mapping, "image", directory)
-                if prepared is not None:
-                    return prepared.layout, sum(prepared.expected.values())
-            records = runs.load(runs_csv, mapping, "image")
-            return bulk.write_csv(bulk.plan(records), directory), sum(records.counts().values())
-
-        def hf_files(directory: Path) -> tuple[Any, int]:
-            records = hf_models.load_file(models_jsonl)
-            return bulk.write_csv(bulk.plan(records), directory), sum(records.counts().values())
-
-        for name, write in (("runs", runs_files), ("hf-models", hf_files)):
-            directory = OUT / "csv" / name
-            shutil.rmtree(directory, ignore_errors=True)
-            t = time.monotonic()
-            layout, rows = write(directory)
-            t_csv = time.monotonic() - t
-            seconds, rss = timed_import(settings, layout)
-            raw[name] = {
-                "seconds": seconds,
-                "rows": rows,
-                "read_check_write_csv_s": t_csv,
-                "csv_mib": layout.bytes / 2**20,
-                "import_peak_rss_mib": rss,
-            }
-            log(f"    {name}: read, check, write CSV {t_csv:.1f}s, neo4j-admin {seconds:.1f}s")
-            shutil.rmtree(directory, ignore_errors=True)
-        phases["raw"] = raw
+        directory = OUT / "csv" / "combined"
+        shutil.rmtree(directory, ignore_errors=True)
+        t = time.monotonic()
+        prepared = combined.runs_and_hf_models([runs_csv], mapping, "image", [models_jsonl], directory)
+        if prepared is None:
+            raise SystemExit("the combined columnar pass handed the files over: (b) took the Records path")
+        t_csv = time.monotonic() - t
+        seconds, rss = timed_import(settings, prepared.layout)
+        phases["raw"] = {
+            "seconds": seconds,
+            "graph_rows": sum(prepared.expected.values()),
+            "read_check_write_csv_s": t_csv,
+            "csv_mib": prepared.layout.bytes / 2**20,
+            "import_peak_rss_mib": rss,
+        }
+        log(f"    read, check, write CSV {t_csv:.1f}s, neo4j-admin {seconds:.1f}s")
+        shutil.rmtree(directory, ignore_errors=True)
     finally:
         server.stop(settings, say=lambda _: None)
     results["machine"]["loadavg_end"] = os.getloadavg()
@@ -313,59 +306,50 @@ def main() -> int:
 
 def report(results: dict[str, Any]) -> str:
     phases = results["phases"]
-
-    def total(path: str) -> tuple[int, float]:
-        p = phases[path]
-        return p["runs"]["rows"] + p["hf-models"]["rows"], p["runs"]["seconds"] + p["hf-models"]["seconds"]
-
-    rate = {path: total(path)[0] / total(path)[1] for path in phases}
-    raw_rate = rate["raw"]
-    names = {"transactional": "transactional `tg ingest`", "bulk": "`tg ingest --bulk`",
-             "raw": "raw `neo4j-admin database import`"}  # fmt: skip
+    raw = phases["raw"]
+    rows = raw["graph_rows"]  # nodes + relationships in the graph: the same for the three paths
+    totals = {"raw": raw["seconds"], "bulk": phases["bulk"]["seconds"]}
+    if "transactional" in phases:
+        t = phases["transactional"]
+        totals["transactional"] = t["runs"]["seconds"] + t["hf-models"]["seconds"]
+        assert t["runs"]["graph_rows"] + t["hf-models"]["graph_rows"] == rows, "different graphs"
+    assert phases["bulk"]["graph_rows"] == rows, "different graphs"
+    names = {"transactional": "transactional `tg ingest runs`, then `tg ingest hf-models`",
+             "bulk": "`tg ingest runs ... --hf-models-file ... --bulk` (one call)",
+             "raw": "raw `neo4j-admin database import` (one import)"}  # fmt: skip
     lines = [
-        "| path | runs.csv (s) | hf-models.jsonl (s) | rows | total (s) | rows/s | vs raw |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| path | graph rows | seconds | rows/s | rows/s vs raw | time vs raw |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
-    for path in [p for p in ("transactional", "bulk", "raw") if p in phases]:
-        rows, seconds = total(path)
-        p = phases[path]
+    for path in [p for p in ("transactional", "bulk", "raw") if p in totals]:
+        sec = totals[path]
         lines.append(
-            f"| {names[path]} | {p['runs']['seconds']:.1f} | {p['hf-models']['seconds']:.1f} | {rows:,} "
-            f"| {seconds:.1f} | {rows / seconds:,.0f} | {rows / seconds / raw_rate:.3f} |"
+            f"| {names[path]} | {rows:,} | {sec:.1f} | {rows / sec:,.0f} | {raw['seconds'] / sec:.3f} "
+            f"| {sec / raw['seconds']:.2f}x |"
         )
-    s, m = results["scale"], results["machine"]
-    ratios = [f"bulk/raw = {rate['bulk'] / raw_rate:.3f} (time ratio {raw_rate / rate['bulk']:.2f}x raw)"]
-    if "transactional" in rate:
-        ratios += [
-            f"transactional/raw = {rate['transactional'] / raw_rate:.3f}",
-            f"bulk/transactional = {rate['bulk'] / rate['transactional']:.2f}x",
-        ]
-    steps = ["check_empty", "read_check_write_csv", "plan", "write_csv", "stop", "import", "start",
-             "schema_and_indexes", "count_check", "drop_previous"]  # fmt: skip
+    if "transactional" in phases:
+        t = phases["transactional"]
+        lines.append(
+            f"\ntransactional per call: runs {t['runs']['seconds']:.1f} s, "
+            f"hf-models {t['hf-models']['seconds']:.1f} s"
+        )
+    bulk = phases["bulk"]
+    sec = bulk["seconds_by_step"]
+    other = bulk["seconds"] - sum(sec.values())
     step_lines = [
-        "| `--bulk` call | " + " | ".join(steps) + " | other (interpreter, reading for Records) | total |",
-        "|---|" + "---:|" * (len(steps) + 2),
+        "| " + " | ".join(sec) + " | other (interpreter start, summary) | total |",
+        "|" + "---:|" * (len(sec) + 2),
+        "| " + " | ".join(f"{v:.1f}" for v in sec.values()) + f" | {other:.1f} | {bulk['seconds']:.1f} |",
     ]
-    for name in ("runs", "hf-models"):
-        call = phases["bulk"][name]
-        sec = call.get("seconds_by_step", call.get("seconds_steps", {}))
-        other = call["seconds"] - sum(sec.values())
-        cells = " | ".join(f"{sec[k]:.1f}" if k in sec else "" for k in steps)
-        step_lines.append(f"| {name} | {cells} | {other:.1f} | {call['seconds']:.1f} |")
-    rss = ["| path | call | tg process | server (VmHWM) | neo4j-admin importer |", "|---|---|---:|---:|---:|"]
-    for path in [p for p in ("transactional", "bulk") if p in phases]:
-        for name in ("runs", "hf-models"):
-            call = phases[path][name]
-            server_rss = call.get("server_peak_rss_mib", phases[path]["server_peak_rss_mib"]) or 0
-            imp = call.get("import_peak_rss_mib")
-            rss.append(f"| {path} | {name} | {call['tg_peak_rss_mib']:,.0f} MiB | {server_rss:,.0f} MiB | "
-                       + (f"{imp:,.0f} MiB |" if imp else "- |"))  # fmt: skip
-    for name, v in phases["raw"].items():
-        rss.append(f"| raw | {name} | | | {v['import_peak_rss_mib']:,.0f} MiB |")
-    prep = "; ".join(
-        f"{k}: read, check, write CSV {v['read_check_write_csv_s']:.1f} s ({v['csv_mib']:.0f} MiB)"
-        for k, v in phases["raw"].items()
-    )
+    rss = ["| path | tg process | server (VmHWM) | neo4j-admin importer |", "|---|---:|---:|---:|"]
+    if "transactional" in phases:
+        t = phases["transactional"]
+        tg_rss = max(t["runs"]["tg_peak_rss_mib"], t["hf-models"]["tg_peak_rss_mib"])
+        rss.append(f"| transactional | {tg_rss:,.0f} MiB | {t['server_peak_rss_mib'] or 0:,.0f} MiB | - |")
+    rss.append(f"| bulk | {bulk['tg_peak_rss_mib']:,.0f} MiB | {bulk['server_peak_rss_mib'] or 0:,.0f} MiB "
+               f"| {bulk.get('import_peak_rss_mib', 0):,.0f} MiB |")  # fmt: skip
+    rss.append(f"| raw | | | {raw['import_peak_rss_mib']:,.0f} MiB |")
+    s, m = results["scale"], results["machine"]
     return "\n".join(
         [
             f"scale: {s['models']:,} models, {s['runs']:,} runs, {s['datasets']:,} datasets "
@@ -375,8 +359,6 @@ def report(results: dict[str, Any]) -> str:
             "",
             *lines,
             "",
-            ", ".join(ratios),
-            "",
             "`--bulk` steps (seconds, from TG_BULK_TIMINGS):",
             "",
             *step_lines,
@@ -385,7 +367,8 @@ def report(results: dict[str, Any]) -> str:
             "",
             *rss,
             "",
-            f"the raw path's import files, written in-process before (c): {prep}",
+            f"raw's import files, written in-process before (c): read, check, write CSV "
+            f"{raw['read_check_write_csv_s']:.1f} s ({raw['csv_mib']:.0f} MiB)",
             f"server start: {results['server']['first_start_s']:.1f} s (first), "
             f"{results['server']['reset_s']:.1f} s (stop + start)",
         ]
