@@ -105,3 +105,56 @@ def synth_runs(
             lr = "auto" if auto_lr and i % 2 else 3e-5
             w.writerow([h, f"ds {h}", 0.5, f"run {h}", lr, "" if i % 3 else 4])
     return path
+
+
+def _import_rows(text: str) -> list[list[str | None]]:
+    """CSV rows; an unquoted empty field is None (no value), a quoted one "" (the importer's view)."""
+    rows: list[list[str | None]] = []
+    row: list[str | None] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] == '"':
+            j, parts = i + 1, []
+            while True:
+                k = text.index('"', j)
+                parts.append(text[j:k])
+                if text.startswith('""', k):
+                    parts.append('"')
+                    j = k + 2
+                    continue
+                i = k + 1
+                break
+            row.append("".join(parts))
+        else:
+            k = min(x for x in (text.find(",", i), text.find("\n", i), n) if x >= 0)
+            row.append(text[i:k] or None)
+            i = k
+        if i < n and text[i] == ",":
+            i += 1
+            if i == n or text[i] == "\n":
+                row.append(None)
+        if i < n and text[i] == "\n":
+            rows.append(row)
+            row, i = [], i + 1
+    return rows + ([row] if row else [])
+
+
+IMPORT_TYPES = {"long": int, "double": float}
+
+
+def read_import_files(layout: Any) -> tuple[list[Any], list[Any]]:
+    """A bulk Layout's import files as data: nodes (label, id, props) and relationships (start, end,
+    type, props), sorted, typed; "" apart from no value (how two writers are compared)."""
+    out: dict[str, list[Any]] = {"nodes": [], "rels": []}
+    for what, groups in (("nodes", layout.nodes), ("rels", layout.relationships)):
+        for header_file, data in groups:
+            header = header_file.read_text(encoding="utf-8").strip().split(",")
+            for fields in _import_rows(data.read_text(encoding="utf-8")):
+                props = []
+                for name, value in zip(header, fields, strict=True):
+                    if value is not None and not name.startswith(("id:", ":")):
+                        prop, kind = name.rsplit(":", 1)
+                        props.append((prop, IMPORT_TYPES.get(kind, str)(value)))
+                keys = [header[0], fields[0]] if what == "nodes" else fields[:3]
+                out[what].append((*keys, sorted(props)))
+    return sorted(out["nodes"]), sorted(out["rels"])

@@ -245,6 +245,20 @@ def _graph(env: dict[str, str]) -> tuple[list[Any], list[Any]]:
     )
 
 
+def _record_taken(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[bool]:
+    """Wrap a columnar pass (`module.name`): the list says, per call, whether it took the files."""
+    taken: list[bool] = []
+    real = getattr(module, name)
+
+    def recorded(*args: Any) -> Any:
+        prepared = real(*args)
+        taken.append(prepared is not None)
+        return prepared
+
+    monkeypatch.setattr(module, name, recorded)
+    return taken
+
+
 def test_bulk_columnar_and_records_paths_give_the_same_graph(
     own_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -253,15 +267,7 @@ def test_bulk_columnar_and_records_paths_give_the_same_graph(
     columnar path was really taken (one stop, one import, one start)."""
     path = synth_runs(tmp_path, models=150, runs=1500, datasets=15, seed=3)
     files = [str(f) for f in _split(path)]
-    taken: list[bool] = []
-    real = columnar.runs
-
-    def recorded(*args: Any) -> Any:
-        prepared = real(*args)
-        taken.append(prepared is not None)
-        return prepared
-
-    monkeypatch.setattr(columnar, "runs", recorded)
+    taken = _record_taken(monkeypatch, columnar, "runs")
     graphs, summaries = [], []
     for mode in ("never", "always"):
         _previous_database(own_server)
@@ -294,15 +300,7 @@ def test_bulk_runs_and_hf_models_in_one_import(
         {"id": "hf-only", "card_data": {"datasets": ["hf-only-ds", runs_datasets[1]]}},
     ]
     hf.write_text("".join(lines) + "".join(json.dumps(r) + "\n" for r in extra), encoding="utf-8")
-    taken: list[bool] = []
-    real = combined.runs_and_hf_models
-
-    def recorded(*args: Any) -> Any:
-        prepared = real(*args)
-        taken.append(prepared is not None)
-        return prepared
-
-    monkeypatch.setattr(combined, "runs_and_hf_models", recorded)
+    taken = _record_taken(monkeypatch, combined, "runs_and_hf_models")
     _previous_database(own_server)
     totals: dict[str, dict[str, int]] = {}
     for args in ([str(path), *RUN_COLS], ["--file", str(hf)]):

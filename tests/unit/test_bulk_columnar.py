@@ -16,6 +16,7 @@ from transfergraph.ingest import bulk
 from transfergraph.ingest.bulk import columnar
 from transfergraph.loaders import runs
 
+from support import read_import_files as _read
 from support import synth_runs
 
 MAPPING = runs.Mapping("model", "dataset", "accuracy", "run_id", hparams=("lr", "epochs"))
@@ -32,28 +33,6 @@ def _split(path: Path) -> list[Path]:
             csv.writer(f).writerows([header, *[[*r[:3], f"{r[3]}#{i}", *r[4:]] for r in part]])
         out.append(p)
     return out
-
-
-def _typed(kind: str, text: str) -> Any:
-    return {"double": float, "long": int, "string": str}[kind](text)
-
-
-def _read(layout: bulk.Layout) -> tuple[list[Any], list[Any]]:
-    """Nodes (label, id, props) and relationships (start, end, type, props), sorted, typed."""
-    out: dict[str, list[Any]] = {"nodes": [], "rels": []}
-    for what, groups in (("nodes", layout.nodes), ("rels", layout.relationships)):
-        for header_file, data in groups:
-            header = header_file.read_text(encoding="utf-8").strip().split(",")
-            with open(data, newline="", encoding="utf-8") as f:
-                for fields in csv.reader(f):
-                    props = {}
-                    for name, value in zip(header, fields, strict=True):
-                        if value != "" and not name.startswith(("id:", ":")):
-                            prop, kind = name.rsplit(":", 1)
-                            props[prop] = _typed(kind, value)
-                    keys = [header[0], fields[0]] if what == "nodes" else fields[:3]
-                    out[what].append((*keys, sorted(props.items())))
-    return sorted(out["nodes"]), sorted(out["rels"])
 
 
 def _records_path(files: list[Path], tmp: Path) -> tuple[Any, bulk.Layout]:

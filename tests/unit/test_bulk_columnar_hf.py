@@ -22,57 +22,9 @@ from transfergraph.loaders import hf_models, storable
 from transfergraph.loaders.records import InvalidInput
 
 from support import HOSTILE, cli
+from support import read_import_files as _read
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _rows(text: str) -> list[list[str | None]]:
-    """CSV rows; an unquoted empty field is None (no value), a quoted one "" (the importer's view)."""
-    rows: list[list[str | None]] = []
-    row: list[str | None] = []
-    i, n = 0, len(text)
-    while i < n:
-        if text[i] == '"':
-            j, parts = i + 1, []
-            while True:
-                k = text.index('"', j)
-                parts.append(text[j:k])
-                if text.startswith('""', k):
-                    parts.append('"')
-                    j = k + 2
-                    continue
-                i = k + 1
-                break
-            row.append("".join(parts))
-        else:
-            k = min(x for x in (text.find(",", i), text.find("\n", i), n) if x >= 0)
-            row.append(text[i:k] or None)
-            i = k
-        if i < n and text[i] == ",":
-            i += 1
-            if i == n or text[i] == "\n":
-                row.append(None)
-        if i < n and text[i] == "\n":
-            rows.append(row)
-            row, i = [], i + 1
-    return rows + ([row] if row else [])
-
-
-def _read(layout: bulk.Layout) -> tuple[list[Any], list[Any]]:
-    """Nodes (label, id, props) and relationships (start, end, type, props), sorted, typed."""
-    out: dict[str, list[Any]] = {"nodes": [], "rels": []}
-    for what, groups in (("nodes", layout.nodes), ("rels", layout.relationships)):
-        for header_file, data in groups:
-            header = header_file.read_text(encoding="utf-8").strip().split(",")
-            for fields in _rows(data.read_text(encoding="utf-8")):
-                props = []
-                for name, value in zip(header, fields, strict=True):
-                    if value is not None and not name.startswith(("id:", ":")):
-                        prop, kind = name.rsplit(":", 1)
-                        props.append((prop, int(value) if kind == "long" else value))
-                keys = [header[0], fields[0]] if what == "nodes" else fields[:3]
-                out[what].append((*keys, sorted(props)))
-    return sorted(out["nodes"]), sorted(out["rels"])
 
 
 def _write(path: Path, records: list[Any]) -> Path:

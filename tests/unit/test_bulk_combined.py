@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_bulk_columnar_hf import _rows
 
 from transfergraph.ingest import bulk
 from transfergraph.ingest.bulk import columnar, columnar_hf, combined
@@ -21,31 +20,13 @@ from transfergraph.loaders import hf_models, runs, storable
 from transfergraph.loaders.records import Records
 
 from support import HOSTILE, cli, synth_runs
+from support import read_import_files as _read
 
 MAPPING = runs.Mapping("model", "dataset", "accuracy", "run_id", hparams=("lr", "epochs"))
 RUN_COLS = [
     "--modality", "image", "--model-col", "model", "--dataset-col", "dataset",
     "--accuracy-col", "accuracy", "--run-id-col", "run_id", "--hparam-col", "lr", "--hparam-col", "epochs",
 ]  # fmt: skip
-TYPES = {"long": int, "double": float}
-
-
-def _read(layout: bulk.Layout) -> tuple[list[Any], list[Any]]:
-    """Nodes (label, id, props) and relationships (start, end, type, props), sorted, typed; "" apart
-    from no value."""
-    out: dict[str, list[Any]] = {"nodes": [], "rels": []}
-    for what, groups in (("nodes", layout.nodes), ("rels", layout.relationships)):
-        for header_file, data in groups:
-            header = header_file.read_text(encoding="utf-8").strip().split(",")
-            for fields in _rows(data.read_text(encoding="utf-8")):
-                props = []
-                for name, value in zip(header, fields, strict=True):
-                    if value is not None and not name.startswith(("id:", ":")):
-                        prop, kind = name.rsplit(":", 1)
-                        props.append((prop, TYPES.get(kind, str)(value)))
-                keys = [header[0], fields[0]] if what == "nodes" else fields[:3]
-                out[what].append((*keys, sorted(props)))
-    return sorted(out["nodes"]), sorted(out["rels"])
 
 
 def _write(path: Path, lines: list[str]) -> Path:
