@@ -82,10 +82,7 @@ def _run(
                 drv, part, batch_size, on_batch=lambda _, n: bar.advance(task, n), checked=True
             )
             for entity, tally in written.items():
-                total = summary.setdefault(entity, ingest.Tally())
-                total.created += tally.created
-                total.updated += tally.updated
-                total.unchanged += tally.unchanged
+                summary.setdefault(entity, ingest.Tally()).add_written(tally)
     _print(records.source, counts, summary, fmt, dry_run=False)
 
 
@@ -180,14 +177,11 @@ def runs_cmd(
         model_col, dataset_col, accuracy_col, run_id_col, peft_col, timestamp_col, tuple(hparam_col)
     )
     prepare = _columnar_bulk(files, mapping, modality.value, hf_models_file)
-    if use_bulk and not dry_run and prepare is not None:
-        # large CSV (and JSONL) files: read, checked and written column-wise in one streamed pass
-        # (without --bulk: read column-wise into Records); anything unusual (or invalid) hands over
-        # to the row-by-row path below, which explains it
-        done = bulk.load_prepared(config.load(), prepare)
-        if done is not None:
-            _print(done.source, done.counts, done.summary, fmt, dry_run=False)
-            return
+    # large CSV (and JSONL) files: read, checked and written column-wise in one streamed pass
+    # (without --bulk: read column-wise into Records); anything unusual (or invalid) hands over to
+    # the row-by-row path below, which explains it
+    if use_bulk and not dry_run and prepare is not None and _loaded_columnar(prepare, fmt):
+        return
     hf_loads = [partial(hf_models.load_file, f, None) for f in hf_models_file]  # modality: pipeline_tag
 
     def load() -> list[Records]:
@@ -198,6 +192,15 @@ def runs_cmd(
         return load_all([*(partial(runs.load, f, mapping, modality) for f in files), *hf_loads])
 
     _run(load, batch_size, dry_run, fmt, use_bulk)
+
+
+def _loaded_columnar(prepare: Callable[[Path], bulk.Prepared | None], fmt: Format) -> bool:
+    """`--bulk` through a columnar pass, then its summary; False (nothing changed) when the pass
+    handed the files over to the Records path."""
+    done = bulk.load_prepared(config.load(), prepare)
+    if done is not None:
+        _print(done.source, done.counts, done.summary, fmt, dry_run=False)
+    return done is not None
 
 
 def _columnar_bulk(
@@ -238,9 +241,7 @@ def hf_models_cmd(
         # large JSONL files: read, checked and written column-wise (as runs_cmd does); anything
         # unusual (or invalid) hands over to the Records path below, which explains it
         prepare = partial(columnar_hf.hf_models, file, modality.value if modality else None)
-        done = bulk.load_prepared(config.load(), prepare)
-        if done is not None:
-            _print(done.source, done.counts, done.summary, fmt, dry_run=False)
+        if _loaded_columnar(prepare, fmt):
             return
 
     def load() -> list[Records]:

@@ -50,6 +50,12 @@ class Tally:
     skipped: int = 0
     reasons: list[str] = field(default_factory=list)
 
+    def add_written(self, other: Tally) -> None:
+        """Add another load's written rows (created, updated, unchanged): one summary per call."""
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
 
 def _batches(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     for i in range(0, len(rows), size):

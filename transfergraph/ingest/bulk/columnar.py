@@ -169,6 +169,28 @@ def add_file(
     layout.add(groups, head, data, multiline, data.stat().st_size)
 
 
+def write_options() -> Any:
+    """How every import file is written here: no header row (add_file writes it), quotes as needed."""
+    import pyarrow.csv as pcsv
+
+    return pcsv.WriteOptions(include_header=False, quoting_style="needed")
+
+
+def write_nodes(layout: Layout, node: schema.NodeKind, ids: Any, modality: Any) -> None:
+    """The node file of `ids` (one label; `modality`: one value for all, or a column) in `layout`."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    if isinstance(modality, str):
+        modality = pa.repeat(modality, len(ids))
+    data = layout.directory / f"{node.entity}-0.csv"
+    table = pa.table({"id": ids, "label": pa.repeat(node.label, len(ids)), "modality": modality})
+    pcsv.write_csv(table, data, write_options=write_options())
+    add_file(
+        layout.nodes, layout, data, [f"id:ID({node.label})", ":LABEL", "modality:string"], _multiline(ids)
+    )
+
+
 def _multiline(*columns: Any) -> bool:
     import pyarrow.compute as pc
 
@@ -290,7 +312,7 @@ def runs_relationships(files: list[Path], mapping: runs_loader.Mapping, director
               "peft:string", "source:string", *(f"{h}:double" for h in hparams)]  # fmt: skip
     directory.mkdir(parents=True, exist_ok=True)
     layout = Layout(directory)
-    write = pcsv.WriteOptions(include_header=False, quoting_style="needed")
+    write = write_options()
     run_ids: list[Any] = []
     models: list[Any] = []  # per file: its distinct model ids
     datasets: list[Any] = []
@@ -340,12 +362,9 @@ def unique(per_file: list[Any]) -> Any:
 def runs_nodes(passed: RunsPass, modality: str, written: Any = None) -> Prepared:
     """The Model and Dataset node files of the runs (modality `modality`) but for the model ids in
     `written` (another loader's node file holds them), and the runs' counts and summary."""
-    import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.csv as pcsv
 
     layout = passed.layout
-    write = pcsv.WriteOptions(include_header=False, quoting_style="needed")
     counts = dict.fromkeys(schema.ENTITIES, 0)
     expected = dict(counts)
     summary = {e: Tally() for e in schema.ENTITIES}
@@ -358,14 +377,6 @@ def runs_nodes(passed: RunsPass, modality: str, written: Any = None) -> Prepared
         summary[node.entity].unchanged = counts[node.entity] - len(ids)  # named again by a later file
         if node is schema.MODEL and written is not None:
             ids = pc.filter(ids, pc.invert(pc.is_in(ids, written)))
-        if not len(ids):
-            continue
-        data = layout.directory / f"{node.entity}-0.csv"
-        table = pa.table(
-            {"id": ids, "label": pa.repeat(node.label, len(ids)), "modality": pa.repeat(modality, len(ids))}
-        )
-        pcsv.write_csv(table, data, write_options=write)
-        add_file(
-            layout.nodes, layout, data, [f"id:ID({node.label})", ":LABEL", "modality:string"], _multiline(ids)
-        )
+        if len(ids):
+            write_nodes(layout, node, ids, modality)
     return Prepared(layout, passed.source, expected, counts, summary)

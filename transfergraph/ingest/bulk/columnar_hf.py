@@ -34,6 +34,8 @@ from transfergraph.ingest.bulk.columnar import (
     _Unusual,
     add_file,
     large_enough,
+    write_nodes,
+    write_options,
 )
 from transfergraph.loaders.hf_models import PIPELINE_MODALITY
 
@@ -195,7 +197,7 @@ def hf_pass(
 
     directory.mkdir(parents=True, exist_ok=True)
     layout = Layout(directory)
-    write = pcsv.WriteOptions(include_header=False, quoting_style="needed")
+    write = write_options()
     parse = pj.ParseOptions(explicit_schema=_schema(), unexpected_field_behavior="ignore")
     read = pj.ReadOptions(block_size=BLOCK_BYTES)
     text, long = pa.string(), pa.int64()
@@ -267,7 +269,6 @@ def _finish(layout: Layout, seen: list[Any], models: int, pairs: int, known: Kno
     brings its first modality, else leaves it unchanged. A `known` dataset: unchanged each time."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.csv as pcsv
 
     named = pa.concat_tables(seen)
     file = named["file"]
@@ -289,19 +290,5 @@ def _finish(layout: Layout, seen: list[Any], models: int, pairs: int, known: Kno
     tally.created, tally.updated = datasets, updated
     tally.unchanged = rows - datasets - updated  # a known dataset's namings: all unchanged
     if datasets:
-        data = layout.directory / "datasets-0.csv"
-        label = schema.DATASET.label
-        table = pa.table(
-            {"id": per["dataset"], "label": pa.repeat(label, datasets), "modality": per["modality_first"]}
-        )
-        pcsv.write_csv(
-            table, data, write_options=pcsv.WriteOptions(include_header=False, quoting_style="needed")
-        )
-        add_file(
-            layout.nodes,
-            layout,
-            data,
-            [f"id:ID({label})", ":LABEL", "modality:string"],
-            _multiline(per["dataset"]),
-        )
+        write_nodes(layout, schema.DATASET, per["dataset"], per["modality_first"])
     return Prepared(layout, SOURCE, expected, counts, summary)

@@ -62,10 +62,7 @@ def _combined(
     layout.bytes += hf.layout.bytes
     summary = runs.summary
     for entity, tally in hf.summary.items():
-        total = summary[entity]
-        total.created += tally.created
-        total.updated += tally.updated
-        total.unchanged += tally.unchanged
+        summary[entity].add_written(tally)
     return Prepared(
         layout,
         ", ".join(dict.fromkeys([runs.source, hf.source])),
