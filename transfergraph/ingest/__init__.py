@@ -99,18 +99,22 @@ def _write_rows(
     stop = threading.Event()
 
     def writer() -> None:
-        with drv.session() as session:
-            while not stop.is_set():
-                with lock:
-                    batch = next(batches, None)
-                if batch is None:
-                    return
-                counts = session.execute_write(_write_batch, statement, batch)
-                with lock:
-                    tally.created += counts["created"]
-                    tally.updated += counts["updated"]
-                    tally.unchanged += counts["unchanged"]
-                    on_batch(len(batch))
+        try:
+            with drv.session() as session:
+                while not stop.is_set():
+                    with lock:
+                        batch = next(batches, None)
+                    if batch is None:
+                        return
+                    counts = session.execute_write(_write_batch, statement, batch)
+                    with lock:
+                        tally.created += counts["created"]
+                        tally.updated += counts["updated"]
+                        tally.unchanged += counts["unchanged"]
+                        on_batch(len(batch))
+        except BaseException:
+            stop.set()  # by the failing writer itself: the caller may be waiting on a healthy one
+            raise
 
     with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="tg-writer") as pool:
         futures = [pool.submit(writer) for _ in range(writers)]
