@@ -7,10 +7,13 @@ compared in tests/server/test_bulk.py."""
 from __future__ import annotations
 
 import csv
+import itertools
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transfergraph.ingest import bulk
 from transfergraph.ingest.bulk import columnar
@@ -124,3 +127,27 @@ def test_unusual_files_and_mappings_go_the_records_way(tmp_path: Path) -> None:
     no_run_id = runs.Mapping("model", "dataset", "accuracy")
     assert not columnar.wanted([tmp_path / "good.csv"], no_run_id)
     assert not columnar.wanted([tmp_path / "good.csv"], MAPPING)  # small: row by row
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.none() | st.text(st.characters(codec="utf-8"), max_size=6), max_size=12),
+    cuts=st.lists(st.integers(0, 12), max_size=4),
+    large=st.booleans(),
+)
+def test_multiline_is_any_line_break_in_any_value(
+    values: list[str | None], cuts: list[int], large: bool
+) -> None:
+    """`_multiline` reads the value bytes directly: slices (their offsets), chunks, nulls and both
+    string widths give what a per-value search gives."""
+    import pyarrow as pa
+
+    def broken(part: list[str | None]) -> bool:
+        return any(v is not None and ("\n" in v or "\r" in v) for v in part)
+
+    array = pa.array(values, pa.large_string() if large else pa.string())
+    bounds = sorted({0, len(values), *(min(c, len(values)) for c in cuts)})
+    slices = [(array.slice(a, b - a), values[a:b]) for a, b in itertools.pairwise(bounds)]
+    assert columnar._multiline(pa.chunked_array([s for s, _ in slices], array.type)) == broken(values)
+    for piece, part in slices:
+        assert columnar._multiline(piece) == broken(part)
