@@ -2,7 +2,9 @@
 server: it writes the same import files' content (nodes, relationships, typed properties, "" apart
 from no value) and the same counts and summary as the Records path (`hf_models.load_file`,
 `bulk.plan`, `bulk.write_csv`), and hands anything unusual over (None); the CLI then prints the
-Records path's one-line errors."""
+Records path's one-line errors. `columnar_hf.records` (the transactional path's Records, read from the
+same checked batches) equals the row loader's Records wherever the import files are compared, and
+hands over wherever they do."""
 
 from __future__ import annotations
 
@@ -32,9 +34,27 @@ def _write(path: Path, records: list[Any]) -> Path:
     return path
 
 
+def _same_records(files: list[Path], modality: str | None) -> bool:
+    """`columnar_hf.records` and the row loader on `files`: False when the former hands over, else
+    asserts it gives each file's Records as `hf_models.load_file` and `storable.check` do."""
+    got = columnar_hf.records(files, modality)
+    if got is None:
+        return False
+    for path, rec in zip(files, got, strict=True):
+        want = storable.check(hf_models.load_file(path, modality))  # type: ignore[arg-type]
+        assert rec.source == want.source
+        assert list(rec.models.items()) == list(want.models.items())
+        assert list(rec.datasets.items()) == list(want.datasets.items())
+        assert rec.pretrained_on == want.pretrained_on
+        assert (rec.skipped, rec.notes, rec.counts()) == (want.skipped, want.notes, want.counts())
+    return True
+
+
 def _compare(files: list[Path], modality: str | None, out: Path) -> bool:
-    """Both paths on `files`: False when the columnar one hands over, else asserts they agree."""
+    """Both paths on `files`: False when the columnar one hands over, else asserts they agree (the
+    import files, and the transactional path's Records: `_same_records`)."""
     prepared = columnar_hf.hf_models(files, modality, out / "columnar")
+    assert _same_records(files, modality) == (prepared is not None)  # both read the same batches
     if prepared is None:
         return False
     parts = [storable.check(hf_models.load_file(f, modality)) for f in files]  # type: ignore[arg-type]
@@ -105,6 +125,8 @@ def test_every_field_and_spelling(tmp_path: Path) -> None:
             "config": {"architectures": ["X\u0085Y"], "model_type": "m"},
             "extra": {"deep": [[[]]]},
         },
+        {"id": "late-1", "tags": ["dataset:late"], "pipeline_tag": "other"},  # named without a modality
+        {"id": "late-2", "pipeline_tag": "image-classification", "card_data": {"datasets": ["late"]}},
     ]
     path = _write(tmp_path / "m.jsonl", records)
     assert _compare([path], None, tmp_path / "out")
@@ -118,6 +140,9 @@ _record = st.fixed_dictionaries(
         "pipeline_tag": st.sampled_from([None, "", "fill-mask", "image-classification", "other"]),
         "library_name": st.none() | _names,
         "downloads": st.none() | st.integers(-1, 2**63 - 1),
+        "likes": st.none() | st.integers(0, 3),
+        "architectures": st.none() | st.lists(_names, max_size=2),
+        "model_type": st.none() | _names,
         "config": st.none()
         | st.fixed_dictionaries(
             {}, optional={"architectures": st.lists(_names, max_size=2), "model_type": _names}
@@ -148,6 +173,7 @@ def test_either_the_same_files_or_handed_over(
             storable.check(hf_models.load_file(f, modality))  # type: ignore[arg-type]
     except InvalidInput:
         assert columnar_hf.hf_models(files, modality, tmp / "out") is None
+        assert columnar_hf.records(files, modality) is None
         return
     ids = [r["id"] for r in records]
     taken = _compare(files, modality, tmp)
@@ -211,6 +237,7 @@ def test_unusual_input_goes_the_records_way(tmp_path: Path, text: str) -> None:
     path = tmp_path / "m.jsonl"
     path.write_text(text, encoding="utf-8")
     assert columnar_hf.hf_models([path], None, tmp_path / "out") is None
+    assert columnar_hf.records([path], None) is None
 
 
 def test_bad_bytes_and_files_go_the_records_way(tmp_path: Path) -> None:
@@ -222,8 +249,11 @@ def test_bad_bytes_and_files_go_the_records_way(tmp_path: Path) -> None:
     }.items():
         (tmp_path / name).write_bytes(data)
         assert columnar_hf.hf_models([tmp_path / name], None, tmp_path / "out") is None, name
+        assert columnar_hf.records([tmp_path / name], None) is None, name
     a, b = _write(tmp_path / "a.jsonl", [{"id": "a"}]), _write(tmp_path / "b.jsonl", [{"id": "a"}])
     assert columnar_hf.hf_models([a, b], None, tmp_path / "out") is None  # one model in two files
+    assert columnar_hf.records([a, b], None) is None
+    assert columnar_hf.records([a], "audio") is None  # records_from names the modality
     assert _compare([a], None, tmp_path / "one")
     assert not columnar_hf.wanted([a])  # small: row by row
     assert not columnar_hf.wanted([tmp_path / "m.csv"])
@@ -293,3 +323,33 @@ def test_cli_hands_over_and_prints_the_records_error(
     assert taken == [None] and not no_import  # tried, handed over, nothing imported
     assert message in result.stderr and "nothing was written" in result.stderr
     assert not list((tmp_path / "no-server").glob("bulk-*"))  # the columnar path's files are gone
+
+
+def test_cli_dry_run_reads_column_wise_and_prints_the_records_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--file` without --bulk (here --dry-run: no server): the columnar Records when the files are
+    large enough (TG_BULK_COLUMNAR=always), the row loader otherwise; the same summary either way."""
+    taken: list[Any] = []
+    real = columnar_hf.records
+    monkeypatch.setattr(columnar_hf, "records", lambda *a: taken.append(real(*a)) or taken[-1])
+    path = _write(
+        tmp_path / "m.jsonl",
+        [
+            {"id": "a", "card_data": {"datasets": ["d", "d"]}, "pipeline_tag": "fill-mask"},
+            {"id": "b", "tags": ["dataset:d", "dataset:e", "dataset: "], "pipeline_tag": "other"},
+        ],
+    )
+    for args in ([], ["--modality", "image"]):
+        out = {}
+        for mode in ("always", "never"):
+            taken.clear()
+            monkeypatch.setenv(columnar.MODE_ENV, mode)
+            result = cli("ingest", "hf-models", "--file", str(path), *args, "--dry-run", "--format", "json")
+            assert result.returncode == 0, result.stderr
+            assert len(taken) == (mode == "always") and None not in taken
+            out[mode] = json.loads(result.stdout)
+        assert out["always"] == out["never"]
+        assert {r["entity"]: r["rows"] for r in out["always"]} == {
+            "models": 2, "datasets": 2, "pretrained_on": 3, "similarities": 0, "runs": 0, "scores": 0,
+        }  # fmt: skip

@@ -202,3 +202,34 @@ def test_cli_lists_the_problems_of_every_file(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert f"{bad_runs}:2:" in proc.stderr and f"{bad_hf}:1:" in proc.stderr
     assert "2 problem(s)" in proc.stderr
+
+
+@pytest.mark.parametrize(("bad_runs", "bad_hf"), [(False, False), (True, False), (False, True), (True, True)])
+def test_cli_dry_run_reads_each_kind_column_wise_or_row_by_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_runs: bool, bad_hf: bool
+) -> None:
+    """Without --bulk the run files and the record files are each read column-wise when they can be
+    (TG_BULK_COLUMNAR=always), else row by row, runs first: the same summary, or the same problems
+    of every file, as reading all of them row by row."""
+    run_files, hf_files = _zoo(tmp_path)
+    if bad_runs:
+        with open(run_files[1], "a", encoding="utf-8") as f:
+            f.write("m,d,1.5,r-bad,0.1,3\n")
+    if bad_hf:
+        with open(hf_files[0], "a", encoding="utf-8") as f:
+            f.write('{"id": "m", "downloads": -1}\n')
+    taken: dict[str, Any] = {}
+    for module, name in ((columnar, "records"), (columnar_hf, "records")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, real=real, m=module: taken.setdefault(m, real(*a)))
+    args = [str(f) for f in run_files] + RUN_COLS + ["--dry-run", "-f", "json"]
+    args += [a for f in hf_files for a in ("--hf-models-file", str(f))]
+    out = {}
+    for mode in ("always", "never"):
+        monkeypatch.setenv(columnar.MODE_ENV, mode)
+        proc = cli("ingest", "runs", *args)
+        out[mode] = (proc.returncode, proc.stdout, proc.stderr)
+    assert (taken[columnar] is None, taken[columnar_hf] is None) == (bad_runs, bad_hf)
+    assert out["always"] == out["never"]
+    assert out["always"][0] == (2 if bad_runs or bad_hf else 0)
+    assert out["always"][2].count("error: ") == (bad_runs + bad_hf + 1 if bad_runs or bad_hf else 0)

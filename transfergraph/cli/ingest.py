@@ -182,14 +182,21 @@ def runs_cmd(
     # the row-by-row path below, which explains it
     if use_bulk and not dry_run and prepare is not None and _loaded_columnar(prepare, fmt):
         return
+    run_loads = [partial(runs.load, f, mapping, modality) for f in files]
     hf_loads = [partial(hf_models.load_file, f, None) for f in hf_models_file]  # modality: pipeline_tag
 
     def load() -> list[Records]:
-        if (dry_run or not use_bulk) and columnar.wanted(files, mapping):
-            parts = columnar.records(files, mapping, modality.value)  # proven storable: no check
-            if parts is not None:
-                return parts + load_all(hf_loads)
-        return load_all([*(partial(runs.load, f, mapping, modality) for f in files), *hf_loads])
+        run_parts: list[Records] | None = None
+        hf_parts: list[Records] | None = None
+        if dry_run or not use_bulk:  # read column-wise, proven storable: no check
+            if columnar.wanted(files, mapping):
+                run_parts = columnar.records(files, mapping, modality.value)
+            hf_parts = _hf_records(hf_models_file, None)
+        # the files read row by row, in order: their problems are listed together
+        read = load_all([*(run_loads if run_parts is None else []), *(hf_loads if hf_parts is None else [])])
+        if run_parts is None:
+            run_parts, read = read[: len(files)], read[len(files) :]
+        return run_parts + (read if hf_parts is None else hf_parts)
 
     _run(load, batch_size, dry_run, fmt, use_bulk)
 
@@ -215,6 +222,13 @@ def _columnar_bulk(
     if not columnar_hf.wanted(hf_files):
         return None
     return partial(combined.runs_and_hf_models, files, mapping, modality, hf_files)
+
+
+def _hf_records(files: list[Path], modality: str | None) -> list[Records] | None:
+    """Large Hub record files read column-wise into the row loader's Records, proven storable (at 1M
+    records 11 s and 1.9 GiB instead of 65 s and 3.3 GiB); None: read them row by row (small, or
+    unusual: the row loader explains it)."""
+    return columnar_hf.records(files, modality) if columnar_hf.wanted(files) else None
 
 
 @app.command("hf-models")
@@ -245,6 +259,10 @@ def hf_models_cmd(
             return
 
     def load() -> list[Records]:
+        if file and (dry_run or not use_bulk):
+            parts = _hf_records(file, modality.value if modality else None)
+            if parts is not None:
+                return parts
         if file:
             return load_all([partial(hf_models.load_file, f, modality) for f in file])
         return load_all([partial(hf_models.load_hub, search, pipeline_tag, limit, modality)])
