@@ -130,6 +130,8 @@ def records_from(rows: list[tuple[int, dict[str, Any]]], name: str, modality: st
             params = None
         pipeline = record.get("pipeline_tag")
         architectures = _first(config, "architectures") or _first(record, "architectures")
+        if architectures == []:  # no value: the bulk importer cannot store an empty list
+            architectures = None
         texts = {
             "pipeline_tag": pipeline,
             "library": _first(record, "library_name", "library"),

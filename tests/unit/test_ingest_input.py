@@ -102,6 +102,20 @@ def test_hf_models_bad_line_is_named(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+def test_hf_models_empty_architectures_are_no_value(tmp_path: Path) -> None:
+    """`[]` stores nothing on every path (the bulk importer cannot store an empty list); a name
+    given at either level is kept, the config's first."""
+    records = [
+        {"id": "a", "config": {"architectures": []}, "architectures": []},
+        {"id": "b", "config": {"architectures": []}, "architectures": ["Top"]},
+        {"id": "c", "config": {"architectures": ["Cfg"]}, "architectures": ["Top"]},
+    ]
+    path = tmp_path / "models.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    models = hf_models.load_file(path, "image").models
+    assert [models[m]["props"].get("architectures") for m in "abc"] == [None, ["Top"], ["Cfg"]]
+
+
 def summary(proc: subprocess.CompletedProcess[str]) -> dict[str, dict[str, Any]]:
     assert proc.returncode == 0, proc.stderr
     return {row["entity"]: row for row in json.loads(proc.stdout)}

@@ -158,6 +158,7 @@ def _batch(batch: Any, modality: str | None) -> _Batch:
     arch = pc.if_else(
         pc.fill_null(pc.greater(pc.list_value_length(arch), 0), False), arch, col("architectures")
     )
+    arch = pc.if_else(pc.equal(pc.list_value_length(arch), 0), pa.scalar(None, arch.type), arch)  # [] is none
     flat = pc.list_flatten(arch)
     if flat.null_count or pc.any(pc.match_substring(flat, "\x1f")).as_py():
         raise _Unusual  # null in a list (refused); the array delimiter (write_csv refuses it)
