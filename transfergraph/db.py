@@ -19,12 +19,16 @@ from transfergraph.errors import ServerDown, TGError
 from transfergraph.server.probe import NothingListens, identify
 
 # Transient errors the driver retries and that concurrent upserts expect: its warning is noise.
-EXPECTED_TRANSIENT = {"Neo.TransientError.Transaction.DeadlockDetected"}
+# Outdated: two writers adding relationships to one popular node (its chain turning dense).
+EXPECTED_TRANSIENT = {
+    "Neo.TransientError.Transaction.DeadlockDetected",
+    "Neo.TransientError.Transaction.Outdated",
+}
 
 
 class _QuietExpectedRetries(logging.Filter):
     """Drop the driver's "Transaction failed and will be retried" warning for an expected transient
-    error (a deadlock between concurrent ingests, retried and then committed). Other retries, and
+    error (a deadlock between concurrent writers, retried and then committed). Other retries, and
     the error the driver raises when its retries run out, still show."""
 
     def filter(self, record: logging.LogRecord) -> bool:
