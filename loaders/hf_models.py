@@ -130,8 +130,9 @@ def records_from(rows: list[tuple[int, dict[str, Any]]], name: str, modality: st
             params = None
         pipeline = record.get("pipeline_tag")
         architectures = _first(config, "architectures") or _first(record, "architectures")
-        if architectures == []:  # no value: the bulk importer cannot store an empty list
-            architectures = None
+        if isinstance(architectures, list):  # blank names are skipped (as blank dataset names are);
+            # then none is no value: the bulk importer cannot store an empty list, nor tell [""] from it
+            architectures = [a for a in architectures if not (isinstance(a, str) and not a.strip())] or None
         texts = {
             "pipeline_tag": pipeline,
             "library": _first(record, "library_name", "library"),

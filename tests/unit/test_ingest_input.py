@@ -102,18 +102,22 @@ def test_hf_models_bad_line_is_named(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
-def test_hf_models_empty_architectures_are_no_value(tmp_path: Path) -> None:
-    """`[]` stores nothing on every path (the bulk importer cannot store an empty list); a name
-    given at either level is kept, the config's first."""
+def test_hf_models_blank_architectures_are_skipped(tmp_path: Path) -> None:
+    """Blank names are skipped and no name left is no value, on every path (the bulk importer can
+    store neither `[]` nor `[""]`); a list given at either level is taken, the config's first."""
     records = [
         {"id": "a", "config": {"architectures": []}, "architectures": []},
         {"id": "b", "config": {"architectures": []}, "architectures": ["Top"]},
         {"id": "c", "config": {"architectures": ["Cfg"]}, "architectures": ["Top"]},
+        {"id": "d", "architectures": ["A", "", " \u2028"]},
+        {"id": "e", "architectures": [""]},
+        {"id": "f", "config": {"architectures": [" "]}, "architectures": ["Top"]},
     ]
     path = tmp_path / "models.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     models = hf_models.load_file(path, "image").models
-    assert [models[m]["props"].get("architectures") for m in "abc"] == [None, ["Top"], ["Cfg"]]
+    got = [models[m]["props"].get("architectures") for m in "abcdef"]
+    assert got == [None, ["Top"], ["Cfg"], ["A"], None, None]
 
 
 def summary(proc: subprocess.CompletedProcess[str]) -> dict[str, dict[str, Any]]:

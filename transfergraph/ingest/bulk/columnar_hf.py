@@ -158,10 +158,10 @@ def _batch(batch: Any, modality: str | None) -> _Batch:
     arch = pc.if_else(
         pc.fill_null(pc.greater(pc.list_value_length(arch), 0), False), arch, col("architectures")
     )
-    arch = pc.if_else(pc.equal(pc.list_value_length(arch), 0), pa.scalar(None, arch.type), arch)  # [] is none
     flat = pc.list_flatten(arch)
     if flat.null_count or pc.any(pc.match_substring(flat, "\x1f")).as_py():
         raise _Unusual  # null in a list (refused); the array delimiter (write_csv refuses it)
+    arch = _without_blanks(arch, flat)
     model_type = field(config, "model_type")  # `config.model_type or model_type`
     model_type = pc.if_else(pc.fill_null(pc.not_equal(model_type, ""), False), model_type, col("model_type"))
     params = pc.coalesce(
@@ -196,6 +196,21 @@ def _batch(batch: Any, modality: str | None) -> _Batch:
     named = named.sort_by("row")  # stable: the first naming of a dataset decides its modality
     named = named.append_column("modality", pc.take(mod, named["row"]))
     return _Batch(nodes, named, arch)
+
+
+def _without_blanks(lists: Any, flat: Any) -> Any:
+    """`lists` with blank names skipped and an empty list as null, as `records_from` reads them."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keep = pc.invert(pc.match_substring_regex(flat, _BLANK))
+    if pc.all(keep).as_py() and not pc.any(pc.equal(pc.list_value_length(lists), 0)).as_py():
+        return lists  # the common case: nothing to skip
+    kept = np.bincount(pc.filter(pc.list_parent_indices(lists), keep).to_numpy(), minlength=len(lists))
+    offsets = pa.array(np.concatenate(([0], np.cumsum(kept))), pa.int32())
+    empty = pc.or_(pc.is_null(lists), pc.equal(pa.array(kept), 0))
+    return pa.ListArray.from_arrays(offsets, pc.filter(flat, keep), mask=empty)
 
 
 def _checked(path: Path, modality: str | None) -> Iterator[_Batch]:
