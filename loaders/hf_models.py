@@ -26,6 +26,11 @@ PIPELINE_MODALITY = {
 }
 
 
+def _blank(value: Any) -> bool:
+    """Text of white space only (or empty): a name the record does not really give."""
+    return isinstance(value, str) and not value.strip()
+
+
 def _first(record: dict[str, Any], *keys: str) -> Any:
     for key in keys:
         if record.get(key) is not None:
@@ -53,7 +58,7 @@ def _datasets(record: dict[str, Any]) -> tuple[list[str], list[tuple[str, str]]]
     names += [t.removeprefix("dataset:") for t in tagged]
     kept = []
     for n in names:
-        if isinstance(n, str) and not n.strip():
+        if _blank(n):
             continue
         problem = key_problem(n, "dataset id")
         if problem:
@@ -105,7 +110,7 @@ def records_from(rows: list[tuple[int, dict[str, Any]]], name: str, modality: st
     for line, record in rows:
         model = _first(record, "id", "modelId")
         id_key = "id" if record.get("id") is not None else ("modelId" if "modelId" in record else "id")
-        if model is None or (isinstance(model, str) and not model.strip()):
+        if model is None or _blank(model):
             problems.append(Problem(name, line, "id", "missing model id"))
             continue
         problem = key_problem(model, "model id")
@@ -132,7 +137,7 @@ def records_from(rows: list[tuple[int, dict[str, Any]]], name: str, modality: st
         architectures = _first(config, "architectures") or _first(record, "architectures")
         if isinstance(architectures, list):  # blank names are skipped (as blank dataset names are);
             # then none is no value: the bulk importer cannot store an empty list, nor tell [""] from it
-            architectures = [a for a in architectures if not (isinstance(a, str) and not a.strip())] or None
+            architectures = [a for a in architectures if not _blank(a)] or None
         texts = {
             "pipeline_tag": pipeline,
             "library": _first(record, "library_name", "library"),
