@@ -176,12 +176,13 @@ def runs_cmd(
     mapping = runs.Mapping(
         model_col, dataset_col, accuracy_col, run_id_col, peft_col, timestamp_col, tuple(hparam_col)
     )
-    prepare = _columnar_bulk(files, mapping, modality.value, hf_models_file)
     # large CSV (and JSONL) files: read, checked and written column-wise in one streamed pass
     # (without --bulk: read column-wise into Records); anything unusual (or invalid) hands over to
     # the row-by-row path below, which explains it
-    if use_bulk and not dry_run and prepare is not None and _loaded_columnar(prepare, fmt):
-        return
+    if use_bulk and not dry_run:
+        prepare = _columnar_bulk(files, mapping, modality.value, hf_models_file)
+        if prepare is not None and _loaded_columnar(prepare, fmt):
+            return
     run_loads = [partial(runs.load, f, mapping, modality) for f in files]
     hf_loads = [partial(hf_models.load_file, f, None) for f in hf_models_file]  # modality: pipeline_tag
 
