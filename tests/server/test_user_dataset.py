@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from transfergraph import prune
+from transfergraph import transferability as scores
 from transfergraph.db import run
-from transfergraph.transfer import data, encode, scores
+from transfergraph.userdata import data, encode
 
 from support import cli, write_csv
 

@@ -16,8 +16,8 @@ import torch
 from PIL import Image
 
 from transfergraph.errors import DownloadError, TGError
-from transfergraph.transfer import encode
-from transfergraph.transfer.data import UserData
+from transfergraph.userdata import encode
+from transfergraph.userdata.data import UserData
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 TEXTS = [

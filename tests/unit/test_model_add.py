@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from transfergraph.errors import TGError
-from transfergraph.transfer.models import infer_modality, read_local, safetensors_parameters
+from transfergraph.userdata.models import infer_modality, read_local, safetensors_parameters
 
 
 @pytest.mark.parametrize(

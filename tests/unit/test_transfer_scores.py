@@ -13,7 +13,7 @@ from scipy.stats import multivariate_normal
 from sklearn.covariance import ledoit_wolf
 
 from transfergraph.errors import TGError
-from transfergraph.transfer.scores import METRICS, logme, reg_h_score
+from transfergraph.transferability import METRICS, logme, reg_h_score
 
 EPS = 1e-5  # the fixed-point denominators' guard, as in the reference
 

@@ -35,7 +35,7 @@ def _place(
     name: str, source: Path, modality: str, create: bool, label_col: str, text_col: str,
     probe: str | None, probe_path: Path | None, sample: int, seed: int, fmt: Format,
 ) -> None:  # fmt: skip
-    from transfergraph.transfer.place import place
+    from transfergraph.userdata.place import place
 
     with db.connect(config.load()) as drv, progress() as bar:
         task = bar.add_task(f"embed {name}", total=None)

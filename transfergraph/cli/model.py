@@ -30,7 +30,7 @@ def add(
 
     Examples: tg model add google/vit-base-patch16-224; tg model add my-vit --from ./my-vit
     """
-    from transfergraph.transfer.models import add as run_add
+    from transfergraph.userdata.models import add as run_add
 
     with db.connect(config.load()) as drv:
         result = run_add(drv, model_id, source=source, modality=None if modality is None else modality.value)

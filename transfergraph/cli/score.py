@@ -32,8 +32,8 @@ def score(
     Examples: tg score -d my_reviews --top-from-graph 10; tg score -d my_reviews --models bert-base-uncased
     """
     from transfergraph.errors import TGError
-    from transfergraph.transfer.scoring import METRIC_NAMES
-    from transfergraph.transfer.scoring import score as run_score
+    from transfergraph.userdata.score import METRIC_NAMES
+    from transfergraph.userdata.score import score as run_score
 
     bad = [m for m in metric if m not in METRIC_NAMES]
     if bad:

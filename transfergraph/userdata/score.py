@@ -1,7 +1,7 @@
 """`tg score`: transferability of candidate models on a user's dataset, computed here.
 
 Features come from each model without fine-tuning (method.md 6.1); LogME and Reg-H-Score are
-computed from them (`transfer.scores`) and written as TRANSFERABILITY edges one model at a time,
+computed from them (`transferability`) and written as TRANSFERABILITY edges one model at a time,
 so an interrupted run keeps what it finished and a re-run skips the pairs already written.
 """
 
@@ -33,10 +33,10 @@ def candidates(
     if not models:
         if top is None or top < 1:
             raise TGError("give --models ID ... or --top-from-graph N (N >= 1)")
-        models = [r["model"] for r in run(drv, "transfer/top_models", dataset=dataset, n=top)]
+        models = [r["model"] for r in run(drv, "userdata/top_models", dataset=dataset, n=top)]
         if not models:
             raise TGError(f"no {modality} models in the graph to score on {dataset!r}")
-    rows = run(drv, "transfer/models", ids=list(dict.fromkeys(models)))
+    rows = run(drv, "userdata/models", ids=list(dict.fromkeys(models)))
     unknown = [r["id"] for r in rows if not r["known"]]
     if unknown:
         raise TGError(f"unknown model {unknown[0]!r}: add it with `tg model add {unknown[0]}`")
@@ -63,10 +63,10 @@ def score(
 ) -> dict[str, Any]:
     """Score every candidate model on the dataset; returns rows (model, metric, score, seconds) and
     the time one graph ranking takes, for the ratio."""
-    from transfergraph.transfer import data, encode
-    from transfergraph.transfer.scores import METRICS
+    from transfergraph.transferability import METRICS
+    from transfergraph.userdata import data, encode
 
-    found = run(drv, "transfer/dataset_source", id=dataset)
+    found = run(drv, "userdata/dataset_source", id=dataset)
     if not found:
         raise TGError(f"unknown dataset {dataset!r}: add it with `tg dataset add {dataset} --from ...`")
     info = found[0]
@@ -78,7 +78,7 @@ def score(
     done = (
         set()
         if force
-        else {(r["model"], r["metric"]) for r in run(drv, "transfer/scored", dataset=dataset, metrics=stored)}
+        else {(r["model"], r["metric"]) for r in run(drv, "userdata/scored", dataset=dataset, metrics=stored)}
     )
     loaded = data.read(
         where,
@@ -131,6 +131,6 @@ def score(
                 }
             )
     start = time.perf_counter()
-    run(drv, "transfer/top_models", dataset=dataset, n=10)
+    run(drv, "userdata/top_models", dataset=dataset, n=10)
     ranking = time.perf_counter() - start
     return {"dataset": dataset, "rows": out, "ranking_seconds": ranking}

@@ -122,7 +122,7 @@ def read_hub(model_id: str) -> dict[str, Any]:
 def add(drv: neo4j.Driver, model_id: str, *, source: Path | None, modality: str | None) -> dict[str, Any]:
     """Validate the record as the hf-models loader does, then write the Model node (and its
     PRETRAINED_ON edges); nothing is written when anything is wrong."""
-    from transfergraph.transfer.encode import resolve
+    from transfergraph.userdata.encode import resolve
 
     weights: str | None = None
     if source is None and resolve(model_id) != model_id:

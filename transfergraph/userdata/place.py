@@ -50,7 +50,7 @@ def place(
 ) -> dict[str, Any]:
     """Read the data, embed it with the probe, then write the Dataset node's probe embedding and
     its SIMILAR_TO distances in one ingest; nothing is written when reading or embedding fails."""
-    from transfergraph.transfer import data, encode
+    from transfergraph.userdata import data, encode
 
     problem = key_problem(name, "dataset name")
     if problem:
@@ -72,7 +72,7 @@ def place(
     ]
     if not all(math.isfinite(x) for x in vector):
         raise TGError(f"probe {probe!r} gave a non-finite embedding for {source}")
-    others = run(drv, "transfer/probe_embeddings", probe=probe, modality=modality, id=name)
+    others = run(drv, "userdata/probe_embeddings", probe=probe, modality=modality, id=name)
     rec = Records(source=SOURCE)
     props: dict[str, Any] = {
         "probe_model": probe,
