@@ -9,6 +9,19 @@ class TGError(Exception):
     exit_code = 2
 
 
+class ParameterError(TGError):
+    """A bad argument of a library call, named as the Python parameter (`top: must be at least 1`);
+    the CLI names the flag instead (`--top must be at least 1`)."""
+
+    def __init__(self, parameter: str, problem: str):
+        self.parameter = parameter
+        self.problem = problem
+        super().__init__(f"{parameter}: {problem}")
+
+    def for_flag(self, flag: str) -> str:
+        return f"{flag} {self.problem}"
+
+
 class ServerDown(TGError):
     exit_code = 1
 

@@ -9,7 +9,8 @@ import json
 import neo4j
 import pytest
 
-from transfergraph.readback import evaluate, fewshot
+from transfergraph.evaluation import protocol as evaluate
+from transfergraph.rankers import fewshot
 
 from support import tg
 

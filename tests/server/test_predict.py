@@ -12,13 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from transfergraph import prune
+from transfergraph import prune, rankers
 from transfergraph.choices import Regressor
 from transfergraph.db import run
-from transfergraph.predict import features as feats
-from transfergraph.predict import train as training
-from transfergraph.predict.regressors import Method
-from transfergraph.readback import baselines
+from transfergraph.features import table as feats
 
 from support import tg
 
@@ -152,9 +149,8 @@ def test_a_target_runs_never_reach_its_features_or_predictions(driver: neo4j.Dri
         table = feats.build_table(driver, view, "image", datasets=DATASETS)
         train = table.frame["dataset"] != TARGET
         rows = table.frame[table.frame["dataset"] == TARGET]
-        preds = {r.value: training.fit(table, Method(r, None), 0, train).predict(rows) for r in Regressor}
-        for name in ("model-prior", "similarity-history"):
-            preds[name], _ = baselines.scores(name, table, train, rows)
+        names = [f"{r.value}+none" for r in Regressor] + ["model-prior", "similarity-history"]
+        preds = {name: rankers.get(name).fit(table, train).score(rows) for name in names}
         return table.frame, preds
 
     before_frame, before = snapshot()

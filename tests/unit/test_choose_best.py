@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from transfergraph.errors import TGError
-from transfergraph.readback.evaluate import choose_best
+from transfergraph.evaluation.protocol import choose_best
 
 
 def row(method: str, kind: str, plain: float, weighted: float) -> dict[str, Any]:

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from transfergraph.errors import TGError
-from transfergraph.predict.features import SIM_HIST, TAUS, Encoder, assemble
-from transfergraph.predict.regressors import Method
+from transfergraph.features.table import SIM_HIST, TAUS, Encoder, assemble
+from transfergraph.rankers.learned import Method
 
 
 def graph_row(model: str, dataset: str, label: float | None) -> dict:

@@ -9,7 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from transfergraph.readback import evaluate, fewshot, metrics
+from transfergraph import rankers
+from transfergraph.evaluation import metrics
+from transfergraph.evaluation import protocol as evaluate
+from transfergraph.rankers import fewshot
 
 MODELS = [f"m{i:02d}" for i in range(40)]
 
@@ -135,11 +138,11 @@ def test_each_ranking_is_validated_on_its_own_training_scores_or_the_prior() -> 
     frame = frame.assign(
         prior=frame["label"] * 0.5, logme=np.nan, reg_h=frame["label"], source_accuracy=np.nan
     )
-    prior, basis = fewshot.training_bases("model-prior", frame, labels)
+    prior, basis = fewshot.training_bases(rankers.get("model-prior"), frame, labels)
     assert basis == "model-prior" and prior.loc["m03", "a"] == pytest.approx(labels.loc["m03", "a"] * 0.5)
-    reg_h, basis = fewshot.training_bases("reg-h-score", frame, labels)
+    reg_h, basis = fewshot.training_bases(rankers.get("reg-h-score"), frame, labels)
     assert basis == "reg-h-score" and reg_h.loc["m03", "a"] == pytest.approx(labels.loc["m03", "a"])
     for learned in ("rf+none", "logme", "logme-profile-history"):  # no honest own scores (or no LogME)
-        stand_in, basis = fewshot.training_bases(learned, frame, labels)
+        stand_in, basis = fewshot.training_bases(rankers.get(learned), frame, labels)
         assert basis == "model-prior (stand-in)"
         pd.testing.assert_frame_equal(stand_in, prior)

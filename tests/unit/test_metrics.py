@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from transfergraph.readback import metrics
+from transfergraph.evaluation import metrics
 
 RNG = np.random.default_rng(7)
 X = RNG.uniform(0.5, 1.0, 40)

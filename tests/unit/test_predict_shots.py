@@ -6,8 +6,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from transfergraph.predict.run import with_shots
-from transfergraph.readback import metrics
+from transfergraph.evaluation import metrics
+from transfergraph.features.table import FeatureTable
+from transfergraph.rankers import get
+from transfergraph.rankers.fewshot import FewShot
+
+
+def with_shots(
+    method: str, frame: pd.DataFrame, values: np.ndarray, keep: set[str] | None
+) -> tuple[np.ndarray, list[str]]:
+    """`tg predict`'s few-shot step: FewShot(method) fitted on the labelled rows, scoring the rows of
+    the datasets in `keep` (every row when None); the other rows keep `values`."""
+    ranker = FewShot(get(method)).fit(FeatureTable(frame), frame["label"].notna())
+    rows = frame if keep is None else frame[frame["dataset"].isin(keep)]
+    out = values.copy()
+    out[rows.index] = ranker.score(rows)
+    return out, ranker.notes
 
 
 def clustered_zoo(seed: int = 0, measured: int = 5) -> tuple[pd.DataFrame, pd.Series]:

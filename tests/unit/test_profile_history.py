@@ -7,10 +7,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from transfergraph.predict.features import SIM_HIST
-from transfergraph.readback import baselines
+from transfergraph.features.table import SIM_HIST, FeatureTable
+from transfergraph.rankers import MissingInput
+from transfergraph.rankers import profile as baselines
 
 MODELS = [f"m{i}" for i in range(30)]
+
+
+def logme_profile_scores(
+    f: pd.DataFrame, train: pd.DataFrame, targets: pd.DataFrame
+) -> tuple[np.ndarray | None, str]:
+    """The ranker fitted on `train`'s rows of `f`, scoring `targets`: (scores, note), or (None, why)."""
+    ranker = baselines.LogMEProfileHistory()
+    try:
+        ranker.fit(FeatureTable(f), pd.Series(f.index.isin(train.index), index=f.index))
+    except MissingInput as e:
+        return None, str(e)
+    return ranker.score(targets), ranker.note
 
 
 def frame(seed: int = 0, target_labels: np.ndarray | None = None) -> pd.DataFrame:
@@ -44,7 +57,7 @@ def test_a_dataset_own_labels_never_reach_its_scores() -> None:
     f = frame()
     train = f[f["dataset"] != "t"]
     targets = f[f["dataset"] == "t"]
-    before, note = baselines.logme_profile_scores(f, train, targets)
+    before, note = logme_profile_scores(f, train, targets)
     assert before is not None and "nested" in note and not np.isnan(before).any()
     # the target's labels, even if they were in the frame, are left out of its own scores
     leaky = frame(target_labels=np.linspace(1, 0, len(MODELS)))
@@ -66,7 +79,7 @@ def test_settings_are_chosen_on_training_datasets_with_logme_only() -> None:
     assert chosen is not None and chosen[0] in SIM_HIST and chosen[1] in baselines.PROFILE_POWERS
     no_logme = train.assign(logme=np.where(train["dataset"] == "c", train["logme"], np.nan))
     assert baselines.choose_profile(no_logme, labels) is None
-    scores, note = baselines.logme_profile_scores(f.assign(logme=np.nan), train, f[f["dataset"] == "t"])
+    scores, note = logme_profile_scores(f.assign(logme=np.nan), train, f[f["dataset"] == "t"])
     assert scores is None and note == "no LogME scores"
 
 
@@ -74,7 +87,7 @@ def test_the_profile_finds_the_target_pattern_the_similarity_history_misses() ->
     f = frame(seed=1)
     train = f[f["dataset"] != "t"]
     targets = f[f["dataset"] == "t"]
-    scores, _ = baselines.logme_profile_scores(f, train, targets)
+    scores, _ = logme_profile_scores(f, train, targets)
     truth = f[f["dataset"] == "a"].set_index("model")["label"].reindex(targets["model"]).to_numpy()
     assert scores is not None
     assert np.corrcoef(scores, truth)[0, 1] > 0.6  # the history columns are noise here

@@ -21,7 +21,7 @@ from transfergraph.cli import model as model_cli
 from transfergraph.cli import predict as predict_cli
 from transfergraph.cli import recommend as recommend_cli
 from transfergraph.cli import score as score_cli
-from transfergraph.errors import TGError
+from transfergraph.errors import ParameterError, TGError
 from transfergraph.loaders.records import InvalidInput
 
 app = typer.Typer(
@@ -60,6 +60,12 @@ app.command("recommend")(recommend_cli.recommend)
 app.command("evaluate")(evaluate_cli.evaluate)
 
 
+def flag(parameter: str) -> str:
+    """The command-line flag of a library parameter: `top` -> `--top`, `include_tried` ->
+    `--include-tried` (the API's keyword names follow the flags)."""
+    return "--" + parameter.replace("_", "-")
+
+
 def fail(message: str, code: int) -> int:
     """One line on stderr, and `code` to exit with; with TG_DEBUG=1 the traceback first (for bug
     reports)."""
@@ -87,6 +93,8 @@ def run(argv: Sequence[str] | None = None, prog_name: str | None = None) -> int:
         app(args=None if argv is None else list(argv), prog_name=prog_name, standalone_mode=True)
     except SystemExit as e:
         return _exit_code(e)
+    except ParameterError as e:  # the library names its parameter, a user typed a flag
+        return fail(e.for_flag(flag(e.parameter)), e.exit_code)
     except TGError as e:
         return fail(str(e), e.exit_code)
     except InvalidInput as e:  # a user's data file: its first bad cell, file:row: column

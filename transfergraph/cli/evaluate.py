@@ -9,7 +9,6 @@ from typing import Any
 
 import typer
 
-from transfergraph import config, db
 from transfergraph.choices import Format, Modality
 from transfergraph.cli.options import FormatOpt, ModalityOpt
 from transfergraph.errors import TGError
@@ -114,34 +113,24 @@ def evaluate(
     Examples: tg evaluate --modality image; tg evaluate --modality text -t glue/sst2 -m xgb+node2vec --seeds 1
     (one target, one method); tg evaluate --modality text --shots 1 --shots 3 --shots 5 -m rf+none --seeds 1
     """
-    from transfergraph.readback import evaluate as ev
+    from transfergraph.api import TransferGraph
 
     if shots and report is not None:
         raise TGError("--report describes the zero-shot evaluation: run it without --shots")
-    settings = config.load()
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
-    with db.connect(settings) as drv:
-        result = ev.evaluate(
-            drv,
-            settings,
-            modality.value,
-            targets=targets or None,
-            methods=methods or None,
-            seeds=seeds,
-            shots=shots or None,
-            draws=draws,
-            log=log,
-        )
-        if shots:
-            emit_shots(result, fmt)
-            return
-        if record:
-            ev.record_best(drv, result)
+    with TransferGraph() as tg:
+        result = tg.evaluate(
+            modality.value, targets=targets, methods=methods, seeds=seeds, shots=shots, draws=draws,
+            record=record, log=log,
+        ).raw  # fmt: skip
+    if shots:
+        emit_shots(result, fmt)
+        return
     if report is not None:
-        from transfergraph.readback.report import write_report
+        from transfergraph.evaluation.report import write_report
 
         write_report(result, report)
     if fmt is Format.json:

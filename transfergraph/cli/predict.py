@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from transfergraph import config, db
 from transfergraph.choices import Format
 from transfergraph.cli.options import FormatOpt
 from transfergraph.output import emit
@@ -35,11 +34,11 @@ def predict(
 
     Examples: tg predict; tg predict --view all --method xgb+node2vec; tg predict -d my_reviews
     """
-    from transfergraph.predict.run import predict as run_predict
+    from transfergraph.api import TransferGraph
 
-    settings = config.load()
-    with db.connect(settings) as drv:
-        rows = run_predict(drv, settings, view, method, seed=seed, datasets=datasets or None)
+    with TransferGraph() as tg:
+        frame = tg.predict(method, view=view, seed=seed, datasets=datasets)
+    rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
     if fmt is not Format.table:
         emit(rows, fmt)
         return

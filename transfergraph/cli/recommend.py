@@ -10,7 +10,6 @@ import sys
 
 import typer
 
-from transfergraph import config, db
 from transfergraph.choices import Format
 from transfergraph.cli.options import FormatOpt
 from transfergraph.output import emit
@@ -66,13 +65,13 @@ def recommend(
     Examples: tg recommend --dataset cifar100; tg recommend -d my_reviews --next 3;
     tg recommend -d glue/sst2 --top 5 --include-tried --explain --format json
     """
+    from transfergraph.api import TransferGraph
     from transfergraph.readback.recommend import evidence_text
-    from transfergraph.readback.recommend import recommend as run_recommend
 
-    with db.connect(config.load()) as drv:
-        result = run_recommend(
-            drv, dataset, top=next_k or top, method=method, exclude_tried=exclude_tried or next_k is not None
-        )
+    with TransferGraph() as tg:
+        result = tg.recommendation(
+            dataset, top=next_k or top, method=method, include_tried=not (exclude_tried or next_k is not None)
+        ).to_dict()
     if result["stale"]:
         print(f"warning: {result['stale']}", file=sys.stderr)
     if fmt is Format.json:

@@ -16,17 +16,17 @@ from typing import Any
 
 import neo4j
 
+from transfergraph import views
 from transfergraph.choices import EmbedMethod
 from transfergraph.cypher import statements
 from transfergraph.db import run
 
-PRODUCTION_VIEW = "all"
 BATCH = 200  # vectors per write transaction: ~200 x 128 floats keeps each transaction small
 
 
 def node_property(view: str, method: EmbedMethod) -> str | None:
     """The node property that carries the production view's vector (None for other views)."""
-    return f"embedding_{method.value.replace('-', '_')}" if view == PRODUCTION_VIEW else None
+    return f"embedding_{method.value.replace('-', '_')}" if view == views.PRODUCTION else None
 
 
 @dataclass

@@ -1,1 +1,1 @@
-"""Prediction: per-(model, dataset) features from a view, regressors, PREDICTED edges."""
+"""`tg predict`: fit a ranker on a view and write its scores as PREDICTED edges."""

@@ -12,11 +12,10 @@ from typing import Any
 
 import neo4j
 
+from transfergraph import views as view_names
 from transfergraph.choices import Aggregate, RunRegime
 from transfergraph.db import run
 from transfergraph.errors import TGError
-
-PRODUCTION_VIEW = "all"
 
 # name -> (low, high) allowed values; thresholds on normalised accuracy and similarity are in [0, 1],
 # transferability thresholds are z-scores.
@@ -86,7 +85,7 @@ class BuildSettings:
 
 
 def view_name(target: str | None, name: str | None) -> str:
-    return name or (f"without:{target}" if target else PRODUCTION_VIEW)
+    return name or (view_names.held_out(target) if target else view_names.PRODUCTION)
 
 
 def build(drv: neo4j.Driver, target: str | None, view: str, settings: BuildSettings) -> dict[str, int]:

@@ -1,1 +1,1 @@
-"""Reading predictions back: metrics, baselines, `tg evaluate`, `tg recommend` and the report."""
+"""Reading predictions back: `tg recommend` (ranked models with their evidence)."""

@@ -7,14 +7,46 @@ torch (tests/server/test_recommend.py checks sys.modules).
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import neo4j
 
+from transfergraph import views
 from transfergraph.db import run
-from transfergraph.errors import TGError
+from transfergraph.errors import ParameterError, TGError
 
-PRODUCTION_VIEW = "all"
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass
+class Recommendation:
+    """Models ranked for one dataset by one method's predictions, and the models already tried."""
+
+    dataset: str
+    modality: str
+    method: str
+    view: str
+    stale: str | None  # a warning when the predictions are older than the latest ingest or build
+    rows: list[dict[str, Any]]  # rank, model, score, measured, architecture, ..., evidence
+    exclude_tried: bool
+    measured: list[dict[str, Any]] = field(default_factory=list)  # model, accuracy, runs, regimes
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def frame(self) -> pd.DataFrame:
+        """The ranking as a DataFrame (evidence as one line per model); the rest in `.attrs`."""
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            [{**r, "evidence": evidence_text(r)} for r in self.rows],
+            columns=["rank", "model", "score", "measured", "architecture", "model_type", "parameters",
+                     "logme", "evidence"],
+        )  # fmt: skip
+        frame.attrs = {k: v for k, v in self.to_dict().items() if k != "rows"}
+        return frame
 
 
 def resolve_dataset(drv: neo4j.Driver, dataset: str) -> str:
@@ -69,14 +101,13 @@ def staleness(drv: neo4j.Driver, dataset: str, modality: str, view: str, method:
 
 
 def recommend(
-    drv: neo4j.Driver, dataset: str, *, top: int = 10, method: str | None = None, view: str = PRODUCTION_VIEW,
-    evidence: int = 3, exclude_tried: bool = True,
-) -> dict[str, Any]:  # fmt: skip
-    """{dataset, method, view, stale (warning or None), rows, measured}: rows ranked by predicted
-    score (without the models already fine-tuned on the dataset unless `exclude_tried` is False);
-    `measured` lists those, best first, with their accuracy."""
+    drv: neo4j.Driver, dataset: str, *, top: int = 10, method: str | None = None,
+    view: str = views.PRODUCTION, evidence: int = 3, exclude_tried: bool = True,
+) -> Recommendation:  # fmt: skip
+    """Rows ranked by predicted score (without the models already fine-tuned on the dataset unless
+    `exclude_tried` is False); `measured` lists those, best first, with their accuracy."""
     if top < 1:
-        raise TGError("--top must be at least 1")
+        raise ParameterError("top", "must be at least 1")
     modality = resolve_dataset(drv, dataset)
     chosen = choose_method(drv, dataset, modality, view, method)
     raw = run(
@@ -101,20 +132,14 @@ def recommend(
                 ],
             }
         )
-    return {
-        "dataset": dataset,
-        "modality": modality,
-        "method": chosen,
-        "view": view,
-        "stale": staleness(drv, dataset, modality, view, chosen),
-        "rows": rows,
-        "exclude_tried": exclude_tried,
-        "measured": [
+    return Recommendation(
+        dataset, modality, chosen, view, staleness(drv, dataset, modality, view, chosen), rows, exclude_tried,
+        [
             {"model": r["model"], "accuracy": None if r["accuracy"] is None else round(r["accuracy"], 4),
              "runs": r["runs"], "regimes": r["regimes"]}
             for r in run(drv, "readback/measured", dataset=dataset)
         ],
-    }  # fmt: skip
+    )  # fmt: skip
 
 
 def evidence_text(row: dict[str, Any]) -> str:

@@ -8,28 +8,11 @@ models sorted by id), so every metric is deterministic.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
-Values = Any  # a sequence of floats: list, numpy array or pandas Series
-
-
-def _arrays(actual: Values, score: Values) -> tuple[np.ndarray, np.ndarray]:
-    x = np.asarray(actual, dtype=float)
-    s = np.asarray(score, dtype=float)
-    if x.shape != s.shape or x.ndim != 1:
-        raise ValueError(f"actual and score must be 1-d and of equal length, got {x.shape} and {s.shape}")
-    if np.isnan(x).any() or np.isnan(s).any():
-        raise ValueError("metrics need finite values (drop unscored models first)")
-    return x, s
-
-
-def pearson(actual: Values, score: Values) -> float:
-    x, s = _arrays(actual, score)
-    if len(x) < 2 or x.std() == 0 or s.std() == 0:
-        return math.nan
-    return float(np.corrcoef(x, s)[0, 1])
+from transfergraph import numeric
+from transfergraph.numeric import Values, pearson
 
 
 def _ranks(v: np.ndarray) -> np.ndarray:
@@ -45,7 +28,7 @@ def _ranks(v: np.ndarray) -> np.ndarray:
 
 
 def spearman(actual: Values, score: Values) -> float:
-    x, s = _arrays(actual, score)
+    x, s = numeric.arrays(actual, score)
     return pearson(_ranks(x), _ranks(s))
 
 
@@ -53,7 +36,7 @@ def weighted_kendall(actual: Values, score: Values) -> float:
     """scipy's weightedtau with its defaults (hyperbolic weigher, top-weighted), as the paper used."""
     from scipy.stats import weightedtau
 
-    x, s = _arrays(actual, score)
+    x, s = numeric.arrays(actual, score)
     if len(x) < 2:
         return math.nan
     return float(weightedtau(x, s).statistic)
@@ -66,7 +49,7 @@ def _order(s: np.ndarray) -> np.ndarray:
 
 def top1_regret(actual: Values, score: Values) -> float:
     """Best true accuracy minus the true accuracy of the top-scored model, in points (x100)."""
-    x, s = _arrays(actual, score)
+    x, s = numeric.arrays(actual, score)
     if len(x) == 0:
         return math.nan
     return float((x.max() - x[_order(s)[0]]) * 100.0)
@@ -75,7 +58,7 @@ def top1_regret(actual: Values, score: Values) -> float:
 def ndcg_at(actual: Values, score: Values, k: int = 5) -> float:
     """NDCG@k with gains = the target's min-max normalised accuracy (raw accuracies all sit near 1,
     which would make every ranking look perfect)."""
-    x, s = _arrays(actual, score)
+    x, s = numeric.arrays(actual, score)
     if len(x) == 0 or x.max() == x.min():
         return math.nan
     gain = (x - x.min()) / (x.max() - x.min())

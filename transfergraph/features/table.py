@@ -17,6 +17,8 @@ import neo4j
 import numpy as np
 import pandas as pd
 
+from transfergraph.choices import EmbedMethod
+from transfergraph.config import Settings
 from transfergraph.db import run
 from transfergraph.errors import TGError
 
@@ -174,6 +176,21 @@ def build_table(
 ) -> FeatureTable:
     """Every (model, dataset) pair of `modality` in `view` (all datasets, or only `datasets`)."""
     return assemble_raw(fetch(drv, view, modality, datasets=datasets), vectors)
+
+
+def embedding_vectors(
+    drv: neo4j.Driver, settings: Settings, view: str, method: EmbedMethod, seed: int, *, fresh: bool
+) -> dict[tuple[str, str], list[float]]:
+    """The view's vectors of `method`: the stored ones unless `fresh` (or none are stored), else
+    embedded now with `seed` (the evaluation embeds each seed anew)."""
+    from transfergraph import embed
+
+    if not fresh:
+        found = embed.vectors(drv, view, method)
+        if found:
+            return found
+    embed.embed(drv, settings, view, method, seed=seed, show_progress=False)
+    return embed.vectors(drv, view, method)
 
 
 def training_datasets(drv: neo4j.Driver, view: str, modality: str) -> list[str]:

@@ -1,19 +1,24 @@
-"""Regressors and method names. sklearn / xgboost are imported inside functions only, so
-`tg recommend` (and `import transfergraph.cli`) never loads them.
-
-A method name is `REGRESSOR+EMBEDDING`: a `Regressor` and an `EmbedMethod` or `none`
-(`xgb+node2vec`, `rf+none`). Hyper-parameters are fixed in advance (never tuned on test targets).
+"""Learned rankers, `REGRESSOR+EMBEDDING`: a regressor (`lr`, `rf`, `xgb`, `xgb-rank`) on the view's
+features, with a graph embedding's link score (`+node2vec`, ...) or none (`+none`). sklearn and
+xgboost are imported inside functions only, so `tg recommend` (and `import transfergraph.cli`) never
+loads them. Hyper-parameters are fixed in advance (never tuned on test targets).
 """
 
 from __future__ import annotations
 
+import json
+import pickle
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from transfergraph.choices import EmbedMethod, Regressor
 from transfergraph.errors import MissingExtra, TGError
+from transfergraph.features.table import Encoder, FeatureTable
+from transfergraph.rankers.base import Ranker
 
 CONCAT = "/concat"
 
@@ -100,7 +105,7 @@ def make(regressor: Regressor, seed: int) -> Any:
     return xgb.XGBRegressor(objective="reg:squarederror", **common)
 
 
-def fit(regressor: Regressor, seed: int, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> Any:
+def fit_estimator(regressor: Regressor, seed: int, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> Any:
     """Fit on training rows; the ranker is grouped by dataset (rows must be sorted by group)."""
     est = make(regressor, seed)
     if regressor is Regressor.xgb_rank:
@@ -110,3 +115,78 @@ def fit(regressor: Regressor, seed: int, x: np.ndarray, y: np.ndarray, groups: n
     else:
         est.fit(x, y)
     return est
+
+
+BASE_GROUPS = ("graph", "model", "dataset", "transfer")
+
+
+@dataclass
+class Fitted:
+    """A fitted method: estimator, the encoder fitted on its training rows, and its configuration."""
+
+    method: Method
+    seed: int
+    encoder: Encoder
+    estimator: Any
+    groups: tuple[str, ...]
+    n_train: int
+
+    def predict(self, rows: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self.estimator.predict(self.encoder.transform(rows)), dtype=float)
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "method": self.method.name,
+            "regressor": self.method.regressor.value,
+            "embedding": self.method.embedding.value if self.method.embedding else None,
+            "embedding_features": "concatenated vectors" if self.method.concat else "cosine",
+            "seed": self.seed,
+            "feature_groups": list(self.groups),
+            "features": self.encoder.names,
+            "n_train_rows": self.n_train,
+            "estimator": repr(self.estimator),
+        }
+
+    def save(self, folder: Path, extra: dict[str, Any]) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "config.json").write_text(json.dumps({**self.config(), **extra}, indent=2, default=str))
+        with (folder / "model.pkl").open("wb") as f:
+            pickle.dump(self, f)
+        return folder
+
+
+def fit_method(table: FeatureTable, method: Method, seed: int, train: pd.Series) -> Fitted:
+    """Fit on the rows selected by `train` (rows with a label); encoders see only those rows."""
+    groups = BASE_GROUPS + method.feature_groups
+    rows = table.frame[train & table.frame["label"].notna()]
+    if rows.empty:
+        raise TGError("no training rows: the view has no fine-tuning runs for this modality")
+    num, cat = table.columns(groups)
+    encoder = Encoder(num, cat).fit(rows)
+    est = fit_estimator(
+        method.regressor,
+        seed,
+        encoder.transform(rows),
+        rows["label"].to_numpy(float),
+        rows["dataset"].to_numpy(),
+    )
+    return Fitted(method, seed, encoder, est, groups, len(rows))
+
+
+class Learned(Ranker):
+    """A regressor trained on the training rows' features to predict the normalised accuracy."""
+
+    kind = "method"
+    seeded = True
+
+    def __init__(self, method: Method):
+        self.method = method
+        self.name = method.name
+        self.embedding = method.embedding
+
+    def fit(self, table: FeatureTable, train: pd.Series, seed: int = 0) -> Learned:
+        self.fitted = fit_method(table, self.method, seed, train)
+        return self
+
+    def score(self, rows: pd.DataFrame) -> np.ndarray:
+        return self.fitted.predict(rows)

@@ -4,7 +4,7 @@ next (issue 10, item 3).
 The k measured accuracies say which known datasets the target behaves like: a known dataset whose
 normalised accuracies correlate with the target's revealed ones over the models both share is
 trusted (correlation**power, positive only), exactly as the LogME-profile history trusts datasets
-that follow the target's LogME scores (`baselines.profile_history`, reused with the revealed
+that follow the target's LogME scores (`profile.profile_history`, reused with the revealed
 accuracies as the signal). Pearson is invariant to the target's scale, so raw accuracies serve.
 The few-shot score is z(zero-shot score) + weight * z(co-performance history), power and weight
 chosen nested on the training datasets (each known dataset playing the target); a model without
@@ -12,7 +12,8 @@ history adds 0, and with too few shots (fewer than `MIN_SHARED` models shared wi
 dataset, so k=1 and k=2 always) the zero-shot ranking is returned unchanged.
 
 Pure pandas/numpy: `tg evaluate --shots` feeds it the training rows of the view `without:T`, so
-only the k revealed accuracies of the target reach it.
+only the k revealed accuracies of the target reach it. `FewShot` wraps any ranker for `tg predict`:
+a dataset with 3 to `FEW_SHOT_MAX` measured models gets the few-shot scores for its untried ones.
 """
 
 from __future__ import annotations
@@ -23,16 +24,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from transfergraph.readback import baselines, metrics
+from transfergraph.features.table import FeatureTable
+from transfergraph.numeric import pearson, zscore
+from transfergraph.rankers import profile
+from transfergraph.rankers.base import Ranker
+from transfergraph.rankers.columns import model_prior
 
 MIN_SHARED = 3  # revealed models a known dataset must share (and not all equal) before it counts
-POWERS = baselines.PROFILE_POWERS  # candidates, chosen nested on the training datasets
+POWERS = profile.PROFILE_POWERS  # candidates, chosen nested on the training datasets
 WEIGHT = 1.0  # z(base) + z(history): the default of the pure function
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)  # candidates `tg evaluate --shots` chooses among, nested; 0: base
-# Training-row columns holding a zero-shot ranking's scores of the known datasets (each computed
-# without that dataset's labels), to validate base + weight * history on.
-BASE_COLUMNS = {"model-prior": "prior", "logme": "logme", "reg-h-score": "reg_h",
-                "best-source-accuracy": "source_accuracy"}  # fmt: skip
+# A dataset with this many measured models or fewer (and at least MIN_SHARED) is in the few-shot
+# regime: its runs re-weight the known datasets (co-performance) for its untried models.
+FEW_SHOT_MAX = 20
 
 
 @dataclass(frozen=True)
@@ -41,16 +45,11 @@ class Settings:
     weight: float = WEIGHT
 
 
-def _zscore(values: pd.Series) -> pd.Series:
-    sd = values.std()
-    return (values - values.mean()) / sd if sd and not math.isnan(sd) else values * 0.0
-
-
 def coperformance_weights(
     labels: pd.DataFrame, revealed: pd.Series, power: int = 1, min_shared: int = MIN_SHARED
 ) -> pd.Series:
     """Known dataset -> correlation**power of its labels with the revealed accuracies (positive only)."""
-    return baselines.profile_weights(labels, revealed, power, min_shared)
+    return profile.profile_weights(labels, revealed, power, min_shared)
 
 
 def coperformance_history(
@@ -58,7 +57,7 @@ def coperformance_history(
 ) -> pd.Series:
     """Each model's mean normalised accuracy on the known datasets, weighted by co-performance; all
     NaN when no dataset qualifies."""
-    return baselines.profile_history(labels, revealed, power, min_shared)
+    return profile.profile_history(labels, revealed, power, min_shared)
 
 
 def combine(base: pd.Series, history: pd.Series, weight: float = WEIGHT) -> pd.Series:
@@ -67,7 +66,7 @@ def combine(base: pd.Series, history: pd.Series, weight: float = WEIGHT) -> pd.S
     hist = history.reindex(base.index)
     if hist.isna().all():
         return base.copy()
-    return _zscore(base) + weight * _zscore(hist).fillna(0.0)
+    return zscore(base) + weight * zscore(hist).fillna(0.0)
 
 
 def few_shot_scores(
@@ -114,12 +113,12 @@ def validation_cases(
         for draw in range(draws):
             shown = column.iloc[reveal(column, k, draw)]
             rest = column.drop(shown.index)
-            r = baselines.profile_correlations(known, shown, min_shared)
+            r = profile.profile_correlations(known, shown, min_shared)
             r = r[r > 0]
             if r.empty:
                 continue
             for power in powers:
-                cases.append((str(dataset), rest, power, baselines.weighted_history(known, r**power)))
+                cases.append((str(dataset), rest, power, profile.weighted_history(known, r**power)))
     return cases
 
 
@@ -154,7 +153,7 @@ def choose_settings(
             ok = score.notna()
             if ok.sum() < 3:
                 continue
-            p = metrics.pearson(rest[ok], score[ok])
+            p = pearson(rest[ok], score[ok])
             if not math.isnan(p):
                 found.setdefault(Settings(power, weight), []).append(p)
     if not found:
@@ -164,25 +163,64 @@ def choose_settings(
     return best, float(np.mean(found[best]))
 
 
-def training_bases(name: str, train_frame: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """(models x training datasets zero-shot scores of ranking `name`, what they are) to choose its
-    weight on. Each training dataset's scores leave its own labels out (the view's history columns
-    do, the LogME profile is recomputed so). A learned ranking has no honest score of its own training
-    datasets (it has seen their labels), so the model prior stands in for it."""
+def training_bases(
+    ranker: Ranker, train_frame: pd.DataFrame, labels: pd.DataFrame
+) -> tuple[pd.DataFrame, str]:
+    """(models x training datasets zero-shot scores of `ranker`, what they are) to choose its weight
+    on: the ranker's own honest scores of its training datasets (`Ranker.training_scores`), else the
+    model prior's, which stands in for a ranking that has seen their labels."""
+    own = ranker.training_scores(train_frame, labels)
+    if own is not None:
+        return own, ranker.name
+    prior = model_prior().training_scores(train_frame, labels)
+    assert prior is not None, "the feature table always has a prior column"
+    return prior, "model-prior (stand-in)"
 
-    def pivot(col: str) -> pd.DataFrame:
-        return train_frame.pivot_table(index="model", columns="dataset", values=col, aggfunc="mean")
 
-    train_rows = train_frame[train_frame["label"].notna()]
-    if name in BASE_COLUMNS and train_frame[BASE_COLUMNS[name]].notna().any():
-        return pivot(BASE_COLUMNS[name]), name
-    if name == "similarity-history":
-        return pivot(baselines.choose_tau(train_rows)), name
-    if name == baselines.PROFILE_HISTORY and train_frame["logme"].notna().any():
-        chosen = baselines.choose_profile(train_rows, labels)
-        if chosen is not None:
-            col, power = chosen
-            datasets = sorted(train_frame["dataset"].unique())
-            scores = {d: baselines._profile_scores(train_frame, labels, d, col, power) for d in datasets}
-            return pd.DataFrame(scores), name
-    return pivot("prior"), "model-prior (stand-in)"
+class FewShot(Ranker):
+    """`base`, with the few-shot re-weighting for every dataset of the scored rows that has 3 to
+    `FEW_SHOT_MAX` measured models in the table (its measured ones keep the base's scores). Power and
+    weight are chosen nested on the other datasets; weight 0 keeps the base. `notes`: one per dataset
+    changed."""
+
+    def __init__(self, base: Ranker):
+        self.base = base
+        self.name = base.name
+        self.kind = base.kind
+        self.seeded = base.seeded
+        self.embedding = base.embedding
+        self.notes: list[str] = []
+
+    def fit(self, table: FeatureTable, train: pd.Series, seed: int = 0) -> FewShot:
+        self.base.fit(table, train, seed)
+        self.note = self.base.note
+        self.frame = table.frame
+        return self
+
+    def score(self, rows: pd.DataFrame) -> np.ndarray:
+        values = self.base.score(rows)
+        out = values.copy()
+        self.notes = []
+        frame = self.frame
+        everything = frame.pivot_table(index="model", columns="dataset", values="label", aggfunc="mean")
+        for dataset, part in frame.groupby("dataset"):
+            scored = rows.index[rows["dataset"] == dataset]
+            if scored.empty:
+                continue
+            revealed = part.set_index("model")["label"].dropna()
+            if not MIN_SHARED <= len(revealed) <= FEW_SHOT_MAX or len(revealed) == len(part):
+                continue
+            labels = everything.drop(columns=[dataset])
+            bases, _ = training_bases(self.base, frame[frame["dataset"] != dataset], labels)
+            chosen, _ = choose_settings(labels, len(revealed), bases=bases, weights=WEIGHTS)
+            if chosen is None or chosen.weight == 0:
+                continue
+            position = rows.index.get_indexer(scored)
+            base = pd.Series(values[position], index=rows.loc[scored, "model"].to_numpy())
+            few = few_shot_scores(base, labels, revealed, power=chosen.power, weight=chosen.weight)
+            out[position] = few.reindex(rows.loc[scored, "model"].to_numpy()).to_numpy(float)
+            self.notes.append(
+                f"{dataset}: few-shot from {len(revealed)} runs "
+                f"(power {chosen.power}, weight {chosen.weight:g})"
+            )
+        return out

@@ -18,13 +18,13 @@ import neo4j
 import numpy as np
 import pandas as pd
 
+from transfergraph import rankers, views
 from transfergraph.config import Settings
 from transfergraph.db import run
 from transfergraph.errors import TGError
-from transfergraph.predict import features as feats
-from transfergraph.predict import train as training
-from transfergraph.predict.regressors import Method
-from transfergraph.readback import baselines, fewshot, metrics
+from transfergraph.evaluation import metrics
+from transfergraph.features import table as feats
+from transfergraph.rankers import fewshot
 
 # The paper's eight evaluation targets per modality (method.md 1.2).
 PAPER_TARGETS = {
@@ -54,6 +54,12 @@ def check_targets(drv: neo4j.Driver, modality: str, targets: list[str]) -> None:
             raise TGError(f"--targets {t!r}: no such dataset in the graph")
         if found[0]["modality"] != modality:
             raise TGError(f"--targets {t!r} is a {found[0]['modality']} dataset, not {modality}")
+
+
+def _target_rows(gt: pd.DataFrame, table: feats.FeatureTable, target: str) -> pd.DataFrame:
+    """The target's feature rows in the ground truth's model order (NaN rows for a model the view lacks)."""
+    frame = table.frame
+    return gt[["model"]].merge(frame[frame["dataset"] == target], on="model", how="left")
 
 
 def _score_rows(
@@ -89,7 +95,7 @@ def _score_shots(
     accuracy = gt["accuracy"].to_numpy(float)
     bases: dict[str, tuple[pd.DataFrame, str]] = {}  # ranking -> its scores of the training datasets
     for name in dict.fromkeys(name for name, _, _, _ in scored):
-        bases[name] = fewshot.training_bases(name, train_frame, labels)
+        bases[name] = fewshot.training_bases(rankers.get(name), train_frame, labels)
     for k in shots:
         cases = fewshot.validation_cases(labels, k, draws=draws)
         chosen: dict[str, fewshot.Settings | None] = {}
@@ -173,7 +179,14 @@ def evaluate(
 
     start = time.perf_counter()
     targets = list(targets or PAPER_TARGETS[modality])
-    parsed = [Method.parse(m) for m in (methods or DEFAULT_METHODS)]
+    # training-free and deterministic rankers are scored once (seed 0), the learned ones per seed
+    free = [*rankers.BASELINES, *rankers.OURS]
+    learned: list[str] = []
+    for name in methods or DEFAULT_METHODS:
+        if rankers.get(name).seeded:
+            learned.append(name)
+        elif name not in free:
+            free.append(name)
     if seeds < 1:
         raise TGError("--seeds must be at least 1")
     if shots and (min(shots) < 1 or draws < 1):
@@ -193,7 +206,7 @@ def evaluate(
             raise TGError(f"--shots {max(shots)}: {target!r} has {len(gt)} measured models, so at most "
                           f"{len(gt) - 2} can be revealed (two are left to rank)")  # fmt: skip
         weights[target] = metrics.target_weight(gt["accuracy"])
-        view = f"without:{target}"
+        view = views.held_out(target)
         log(f"{target}: building view {view}")
         prune.build(drv, target, view, prune.BuildSettings())
         datasets = [*feats.training_datasets(drv, view, modality), target]
@@ -201,33 +214,31 @@ def evaluate(
         base = feats.assemble_raw(raw)
         missing.update(base.missing)
         train = base.frame["dataset"] != target
-        target_rows = gt[["model"]].merge(base.frame[base.frame["dataset"] == target], on="model", how="left")
         scored: list[tuple[str, str, int, np.ndarray]] = []  # (method, kind, seed, scores of gt's models)
-        # training-free and deterministic: one seed; our own rankings are reported as methods
-        free = [(n, "baseline") for n in baselines.BASELINES] + [(n, "method") for n in baselines.OURS]
-        for name, kind in free:
-            values, note = baselines.scores(name, base, train, target_rows)
-            if note:
-                notes.setdefault(name, set()).add(note)
-            if values is not None:
-                scored.append((name, kind, 0, values))
+        for name in free:
+            ranker = rankers.get(name)
+            try:
+                values = ranker.fit(base, train).score(_target_rows(gt, base, target))
+            except rankers.MissingInput as e:
+                notes.setdefault(name, set()).add(str(e))
+                continue
+            if ranker.note:
+                notes.setdefault(name, set()).add(ranker.note)
+            scored.append((name, ranker.kind, 0, values))
         for seed in range(seeds):
             vectors_by: dict[Any, dict[tuple[str, str], list[float]]] = {}
-            for method in parsed:
+            for name in learned:
+                ranker = rankers.get(name)
                 table = base
-                if method.embedding is not None:
-                    if method.embedding not in vectors_by:
-                        from transfergraph import embed
-
-                        log(f"{target}: embedding {view} with {method.embedding.value}, seed {seed}")
-                        embed.embed(drv, settings, view, method.embedding, seed=seed, show_progress=False)
-                        vectors_by[method.embedding] = embed.vectors(drv, view, method.embedding)
-                    table = feats.assemble_raw(raw, vectors_by[method.embedding])
-                fitted = training.fit(table, method, seed, table.frame["dataset"] != target)
-                trows = gt[["model"]].merge(
-                    table.frame[table.frame["dataset"] == target], on="model", how="left"
-                )
-                scored.append((method.name, "method", seed, fitted.predict(trows)))
+                if ranker.embedding is not None:
+                    if ranker.embedding not in vectors_by:
+                        log(f"{target}: embedding {view} with {ranker.embedding.value}, seed {seed}")
+                        vectors_by[ranker.embedding] = feats.embedding_vectors(
+                            drv, settings, view, ranker.embedding, seed, fresh=True
+                        )
+                    table = feats.assemble_raw(raw, vectors_by[ranker.embedding])
+                ranker.fit(table, table.frame["dataset"] != target, seed)
+                scored.append((name, ranker.kind, seed, ranker.score(_target_rows(gt, table, target))))
             log(f"{target}: seed {seed} done")
         if shots:
             _score_shots(rows, notes, target, gt, base.frame[train], scored, shots, draws)

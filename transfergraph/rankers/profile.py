@@ -1,7 +1,8 @@
-"""Training-free and simple baselines, scored on the same target rows as the methods.
-
-Each returns scores for `target_rows` (NaN where the baseline has no data for a model); a
-baseline whose data the zoo lacks altogether is reported as missing, never as zero.
+"""`logme-profile-history`, ours and training-free: each model's history on the known datasets,
+weighted by how well each dataset's accuracies follow the target's LogME scores (LogME needs no
+fine-tuning on the target, so this stays zero-shot), averaged in z-scores with the similarity
+history. Its temperature and power are chosen nested on the training datasets with LogME scores.
+The few-shot ranking (`fewshot`) reuses the same weighting with the target's revealed accuracies.
 """
 
 from __future__ import annotations
@@ -11,42 +12,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from transfergraph.predict.features import SIM_HIST, TAUS, Encoder, FeatureTable
-from transfergraph.readback import metrics
+from transfergraph.features.table import SIM_HIST, FeatureTable
+from transfergraph.numeric import pearson, zscore
+from transfergraph.rankers.base import MissingInput, Ranker, training_rows
 
-BASELINES = (
-    "model-prior", "similarity-history", "logme", "reg-h-score", "metadata-lr", "best-source-accuracy",
-)  # fmt: skip
-# Training-free rankings of our own, reported as methods beside the learned ones.
-PROFILE_HISTORY = "logme-profile-history"
-OURS = (PROFILE_HISTORY,)
 PROFILE_POWERS = (1, 2, 4)
 MIN_PROFILE_MODELS = 10  # models with both a LogME score and a label before a correlation counts
-
-
-def choose_tau(train: pd.DataFrame) -> str:
-    """The similarity-history temperature with the best mean Pearson over the training datasets.
-
-    Nested: each training row's history already leaves its own dataset out, and the target's rows
-    are not in `train`, so the target never influences the choice.
-    """
-    best, best_score = SIM_HIST[len(TAUS) // 2], -math.inf
-    for col in SIM_HIST:
-        scores = []
-        for _, part in train.groupby("dataset"):
-            ok = part[col].notna() & part["label"].notna()
-            if ok.sum() > 2:
-                r = metrics.pearson(part.loc[ok, "label"], part.loc[ok, col])
-                if not math.isnan(r):
-                    scores.append(r)
-        if scores and float(np.mean(scores)) > best_score:
-            best, best_score = col, float(np.mean(scores))
-    return best
-
-
-def _zscore(values: pd.Series) -> pd.Series:
-    sd = values.std()
-    return (values - values.mean()) / sd if sd and not math.isnan(sd) else values * 0.0
 
 
 def profile_correlations(
@@ -61,7 +32,7 @@ def profile_correlations(
         x, s = labels.loc[both, dataset], aligned[both]
         # constant values have no correlation (floating-point noise would give them a tiny one)
         if both.sum() >= min_models and x.nunique() > 1 and s.nunique() > 1:
-            r = metrics.pearson(x, s)
+            r = pearson(x, s)
             if not math.isnan(r):
                 found[dataset] = r
     return pd.Series(found, dtype=float)
@@ -99,7 +70,7 @@ def _rows(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
 
 
 def _history_z(rows: pd.DataFrame, tau_col: str) -> pd.Series:
-    return _zscore(pd.to_numeric(rows[tau_col], errors="coerce"))
+    return zscore(pd.to_numeric(rows[tau_col], errors="coerce"))
 
 
 def _profile_z(rows: pd.DataFrame, labels: pd.DataFrame, dataset: str, power: int) -> pd.Series | None:
@@ -108,7 +79,7 @@ def _profile_z(rows: pd.DataFrame, labels: pd.DataFrame, dataset: str, power: in
     logme = pd.to_numeric(rows["logme"], errors="coerce")
     known = labels.drop(columns=[dataset], errors="ignore").reindex(rows.index)
     profile = profile_history(known, logme, power)
-    return _zscore(profile) if profile.notna().any() else None
+    return zscore(profile) if profile.notna().any() else None
 
 
 def _combined(hist_z: pd.Series, profile_z: pd.Series | None) -> pd.Series:
@@ -145,7 +116,7 @@ def choose_profile(train_rows: pd.DataFrame, labels: pd.DataFrame) -> tuple[str,
                 score = _combined(hists[d], profiles[(d, power)])
                 actual = labels[d].reindex(score.index)
                 ok = actual.notna() & score.notna()
-                r = metrics.pearson(actual[ok], score[ok])
+                r = pearson(actual[ok], score[ok])
                 if not math.isnan(r):
                     found.append(r)
             if found and float(np.mean(found)) > best_score:
@@ -153,66 +124,40 @@ def choose_profile(train_rows: pd.DataFrame, labels: pd.DataFrame) -> tuple[str,
     return best
 
 
-def logme_profile_scores(
-    frame: pd.DataFrame, train_rows: pd.DataFrame, target_rows: pd.DataFrame
-) -> tuple[np.ndarray | None, str]:
-    """The LogME-profile history (see `profile_history`) beside the similarity history, for every row
-    of `target_rows`, each dataset scored without its own labels; settings chosen nested."""
-    if frame["logme"].isna().all():
-        return None, "no LogME scores"
-    labels = train_rows.pivot_table(index="model", columns="dataset", values="label", aggfunc="mean")
-    chosen = choose_profile(train_rows, labels)
-    if chosen is None:
-        return None, "no training dataset with LogME scores to choose its settings on"
-    col, power = chosen
-    out = pd.Series(np.nan, index=target_rows.index)
-    for dataset, part in target_rows.groupby("dataset"):
-        by_model = _profile_scores(frame, labels, str(dataset), col, power)
-        out.loc[part.index] = part["model"].map(by_model).to_numpy(float)
-    return out.to_numpy(float), f"tau={col.removeprefix('sim_hist_')}, power={power} (nested)"
+class LogMEProfileHistory(Ranker):
+    name = "logme-profile-history"
+    kind = "method"
 
-
-def metadata_lr(train: pd.DataFrame, target_rows: pd.DataFrame) -> np.ndarray:
-    """The paper's "Amazon LR": linear regression on model metadata and dataset features only."""
-    from sklearn.linear_model import LinearRegression
-
-    from transfergraph.predict.features import DATASET_NUM, MODEL_CAT, MODEL_NUM
-
-    enc = Encoder(MODEL_NUM + DATASET_NUM, MODEL_CAT).fit(train)
-    est = LinearRegression().fit(enc.transform(train), train["label"].to_numpy(float))
-    return np.asarray(est.predict(enc.transform(target_rows)), dtype=float)
-
-
-def scores(
-    name: str, table: FeatureTable, train: pd.Series, target_rows: pd.DataFrame
-) -> tuple[np.ndarray | None, str]:
-    """(scores, note) of a baseline; scores None when the zoo has no data for it at all."""
-    frame = table.frame
-    train_rows = frame[train & frame["label"].notna()]
-    if name == "model-prior":
-        col, note = "prior", ""
-    elif name == "similarity-history":
+    def fit(self, table: FeatureTable, train: pd.Series, seed: int = 0) -> LogMEProfileHistory:
+        frame = table.frame
         if "dataset similarity" in table.missing:
-            return None, "no dataset similarity"
-        col = choose_tau(train_rows)
-        note = f"tau={col.removeprefix('sim_hist_')} (nested)"
-    elif name == "logme":
-        col, note = "logme", ""
-    elif name == "reg-h-score":
-        col, note = "reg_h", ""
-    elif name == "best-source-accuracy":
-        col, note = "source_accuracy", ""
-    elif name == PROFILE_HISTORY:
-        if "dataset similarity" in table.missing:
-            return None, "no dataset similarity"
-        return logme_profile_scores(frame, train_rows, target_rows)
-    elif name == "metadata-lr":
-        if "model metadata" in table.missing or train_rows.empty:
-            return None, "no model metadata"
-        return metadata_lr(train_rows, target_rows), ""
-    else:
-        raise ValueError(f"unknown baseline {name!r}")
-    values = pd.to_numeric(target_rows[col], errors="coerce").to_numpy(float)
-    if np.isnan(values).all():
-        return None, f"no {name} data"
-    return values, note
+            raise MissingInput("no dataset similarity")
+        if frame["logme"].isna().all():
+            raise MissingInput("no LogME scores")
+        train_rows = training_rows(table, train)
+        self.frame = frame
+        self.labels = train_rows.pivot_table(index="model", columns="dataset", values="label", aggfunc="mean")
+        chosen = choose_profile(train_rows, self.labels)
+        if chosen is None:
+            raise MissingInput("no training dataset with LogME scores to choose its settings on")
+        self.column, self.power = chosen
+        self.note = f"tau={self.column.removeprefix('sim_hist_')}, power={self.power} (nested)"
+        return self
+
+    def score(self, rows: pd.DataFrame) -> np.ndarray:
+        """Each dataset of `rows` scored without its own labels."""
+        out = pd.Series(np.nan, index=rows.index)
+        for dataset, part in rows.groupby("dataset"):
+            by_model = _profile_scores(self.frame, self.labels, str(dataset), self.column, self.power)
+            out.loc[part.index] = part["model"].map(by_model).to_numpy(float)
+        return out.to_numpy(float)
+
+    def training_scores(self, train_frame: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame | None:
+        if not train_frame["logme"].notna().any():
+            return None
+        chosen = choose_profile(train_frame[train_frame["label"].notna()], labels)
+        if chosen is None:
+            return None
+        col, power = chosen
+        datasets = sorted(train_frame["dataset"].unique())
+        return pd.DataFrame({d: _profile_scores(train_frame, labels, d, col, power) for d in datasets})

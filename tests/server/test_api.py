@@ -1,0 +1,62 @@
+"""The Python API: the README's "Python" section and examples/ run as written, results are
+DataFrames and typed objects, library errors name parameters (the CLI names flags)."""
+
+from __future__ import annotations
+
+import re
+import runpy
+
+import neo4j
+import pandas as pd
+import pytest
+
+from transfergraph import TransferGraph
+from transfergraph.config import Settings
+from transfergraph.db import run
+from transfergraph.errors import ParameterError
+
+from support import REPO, cli
+
+pytestmark = pytest.mark.server
+
+
+def python_blocks(section: str) -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", body, flags=re.S)
+
+
+def test_the_example_ranks_the_untried_models(driver: neo4j.Driver) -> None:
+    driver.execute_query("MATCH (n) DETACH DELETE n")
+    ranking = runpy.run_path(str(REPO / "examples" / "rank_models.py"))["main"]()
+    assert isinstance(ranking, pd.DataFrame) and list(ranking["rank"]) == [1, 2, 3, 4, 5]
+    tried = {m["model"] for m in ranking.attrs["measured"]}
+    assert len(tried) == 3 and not tried & set(ranking["model"])
+    assert ranking["score"].is_monotonic_decreasing
+    assert ranking.attrs["method"] == "model-prior"
+
+
+def test_the_readme_python_section_runs(zoo_graph: neo4j.Driver) -> None:
+    blocks = python_blocks("Python")
+    assert blocks, "the README has a Python section with code"
+    scope: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), scope)
+    top = scope["top"]
+    assert isinstance(top, pd.DataFrame) and len(top) == 5 and top["model"].is_unique
+    result = scope["result"]
+    assert isinstance(result.summary, pd.DataFrame) and "rf+none" in set(result.summary["method"])
+    assert set(result.per_target["target"]) == {"cifar100"}
+
+
+def test_library_errors_name_parameters_and_the_cli_names_flags(zoo_graph: neo4j.Driver) -> None:
+    with TransferGraph() as tg, pytest.raises(ParameterError, match=r"^top: must be at least 1$"):
+        tg.recommend("cifar100", top=0)
+    proc = cli("recommend", "--dataset", "cifar100", "--top", "0")
+    assert proc.returncode == 2 and proc.stderr.strip() == "error: --top must be at least 1"
+
+
+def test_an_explicit_uri_is_used(zoo_graph: neo4j.Driver, settings: Settings) -> None:
+    with TransferGraph(uri=settings.bolt_uri) as tg:
+        assert tg.settings.uri == settings.bolt_uri
+        assert run(tg.driver, "readback/dataset", id="cifar100")[0]["modality"] == "image"
