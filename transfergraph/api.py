@@ -219,11 +219,14 @@ class TransferGraph:
         seeds: int = 3,
         shots: Sequence[int] | None = None,
         draws: int = 5,
+        min_models: int = 20,
         record: bool = True,
         log: Callable[[str], None] = lambda _: None,
     ) -> Evaluation:
-        """The leave-one-target-out protocol (see `transfergraph.evaluation.protocol`); with `record`,
-        the best method becomes `recommend`'s default for the modality (never with `shots`)."""
+        """The leave-one-target-out protocol (see `transfergraph.evaluation.protocol`); `targets=["auto"]`:
+        every dataset with at least `min_models` measured models. With `record`, the method chosen by
+        the rule of `transfergraph.evaluation.choice` becomes `recommend`'s default for the modality
+        (never with `shots`)."""
         import pandas as pd
 
         from transfergraph.evaluation import protocol
@@ -231,7 +234,7 @@ class TransferGraph:
         result = protocol.evaluate(
             self.driver, self.settings, modality, targets=list(targets or []) or None,
             methods=list(methods or []) or None, seeds=seeds, shots=list(shots or []) or None,
-            draws=draws, log=log,
+            draws=draws, min_models=min_models, log=log,
         )  # fmt: skip
         if record and not shots:
             protocol.record_best(self.driver, result)

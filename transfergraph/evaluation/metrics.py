@@ -47,12 +47,18 @@ def _order(s: np.ndarray) -> np.ndarray:
     return np.argsort(-s, kind="stable")
 
 
-def top1_regret(actual: Values, score: Values) -> float:
-    """Best true accuracy minus the true accuracy of the top-scored model, in points (x100)."""
+def top_k_regret(actual: Values, score: Values, k: int) -> float:
+    """Best true accuracy minus the best true accuracy among the k top-scored models, in points
+    (x100): what fine-tuning the top k instead of every model loses."""
     x, s = numeric.arrays(actual, score)
     if len(x) == 0:
         return math.nan
-    return float((x.max() - x[_order(s)[0]]) * 100.0)
+    return float((x.max() - x[_order(s)[:k]].max()) * 100.0)
+
+
+def top1_regret(actual: Values, score: Values) -> float:
+    """Best true accuracy minus the true accuracy of the top-scored model, in points (x100)."""
+    return top_k_regret(actual, score, 1)
 
 
 def ndcg_at(actual: Values, score: Values, k: int = 5) -> float:
@@ -80,6 +86,7 @@ def all_metrics(actual: Values, score: Values) -> dict[str, float]:
         "spearman": spearman(actual, score),
         "weighted_kendall": weighted_kendall(actual, score),
         "top1_regret": top1_regret(actual, score),
+        "top3_regret": top_k_regret(actual, score, 3),
         "ndcg5": ndcg_at(actual, score, 5),
         "n_models": len(actual),
     }

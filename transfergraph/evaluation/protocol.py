@@ -9,7 +9,6 @@ Baselines are scored in the same run on the same rows.
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,8 +20,8 @@ import pandas as pd
 from transfergraph import rankers, views
 from transfergraph.config import Settings
 from transfergraph.db import run
-from transfergraph.errors import TGError
-from transfergraph.evaluation import metrics
+from transfergraph.errors import ParameterError, TGError
+from transfergraph.evaluation import choice, metrics
 from transfergraph.features import table as feats
 from transfergraph.rankers import fewshot
 
@@ -39,12 +38,28 @@ PAPER_TARGETS = {
 # Published averages (leaky protocol, method.md 5.3 and 7): shown beside, never the bar.
 PAPER_BEST = {"image": ("xgb_node2vec", 0.848, 0.808), "text": ("xgb_homoGATConv", 0.856, 0.839)}
 DEFAULT_METHODS = ("lr+none", "rf+none", "xgb+none", "xgb-rank+none")
-GAIN_KEYS = ("pearson_plain", "pearson_weighted", "top1_regret_mean", "ndcg5_mean")
-METRIC_NAMES = ("pearson", "spearman", "weighted_kendall", "top1_regret", "ndcg5")
+GAIN_KEYS = ("pearson_plain", "pearson_weighted", "top1_regret_mean", "top3_regret_mean", "ndcg5_mean")
+METRIC_NAMES = ("pearson", "spearman", "weighted_kendall", "top1_regret", "top3_regret", "ndcg5")
+RULE = (
+    "primary: top-3 regret; a method replaces the strongest baseline only when its paired 95% interval "
+    "on top-3 regret is below zero and neither top-1 regret nor NDCG@5 is clearly worse"
+)
+AUTO = "auto"  # --targets auto: every dataset with at least --min-models measured models
+MIN_MODELS = 20
 
 
 def ground_truth(drv: neo4j.Driver, target: str) -> pd.DataFrame:
     return pd.DataFrame(run(drv, "readback/ground_truth", target=target), columns=["model", "accuracy"])
+
+
+def auto_targets(drv: neo4j.Driver, modality: str, min_models: int) -> list[str]:
+    """The wider protocol: every dataset of the modality with at least `min_models` measured models."""
+    if min_models < 2:
+        raise ParameterError("min_models", "must be at least 2 (a ranking of one model says nothing)")
+    found = [r["dataset"] for r in run(drv, "readback/targets", modality=modality, min_models=min_models)]
+    if not found:
+        raise ParameterError("targets", f"no {modality} dataset has {min_models} measured models")
+    return found
 
 
 def check_targets(drv: neo4j.Driver, modality: str, targets: list[str]) -> None:
@@ -171,6 +186,7 @@ def evaluate(
     seeds: int = 3,
     shots: list[int] | None = None,
     draws: int = 5,
+    min_models: int = MIN_MODELS,
     log: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
     """Run the protocol; returns the JSON object `tg evaluate --format json` prints. With `shots`,
@@ -179,6 +195,8 @@ def evaluate(
 
     start = time.perf_counter()
     targets = list(targets or PAPER_TARGETS[modality])
+    if targets == [AUTO]:
+        targets = auto_targets(drv, modality, min_models)
     # training-free and deterministic rankers are scored once (seed 0), the learned ones per seed
     free = [*rankers.BASELINES, *rankers.OURS]
     learned: list[str] = []
@@ -261,7 +279,8 @@ def evaluate(
             "notes": {k: sorted(v) for k, v in notes.items()},
         }
     summary = summarise(rows, weights)
-    best = choose_best(summary)
+    chosen = choice.choose(rows)
+    best = chosen.best
     return {
         "modality": modality,
         "targets": targets,
@@ -269,6 +288,9 @@ def evaluate(
         "rows": rows,
         "summary": summary,
         "best": best,
+        "baseline": chosen.baseline,
+        "comparisons": chosen.comparison_rows(),
+        "rule": RULE,
         "seconds": round(time.perf_counter() - start, 1),
         "predictions": points.get(best, {}),
         "weights": weights,
@@ -277,33 +299,6 @@ def evaluate(
         "paper": {"method": PAPER_BEST[modality][0], "pearson_plain": PAPER_BEST[modality][1],
                   "pearson_weighted": PAPER_BEST[modality][2]} if modality in PAPER_BEST else None,
     }  # fmt: skip
-
-
-def choose_best(summary: list[dict[str, Any]]) -> str:
-    """The method `tg recommend` should use: the strongest baseline, unless a method (learned, or a
-    ranking of our own) beats it on both the plain and the weighted mean Pearson (a method earns its
-    place; a tie or a win on one mean only does not). Ranked by the mean of the two."""
-
-    def score(s: dict[str, Any]) -> float:
-        return float((s["pearson_plain"] + s["pearson_weighted"]) / 2)
-
-    scored = [
-        s for s in summary if not math.isnan(s["pearson_plain"]) and not math.isnan(s["pearson_weighted"])
-    ]
-    if not scored:
-        raise TGError("no method or baseline could be scored on these targets")
-    baselines = [s for s in scored if s["kind"] == "baseline"]
-    if not baselines:
-        return str(max(scored, key=score)["method"])
-    bar = max(baselines, key=score)
-    winners = [
-        s
-        for s in scored
-        if s["kind"] == "method"
-        and s["pearson_plain"] > bar["pearson_plain"]
-        and s["pearson_weighted"] > bar["pearson_weighted"]
-    ]
-    return str(max(winners, key=score)["method"] if winners else bar["method"])
 
 
 def summarise(
@@ -328,6 +323,7 @@ def summarise(
                 "pearson_std": float(per_seed.std(ddof=0)) if len(per_seed) > 1 else 0.0,
                 "weighted_kendall_weighted": metrics.weighted_mean(per_target["weighted_kendall"], w),
                 "top1_regret_mean": float(per_target["top1_regret"].mean()),
+                "top3_regret_mean": float(per_target["top3_regret"].mean()),
                 "ndcg5_mean": float(per_target["ndcg5"].mean()),
                 "n_targets": len(per_target),
             }

@@ -27,23 +27,24 @@ def write_report(result: dict[str, Any], folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     summary = result["summary"]
     names = [s["method"] for s in summary]
-    fig, axes = plt.subplots(1, 3, figsize=(15, max(3.0, 0.4 * len(names) + 1)))
+    fig, axes = plt.subplots(1, 4, figsize=(19, max(3.0, 0.4 * len(names) + 1)))
     for ax, (key, label) in zip(
         axes,
         [("pearson_plain", "Pearson (plain mean)"), ("pearson_weighted", "Pearson (weighted mean)"),
-         ("top1_regret_mean", "top-1 regret (points)")],
+         ("top1_regret_mean", "top-1 regret (points)"), ("top3_regret_mean", "top-3 regret (points)")],
         strict=True,
     ):  # fmt: skip
         values = [s[key] for s in summary]
         colours = ["tab:blue" if s["kind"] == "method" else "tab:grey" for s in summary]
         ax.barh(names[::-1], values[::-1], color=colours[::-1])
         ax.set_title(label)
-        if result.get("paper") and key != "top1_regret_mean":
+        if result.get("paper") and "regret" not in key:
             ax.axvline(result["paper"][key], color="tab:red", linestyle="--", label="paper (leaky)")
             ax.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(folder / "methods.png", dpi=110)
     plt.close(fig)
+    compared = _regret_per_target(plt, result, folder)
     scatter = result.get("predictions")
     if scatter:
         targets = list(scatter)
@@ -72,20 +73,32 @@ def write_report(result: dict[str, Any], folder: Path) -> Path:
         f"**Best: `{result['best']}`** "
         + ("(a baseline: `tg recommend` uses it)" if _kind(summary, result["best"]) == "baseline" else ""),
         "",
-        "| method | kind | Pearson | Pearson (weighted) | std | w-Kendall (weighted) | top-1 regret | NDCG@5 |",  # noqa: E501
-        "|---|---|---|---|---|---|---|---|",
+        "| method | kind | targets | Pearson | Pearson (weighted) | std | w-Kendall (weighted) | top-1 regret | top-3 regret | NDCG@5 |",  # noqa: E501
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in summary:
         lines.append(
-            f"| {s['method']} | {s['kind']} | {s['pearson_plain']:.3f} | {s['pearson_weighted']:.3f} | "
-            f"{s['pearson_std']:.3f} | {s['weighted_kendall_weighted']:.3f} | {s['top1_regret_mean']:.2f} | "
-            f"{s['ndcg5_mean']:.3f} |"
+            f"| {s['method']} | {s['kind']} | {s['n_targets']} | {s['pearson_plain']:.3f} | "
+            f"{s['pearson_weighted']:.3f} | {s['pearson_std']:.3f} | {s['weighted_kendall_weighted']:.3f} | "
+            f"{s['top1_regret_mean']:.2f} | {s['top3_regret_mean']:.2f} | {s['ndcg5_mean']:.3f} |"
         )
     if result.get("paper"):
         p = result["paper"]
         lines.append(f"| paper {p['method']} (leaky protocol) | published | {p['pearson_plain']:.3f} | "
-                     f"{p['pearson_weighted']:.3f} | | | | |")  # fmt: skip
+                     f"{p['pearson_weighted']:.3f} | | | | | | |")  # fmt: skip
     lines += ["", "![methods](methods.png)", ""]
+    if result.get("comparisons"):
+        lines += [f"## Paired with the strongest baseline, `{result['baseline']}`", "",
+                  f"Rule: {result['rule']}.", "",
+                  "| method | metric | targets | mean difference | 95% interval | |",
+                  "|---|---|---|---|---|---|"]  # fmt: skip
+        for c in result["comparisons"]:
+            mark = "better" if c["better"] else "worse" if c["worse"] else ""
+            lines.append(f"| {c['method']} | {c['metric']} | {c['n_targets']} | {c['mean']:+.3f} | "
+                         f"[{c['low']:+.3f}, {c['high']:+.3f}] | {mark} |")  # fmt: skip
+        lines.append("")
+    if compared:
+        lines += ["![top-3 regret per target](regret.png)", ""]
     if scatter:
         lines += ["![predicted vs measured](scatter.png)", ""]
     if result["missing_features"]:
@@ -102,6 +115,37 @@ def write_report(result: dict[str, Any], folder: Path) -> Path:
     (folder / "report.md").write_text("\n".join(lines) + "\n")
     (folder / "result.json").write_text(json.dumps(result, indent=2, default=str))
     return folder / "report.md"
+
+
+def _regret_per_target(plt: Any, result: dict[str, Any], folder: Path) -> bool:
+    """regret.png: top-3 regret per target, the strongest baseline beside the recorded best and the
+    method with the lowest mean top-3 regret (mean over seeds)."""
+    baseline = result.get("baseline")
+    if not baseline:
+        return False
+    methods = [s for s in result["summary"] if s["kind"] == "method"]
+    shown = [baseline, result["best"]]
+    if methods:
+        shown.append(min(methods, key=lambda s: s["top3_regret_mean"])["method"])
+    shown = list(dict.fromkeys(shown))
+    targets = result["targets"]
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.8 * len(targets) + 2), 4))
+    width = 0.8 / len(shown)
+    for i, name in enumerate(shown):
+        per: dict[str, list[float]] = {}
+        for r in result["rows"]:
+            if r["method"] == name:
+                per.setdefault(r["target"], []).append(r["top3_regret"])
+        values = [sum(per[t]) / len(per[t]) if t in per else float("nan") for t in targets]
+        ax.bar([j + i * width for j in range(len(targets))], values, width, label=name)
+    ax.set_xticks([j + width * (len(shown) - 1) / 2 for j in range(len(targets))])
+    ax.set_xticklabels(targets, rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel("top-3 regret (points)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(folder / "regret.png", dpi=110)
+    plt.close(fig)
+    return True
 
 
 def _kind(summary: list[dict[str, Any]], method: str) -> str:
