@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, JustifyMethod
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from transfergraph.choices import Format
 
@@ -38,10 +41,22 @@ def minute(value: Any) -> str | None:
 
 
 def emit(
-    rows: list[dict[str, Any]], fmt: Format, title: str | None = None, columns: dict[str, str] | None = None
+    rows: list[dict[str, Any]],
+    fmt: Format,
+    title: str | None = None,
+    columns: dict[str, str] | None = None,
+    *,
+    ids: Collection[str] = (),
+    secondary: Sequence[str] = (),
+    wide: bool = False,
 ) -> None:
     """Rows as a table, JSON or CSV. `columns` ({key: header}) picks what a table shows a person
-    (its key column first); JSON and CSV always carry every key."""
+    (its key column first); JSON and CSV always carry every key.
+
+    A table fits the terminal's width: the `ids` columns (what a person copies: model and dataset
+    ids, view and method names) are never folded; the others wrap between words; and when that is
+    not enough, the `secondary` columns give way, the last listed first, with a line under the table
+    that says so. `wide` keeps every column at its full width, however wide the table gets."""
     rows = [_plain(r) for r in rows]
     if fmt is Format.json:
         json.dump(rows, sys.stdout, indent=2, default=str)
@@ -54,24 +69,89 @@ def emit(
         writer.writerows(rows)
         return
     shown = columns or {k: k for k in keys}
-    table = Table(title=title, show_lines=False)
-    for key, header in shown.items():
+    cells = {k: ["" if r.get(k) is None else str(r.get(k)) for r in rows] for k in shown}
+    console = Console()
+    widths, edge = _fit(shown, cells, set(ids), secondary, console.width, wide)
+    table = Table(title=title, show_lines=False, show_edge=edge, pad_edge=edge)
+    for key, width in widths.items():
         values = [r.get(key) for r in rows if r.get(key) is not None]
         numeric = bool(values) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-        # fold, never cut: a long id wraps onto a second line instead of ending in an ellipsis
-        table.add_column(header, overflow="fold", justify="right" if numeric else "left")
-    for r in rows:
-        table.add_row(*("" if r.get(k) is None else str(r.get(k)) for k in shown))
-    Console().print(table)
+        justify: JustifyMethod = "right" if numeric else "left"
+        table.add_column(shown[key], width=width, no_wrap=key in ids, overflow="fold", justify=justify)
+    for i in range(len(rows)):
+        table.add_row(*(Text(cells[k][i]) for k in widths))
+    # ids wider than the terminal make the table wider, whole, rather than folded or cut
+    Console(width=max(console.width, table_width(widths.values(), edge))).print(table)
+    hidden = [shown[k] for k in shown if k not in widths]
+    if hidden:
+        plural = "s" if len(hidden) > 1 else ""
+        console.print(Text(f"{len(hidden)} column{plural} hidden ({', '.join(hidden)}): --wide shows them"))
+
+
+def table_width(widths: Iterable[int], edge: bool = True) -> int:
+    """Characters a table with these column widths takes: two spaces of padding around each column
+    and a border between two; with `edge`, a border and a space at either end too."""
+    return sum(w + 3 for w in widths) + (1 if edge else -3)
+
+
+def _longest_word(texts: Iterable[str]) -> int:
+    return max((cell_len(word) for text in texts for word in text.split()), default=0)
+
+
+def _fit(
+    shown: dict[str, str],
+    cells: dict[str, list[str]],
+    ids: set[str],
+    secondary: Sequence[str],
+    width: int,
+    wide: bool,
+) -> tuple[dict[str, int], bool]:
+    """Each shown column's width ({key: width}, hidden ones left out) and whether the table has its
+    outer edge. Every column at full width when that fits or `wide`. Else ids keep their width, the
+    other columns wrap down to their longest word, and while even that is too wide the secondary
+    columns are dropped, the last listed first; then the outer edge goes (4 characters). A table
+    that still does not fit is wider than the terminal: an id is never folded."""
+    full = {k: max(cell_len(line) for text in [shown[k], *cells[k]] for line in text.splitlines() or [""])
+            for k in shown}  # fmt: skip
+    least = {k: max(_longest_word([shown[k], *cells[k]]), 1) for k in shown}
+    for k in ids & set(shown):
+        least[k] = max(least[k], *(cell_len(line) for text in cells[k] for line in text.splitlines()))
+    if wide or table_width(full.values()) <= width:
+        return full, True
+    for edge in (True, False):
+        widths = dict(full)
+        for key in reversed(secondary):
+            if table_width((least[k] for k in widths), edge) <= width:
+                break
+            widths.pop(key, None)
+        excess = table_width(widths.values(), edge) - width
+        while excess > 0:  # narrow the widest column that can still wrap, one character at a time
+            widest = max((k for k in widths if widths[k] > least[k]), key=lambda k: widths[k], default=None)
+            if widest is None:
+                break
+            widths[widest] -= 1
+            excess -= 1
+        if excess <= 0:
+            break
+    return widths, edge
 
 
 def emit_record(record: dict[str, Any], fmt: Format) -> None:
-    """A single object: JSON object, or a two-column key/value table."""
+    """A single object: JSON object, or a two-column key/value table. A value too long for the
+    terminal (a long id or path) prints the record as plain `key  value` lines rather than fold it."""
     if fmt is Format.json:
         json.dump(_plain(record), sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
-    else:
-        emit([{"key": k, "value": v} for k, v in record.items()], fmt)
+        return
+    rows = [{"key": k, "value": v} for k, v in record.items()]
+    if fmt is Format.table:
+        text = {k: "" if v is None else str(_plain(v)) for k, v in record.items()}
+        key_width = max(map(cell_len, [*text, "key"]))
+        if table_width([key_width, max(map(cell_len, [*text.values(), "value"]))]) > Console().width:
+            for key, value in text.items():
+                print(f"{key.ljust(key_width)}  {value}")
+            return
+    emit(rows, fmt, ids=("key", "value"))
 
 
 def progress() -> Progress:

@@ -11,7 +11,7 @@ import typer
 
 from transfergraph import config, db
 from transfergraph.choices import Format, Modality
-from transfergraph.cli.options import FormatOpt, ModalityOpt
+from transfergraph.cli.options import FormatOpt, ModalityOpt, WideOpt
 from transfergraph.errors import TGError
 from transfergraph.output import emit
 
@@ -104,6 +104,7 @@ def evaluate(
     record: bool = typer.Option(True, "--record/--no-record", help="Record the best as recommend's default."),
     fmt: Format = FormatOpt,
     report: Path | None = typer.Option(None, "--report", help="Write a markdown report and PNG plots here."),
+    wide: bool = WideOpt,
 ) -> None:
     """Per target: hide its runs (view without:T), embed, train, predict, compare with its best full
     fine-tuning accuracies; baselines on the same models.
@@ -136,7 +137,7 @@ def evaluate(
             log=log,
         )
         if shots:
-            emit_shots(result, fmt)
+            emit_shots(result, fmt, wide)
             return
         if record:
             ev.record_best(drv, result)
@@ -155,14 +156,15 @@ def evaluate(
         f"{result['modality']}: {len(result['targets'])} targets, {result['seeds']} seed(s), "
         f"{result['seconds']} s; best: {result['best']}"
     )
-    emit(rows, fmt, title=title, columns=SUMMARY_COLUMNS)
+    emit(rows, fmt, title=title, columns=SUMMARY_COLUMNS, ids=("method",),
+         secondary=("top-1 regret", "ndcg@5", "pearson (weighted)", "kind"), wide=wide)  # fmt: skip
     if result["missing_features"]:
         print(f"missing features: {', '.join(result['missing_features'])}", file=sys.stderr)
     for name, notes in result["notes"].items():
         print(f"{name}: {', '.join(notes)}", file=sys.stderr)
 
 
-def emit_shots(result: dict[str, Any], fmt: Format) -> None:
+def emit_shots(result: dict[str, Any], fmt: Format, wide: bool = False) -> None:
     """The few-shot result: JSON with the per-(method, k, draw, target) rows, or one table per k."""
     if fmt is Format.json:
         keys = ("modality", "targets", "seeds", "shots", "draws", "draw_seeds", "rows", "summary", "seconds")
@@ -175,6 +177,7 @@ def emit_shots(result: dict[str, Any], fmt: Format) -> None:
             f"{result['modality']}: {k} shot(s), {len(result['targets'])} targets, {result['draws']} draws, "
             f"{result['seeds']} seed(s), {result['seconds']} s"
         )
-        emit(shots_rows(result, k), fmt, title=title, columns=SHOTS_COLUMNS)
+        emit(shots_rows(result, k), fmt, title=title, columns=SHOTS_COLUMNS, ids=("method",),
+             secondary=("top-1 regret", "ndcg@5"), wide=wide)  # fmt: skip
     for name, notes in result["notes"].items():
         print(f"{name}: {', '.join(notes)}", file=sys.stderr)

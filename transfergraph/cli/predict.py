@@ -6,7 +6,7 @@ import typer
 
 from transfergraph import config, db
 from transfergraph.choices import Format
-from transfergraph.cli.options import FormatOpt
+from transfergraph.cli.options import FormatOpt, WideOpt
 from transfergraph.output import emit
 
 
@@ -26,6 +26,7 @@ def predict(
         [], "--dataset", "-d", help="Refresh: re-derive and re-predict only this dataset (repeatable)."
     ),
     fmt: Format = FormatOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Train on the view's training rows (label: per-dataset min-max accuracy) and predict every
     model of the modality on every dataset, replacing this (view, method)'s earlier predictions.
@@ -44,6 +45,12 @@ def predict(
         emit(rows, fmt)
         return
     notes = [note for r in rows for note in r.pop("notes")]
-    emit(rows, fmt)
+    emit(
+        rows,
+        fmt,
+        ids=("view", "method"),
+        secondary=("predicted", "modality", "replaced", "missing_features", "few_shot"),
+        wide=wide,
+    )
     for note in notes:
         print(note)
