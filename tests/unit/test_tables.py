@@ -5,6 +5,7 @@ secondary ones give way when the terminal is narrow, and `--wide` shows them all
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -13,13 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 
 from transfergraph.choices import Format
+from transfergraph.cli import PIPELINE, app, prose_help
 from transfergraph.cli.embed import EMBED_COLUMNS, _table_rows
 from transfergraph.cli.evaluate import SHOTS_COLUMNS, SUMMARY_COLUMNS, shots_rows, summary_rows
 from transfergraph.cli.graph import BUILD_COLUMNS, VIEW_COLUMNS, stats_rows
 from transfergraph.output import emit, emit_record
 from transfergraph.prune import PAPER_STATS, STAT_COUNTS
+
+from support import cli
 
 # The longest real ids of the paper's zoo (/work/shared/data/transfergraph-zoo): its longest dataset,
 # its longest image model and a text model longer still; views and methods as long as they get.
@@ -316,3 +321,59 @@ def test_a_record_value_too_long_for_a_box_prints_as_lines(
     emit_record({"pretrained_on": "imagenet-21k", "value": value, "modality": "text"}, Format.table)
     out = capsys.readouterr().out
     assert f"value          {value}" in out.splitlines() and "┃" not in out, out
+
+
+# -- help: commands in pipeline order, docstrings as prose, one example a line ----------------------
+
+
+def command_paths(group: Any = None, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and group of `tg`, as the words that name it."""
+    group = group or typer.main.get_command(app)
+    paths = [path]
+    for name, command in getattr(group, "commands", {}).items():
+        paths += command_paths(command, (*path, name))
+    return paths
+
+
+def help_text(*path: str) -> str:
+    proc = cli(*path, "--help", env={"COLUMNS": "80"})
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_tg_help_lists_commands_in_pipeline_order() -> None:
+    listed = help_text().split("Commands:\n")[1]
+    names = [line.split()[0] for line in listed.splitlines() if line.startswith("  ") and line[2] != " "]
+    assert names == ["db", "ingest", "graph", "embed", "predict", "recommend", "evaluate", "dataset", "model",
+                     "score"]  # fmt: skip
+    assert names == list(PIPELINE) and "..." not in listed  # click cuts what it lists at ~45 characters
+
+
+@pytest.mark.parametrize("path", command_paths(), ids=lambda p: " ".join(p) or "tg")
+def test_help_wraps_as_prose_in_80_columns(path: tuple[str, ...]) -> None:
+    """No line is wider than 80 and no sentence breaks early: every line of a paragraph but its last is
+    as full as the next word allows (a docstring's own line breaks would leave short lines)."""
+    text = help_text(*path)
+    assert max(len(line) for line in text.splitlines()) <= 80, text
+    description = text.split("\n\n", 1)[1].split("\nOptions:")[0].split("\nArguments:")[0]
+    for paragraph in description.split("\n\n"):
+        lines = paragraph.splitlines()
+        if lines[0].strip().startswith(("tg ", "TG_")) or lines[0].strip() == "Commands:":
+            continue  # an example block, one a line; a command list
+        for line, following in itertools.pairwise(lines):
+            assert len(line) + 1 + len(following.split()[0]) > 78, (line, text)
+
+
+def test_examples_show_one_example_a_line() -> None:
+    lines = [line.strip() for line in help_text("recommend").splitlines()]
+    for example in ("tg recommend --dataset cifar100", "tg recommend -d my_reviews --next 3",
+                    "tg recommend -d glue/sst2 --top 5 --include-tried --explain --format json"):  # fmt: skip
+        assert example in lines
+    long = " ".join(["--long-option"] * 5)
+    doc = f"Why.\n\nExamples: tg a --x; TG_PORT=1 tg b\n(a note); tg c {long} (a long note)"
+    assert prose_help(doc).split("\n\n\b\n")[1].splitlines() == [
+        "tg a --x",
+        "TG_PORT=1 tg b (a note)",
+        f"tg c {long}",
+        "    (a long note)",
+    ]
