@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from collections.abc import Collection, Iterable, Sequence
@@ -53,10 +54,12 @@ def emit(
     """Rows as a table, JSON or CSV. `columns` ({key: header}) picks what a table shows a person
     (its key column first); JSON and CSV always carry every key.
 
-    A table fits the terminal's width: the `ids` columns (what a person copies: model and dataset
-    ids, view and method names) are never folded; the others wrap between words; and when that is
-    not enough, the `secondary` columns give way, the last listed first, with a line under the table
-    that says so. `wide` keeps every column at its full width, however wide the table gets."""
+    A table fits the terminal's width (see `_fit`): the `ids` columns (what a person copies: model
+    and dataset ids, view and method names) are never wrapped, the others wrap between words, never
+    inside one; when that is not enough the `secondary` columns give way, the last listed first, with
+    a line under the table that says so. `wide` keeps every column at its full width, however wide
+    the table gets. An id (or word) too long for any table in the terminal is printed whole: its
+    column goes last, in a table without a box, so only its own lines run over."""
     rows = [_plain(r) for r in rows]
     if fmt is Format.json:
         json.dump(rows, sys.stdout, indent=2, default=str)
@@ -72,20 +75,41 @@ def emit(
     cells = {k: ["" if r.get(k) is None else str(r.get(k)) for r in rows] for k in shown}
     console = Console()
     widths, edge = _fit(shown, cells, set(ids), secondary, console.width, wide)
-    table = Table(title=title, show_lines=False, show_edge=edge, pad_edge=edge)
-    for key, width in widths.items():
+    justify: dict[str, JustifyMethod] = {}
+    for key in widths:
         values = [r.get(key) for r in rows if r.get(key) is not None]
         numeric = bool(values) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-        justify: JustifyMethod = "right" if numeric else "left"
-        table.add_column(shown[key], width=width, no_wrap=key in ids, overflow="fold", justify=justify)
-    for i in range(len(rows)):
-        table.add_row(*(Text(cells[k][i]) for k in widths))
-    # ids wider than the terminal make the table wider, whole, rather than folded or cut
-    Console(width=max(console.width, table_width(widths.values(), edge))).print(table)
+        justify[key] = "right" if numeric else "left"
+    width = table_width(widths.values(), edge)
+    if width <= console.width or wide:
+        table = Table(title=title, show_edge=edge, pad_edge=edge)
+        _fill(table, shown, cells, widths, set(ids), justify)
+        Console(width=max(console.width, width)).print(table)
+    else:  # a value too long for any table here: no box, its column last, so only its lines run over
+        order = sorted(widths, key=lambda k: widths[k] == max(widths.values()))
+        table = Table(title=title, box=None, pad_edge=False, title_justify="left")
+        _fill(table, shown, cells, {k: widths[k] for k in order}, set(ids), justify)
+        plain = Console(width=width, file=io.StringIO())
+        plain.print(table)
+        print("\n".join(line.rstrip() for line in plain.file.getvalue().splitlines()))  # type: ignore[attr-defined]
     hidden = [shown[k] for k in shown if k not in widths]
     if hidden:
         plural = "s" if len(hidden) > 1 else ""
         console.print(Text(f"{len(hidden)} column{plural} hidden ({', '.join(hidden)}): --wide shows them"))
+
+
+def _fill(
+    table: Table,
+    shown: dict[str, str],
+    cells: dict[str, list[str]],
+    widths: dict[str, int],
+    ids: set[str],
+    justify: dict[str, JustifyMethod],
+) -> None:
+    for key, width in widths.items():
+        table.add_column(shown[key], width=width, no_wrap=key in ids, overflow="fold", justify=justify[key])
+    for i in range(len(next(iter(cells.values()), []))):
+        table.add_row(*(Text(cells[k][i]) for k in widths))
 
 
 def table_width(widths: Iterable[int], edge: bool = True) -> int:
@@ -137,21 +161,12 @@ def _fit(
 
 
 def emit_record(record: dict[str, Any], fmt: Format) -> None:
-    """A single object: JSON object, or a two-column key/value table. A value too long for the
-    terminal (a long id or path) prints the record as plain `key  value` lines rather than fold it."""
+    """A single object: JSON object, or a two-column key/value table."""
     if fmt is Format.json:
         json.dump(_plain(record), sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
-        return
-    rows = [{"key": k, "value": v} for k, v in record.items()]
-    if fmt is Format.table:
-        text = {k: "" if v is None else str(_plain(v)) for k, v in record.items()}
-        key_width = max(map(cell_len, [*text, "key"]))
-        if table_width([key_width, max(map(cell_len, [*text.values(), "value"]))]) > Console().width:
-            for key, value in text.items():
-                print(f"{key.ljust(key_width)}  {value}")
-            return
-    emit(rows, fmt, ids=("key", "value"))
+    else:
+        emit([{"key": k, "value": v} for k, v in record.items()], fmt, ids=("key",))
 
 
 def progress() -> Progress:

@@ -277,15 +277,20 @@ def test_a_narrow_terminal_hides_secondary_columns_and_wide_shows_them(
     assert hidden_headers(render(shown, 120, monkeypatch, capsys)) == ["evidence"]
 
 
-def test_an_id_longer_than_the_terminal_makes_the_table_wider_not_folded(
+def test_an_id_longer_than_the_terminal_runs_over_alone(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """No table can hold a 90-character id in 80 columns: it is printed whole, its column last and
+    without a box, so that only its own line is longer than the terminal."""
     monkeypatch.setenv("COLUMNS", "80")
-    rows = [{"rank": 1, "model": LONGEST_MODEL, "score": "0.912", "evidence": "cola sim 0.9"}]
-    emit(rows, Format.table, ids=("model",), secondary=("evidence",))
-    out = capsys.readouterr().out
-    assert any(LONGEST_MODEL in line for line in out.splitlines()), out
-    assert hidden_headers(out) == ["evidence"], out
+    models = (LONGEST_MODEL, IMAGE_MODEL, "bert")
+    rows = [{**row, "model": model} for row, model in zip(recommend_rows(), models, strict=True)]
+    emit(rows, Format.table, title="a title", ids=("model",), secondary=("type", "params", "evidence"))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["rank", "score", "model"], lines
+    assert lines[2].endswith(f"  {LONGEST_MODEL}") and lines[3].endswith(f"  {IMAGE_MODEL}"), lines
+    assert [line for line in lines if len(line) > 80] == [lines[2]], lines
+    assert hidden_headers("\n".join(lines)) == ["type", "params", "evidence"]
 
 
 def test_json_and_csv_ignore_the_table_layout(
@@ -306,10 +311,12 @@ def test_status_record_fits(capsys: pytest.CaptureFixture[str], monkeypatch: pyt
     monkeypatch.setenv("COLUMNS", "80")
     record = {"running": True, "bolt_uri": "bolt://127.0.0.1:7687", "browser_url": "http://127.0.0.1:7474/browser/",
               "data_dir": "/root/.local/share/transfergraph/neo4j/data"}  # fmt: skip
-    emit_record(record, Format.table)
+    note = "a value in words wraps between them inside the box, " * 3
+    emit_record({**record, "note": note}, Format.table)
     out = capsys.readouterr().out
     assert max(len(line) for line in out.splitlines()) <= 80 and "┃ key" in out, out
     assert all(any(str(v) in line for line in out.splitlines()) for v in record.values()), out
+    assert column_text(out, 2)[1].endswith("".join(note.split())), out
 
 
 @pytest.mark.parametrize("value", [TEXT_MODEL, LONG_PATH])
