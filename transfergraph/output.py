@@ -80,7 +80,7 @@ def emit(
         values = [r.get(key) for r in rows if r.get(key) is not None]
         numeric = bool(values) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
         justify[key] = "right" if numeric else "left"
-    width = table_width(widths.values(), edge)
+    width = _table_width(widths.values(), edge)
     if width <= console.width or wide:
         table = Table(title=title, show_edge=edge, pad_edge=edge)
         _fill(table, shown, cells, widths, set(ids), justify)
@@ -89,9 +89,9 @@ def emit(
         order = sorted(widths, key=lambda k: widths[k] == max(widths.values()))
         table = Table(title=title, box=None, pad_edge=False, title_justify="left")
         _fill(table, shown, cells, {k: widths[k] for k in order}, set(ids), justify)
-        plain = Console(width=width, file=io.StringIO())
-        plain.print(table)
-        print("\n".join(line.rstrip() for line in plain.file.getvalue().splitlines()))  # type: ignore[attr-defined]
+        text = io.StringIO()
+        Console(width=width, file=text).print(table)
+        print("\n".join(line.rstrip() for line in text.getvalue().splitlines()))
     hidden = [shown[k] for k in shown if k not in widths]
     if hidden:
         plural = "s" if len(hidden) > 1 else ""
@@ -112,7 +112,7 @@ def _fill(
         table.add_row(*(Text(cells[k][i]) for k in widths))
 
 
-def table_width(widths: Iterable[int], edge: bool = True) -> int:
+def _table_width(widths: Iterable[int], edge: bool = True) -> int:
     """Characters a table with these column widths takes: two spaces of padding around each column
     and a border between two; with `edge`, a border and a space at either end too."""
     return sum(w + 3 for w in widths) + (1 if edge else -3)
@@ -133,22 +133,22 @@ def _fit(
     """Each shown column's width ({key: width}, hidden ones left out) and whether the table has its
     outer edge. Every column at full width when that fits or `wide`. Else ids keep their width, the
     other columns wrap down to their longest word, and while even that is too wide the secondary
-    columns are dropped, the last listed first; then the outer edge goes (4 characters). A table
-    that still does not fit is wider than the terminal: an id is never folded."""
+    columns are dropped, the last listed first; then the outer edge goes (4 characters). What
+    still does not fit, emit prints without a box."""
     full = {k: max(cell_len(line) for text in [shown[k], *cells[k]] for line in text.splitlines() or [""])
             for k in shown}  # fmt: skip
     least = {k: max(_longest_word([shown[k], *cells[k]]), 1) for k in shown}
     for k in ids & set(shown):
-        least[k] = max(least[k], *(cell_len(line) for text in cells[k] for line in text.splitlines()))
-    if wide or table_width(full.values()) <= width:
+        least[k] = max([least[k], *(cell_len(line) for text in cells[k] for line in text.splitlines())])
+    if wide or _table_width(full.values()) <= width:
         return full, True
     for edge in (True, False):
         widths = dict(full)
         for key in reversed(secondary):
-            if table_width((least[k] for k in widths), edge) <= width:
+            if _table_width((least[k] for k in widths), edge) <= width:
                 break
             widths.pop(key, None)
-        excess = table_width(widths.values(), edge) - width
+        excess = _table_width(widths.values(), edge) - width
         while excess > 0:  # narrow the widest column that can still wrap, one character at a time
             widest = max((k for k in widths if widths[k] > least[k]), key=lambda k: widths[k], default=None)
             if widest is None:

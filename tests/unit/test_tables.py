@@ -293,6 +293,14 @@ def test_an_id_longer_than_the_terminal_runs_over_alone(
     assert hidden_headers("\n".join(lines)) == ["type", "params", "evidence"]
 
 
+def test_no_rows_is_an_empty_table(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    emit([], Format.table, columns=VIEW_COLUMNS, ids=("name", "target"), secondary=("built",))
+    assert column_text(capsys.readouterr().out, len(VIEW_COLUMNS), "┃") == list(VIEW_COLUMNS.values())
+
+
 def test_json_and_csv_ignore_the_table_layout(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
