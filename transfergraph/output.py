@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, JustifyMethod
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from transfergraph.choices import Format
 
@@ -38,10 +42,24 @@ def minute(value: Any) -> str | None:
 
 
 def emit(
-    rows: list[dict[str, Any]], fmt: Format, title: str | None = None, columns: dict[str, str] | None = None
+    rows: list[dict[str, Any]],
+    fmt: Format,
+    title: str | None = None,
+    columns: dict[str, str] | None = None,
+    *,
+    ids: Collection[str] = (),
+    secondary: Sequence[str] = (),
+    wide: bool = False,
 ) -> None:
     """Rows as a table, JSON or CSV. `columns` ({key: header}) picks what a table shows a person
-    (its key column first); JSON and CSV always carry every key."""
+    (its key column first); JSON and CSV always carry every key.
+
+    A table fits the terminal's width (see `_fit`): the `ids` columns (what a person copies: model
+    and dataset ids, view and method names) are never wrapped, the others wrap between words, never
+    inside one; when that is not enough the `secondary` columns give way, the last listed first, with
+    a line under the table that says so. `wide` keeps every column at its full width, however wide
+    the table gets. An id (or word) too long for any table in the terminal is printed whole: its
+    column goes last, in a table without a box, so only its own lines run over."""
     rows = [_plain(r) for r in rows]
     if fmt is Format.json:
         json.dump(rows, sys.stdout, indent=2, default=str)
@@ -54,15 +72,92 @@ def emit(
         writer.writerows(rows)
         return
     shown = columns or {k: k for k in keys}
-    table = Table(title=title, show_lines=False)
-    for key, header in shown.items():
+    cells = {k: ["" if r.get(k) is None else str(r.get(k)) for r in rows] for k in shown}
+    console = Console()
+    widths, edge = _fit(shown, cells, set(ids), secondary, console.width, wide)
+    justify: dict[str, JustifyMethod] = {}
+    for key in widths:
         values = [r.get(key) for r in rows if r.get(key) is not None]
         numeric = bool(values) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-        # fold, never cut: a long id wraps onto a second line instead of ending in an ellipsis
-        table.add_column(header, overflow="fold", justify="right" if numeric else "left")
-    for r in rows:
-        table.add_row(*("" if r.get(k) is None else str(r.get(k)) for k in shown))
-    Console().print(table)
+        justify[key] = "right" if numeric else "left"
+    width = _table_width(widths.values(), edge)
+    if width <= console.width or wide:
+        table = Table(title=title, show_edge=edge, pad_edge=edge)
+        _fill(table, shown, cells, widths, set(ids), justify)
+        Console(width=max(console.width, width)).print(table)
+    else:  # a value too long for any table here: no box, its column last, so only its lines run over
+        order = sorted(widths, key=lambda k: widths[k] == max(widths.values()))
+        table = Table(title=title, box=None, pad_edge=False, title_justify="left")
+        _fill(table, shown, cells, {k: widths[k] for k in order}, set(ids), justify)
+        text = io.StringIO()
+        Console(width=width, file=text).print(table)
+        print("\n".join(line.rstrip() for line in text.getvalue().splitlines()))
+    hidden = [shown[k] for k in shown if k not in widths]
+    if hidden:
+        plural = "s" if len(hidden) > 1 else ""
+        console.print(Text(f"{len(hidden)} column{plural} hidden ({', '.join(hidden)}): --wide shows them"))
+
+
+def _fill(
+    table: Table,
+    shown: dict[str, str],
+    cells: dict[str, list[str]],
+    widths: dict[str, int],
+    ids: set[str],
+    justify: dict[str, JustifyMethod],
+) -> None:
+    for key, width in widths.items():
+        table.add_column(shown[key], width=width, no_wrap=key in ids, overflow="fold", justify=justify[key])
+    for i in range(len(next(iter(cells.values()), []))):
+        table.add_row(*(Text(cells[k][i]) for k in widths))
+
+
+def _table_width(widths: Iterable[int], edge: bool = True) -> int:
+    """Characters a table with these column widths takes: two spaces of padding around each column
+    and a border between two; with `edge`, a border and a space at either end too."""
+    return sum(w + 3 for w in widths) + (1 if edge else -3)
+
+
+def _longest_word(texts: Iterable[str]) -> int:
+    return max((cell_len(word) for text in texts for word in text.split()), default=0)
+
+
+def _fit(
+    shown: dict[str, str],
+    cells: dict[str, list[str]],
+    ids: set[str],
+    secondary: Sequence[str],
+    width: int,
+    wide: bool,
+) -> tuple[dict[str, int], bool]:
+    """Each shown column's width ({key: width}, hidden ones left out) and whether the table has its
+    outer edge. Every column at full width when that fits or `wide`. Else ids keep their width, the
+    other columns wrap down to their longest word, and while even that is too wide the secondary
+    columns are dropped, the last listed first; then the outer edge goes (4 characters). What
+    still does not fit, emit prints without a box."""
+    full = {k: max(cell_len(line) for text in [shown[k], *cells[k]] for line in text.splitlines() or [""])
+            for k in shown}  # fmt: skip
+    least = {k: max(_longest_word([shown[k], *cells[k]]), 1) for k in shown}
+    for k in ids & set(shown):
+        least[k] = max([least[k], *(cell_len(line) for text in cells[k] for line in text.splitlines())])
+    if wide or _table_width(full.values()) <= width:
+        return full, True
+    for edge in (True, False):
+        widths = dict(full)
+        for key in reversed(secondary):
+            if _table_width((least[k] for k in widths), edge) <= width:
+                break
+            widths.pop(key, None)
+        excess = _table_width(widths.values(), edge) - width
+        while excess > 0:  # narrow the widest column that can still wrap, one character at a time
+            widest = max((k for k in widths if widths[k] > least[k]), key=lambda k: widths[k], default=None)
+            if widest is None:
+                break
+            widths[widest] -= 1
+            excess -= 1
+        if excess <= 0:
+            break
+    return widths, edge
 
 
 def emit_record(record: dict[str, Any], fmt: Format) -> None:
@@ -71,7 +166,7 @@ def emit_record(record: dict[str, Any], fmt: Format) -> None:
         json.dump(_plain(record), sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
     else:
-        emit([{"key": k, "value": v} for k, v in record.items()], fmt)
+        emit([{"key": k, "value": v} for k, v in record.items()], fmt, ids=("key",))
 
 
 def progress() -> Progress:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import sys
+import textwrap
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
 import typer
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
+from typer.core import TyperGroup
+from typer.main import solve_typer_info_help
 
 from transfergraph import __version__
 from transfergraph.cli import dataset as dataset_cli
@@ -24,13 +30,81 @@ from transfergraph.cli import score as score_cli
 from transfergraph.errors import ParameterError, TGError
 from transfergraph.loaders.records import InvalidInput
 
+# The order of `tg --help`: the order a user runs them in (Typer would list commands before groups).
+PIPELINE = ("db", "ingest", "graph", "embed", "predict", "recommend", "evaluate", "dataset", "model", "score")
+# An example command line starts a line of its own: `tg ...`, maybe after environment settings.
+_NEXT_EXAMPLE = re.compile(r";\s+(?=(?:[A-Z_]+=\S*\s+)*tg\s)")
+_EXAMPLE_WIDTH = 78  # an example line fits 80 columns after click's indent of 2
+
+
+class _PipelineOrder(TyperGroup):
+    def list_commands(self, ctx: Any) -> list[str]:  # ctx: a Context of Typer's own copy of click
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda n: PIPELINE.index(n) if n in PIPELINE else len(PIPELINE))
+
+
 app = typer.Typer(
     name="tg",
     help="TransferGraph: which pre-trained model to fine-tune for your dataset (a Neo4j model-zoo graph).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=_PipelineOrder,
+    # click's own help: it wraps docstrings as prose at the terminal's width (rich keeps their line
+    # breaks) and gives options' help room to read at 80 columns
+    rich_markup_mode=None,
 )
+
+
+def prose_help(doc: str) -> str:
+    """A docstring as click shows it well: click wraps its paragraphs as prose, and an
+    `Example(s): A; B` paragraph becomes one example a line (a long one continues, indented)."""
+    paragraphs = []
+    for paragraph in inspect.cleandoc(doc).split("\n\n"):
+        head, sep, examples = paragraph.partition(":")
+        if not sep or head not in ("Example", "Examples"):
+            paragraphs.append(paragraph)
+            continue
+        lines = []
+        for example in _NEXT_EXAMPLE.split(" ".join(examples.split())):
+            command, paren, note = example.partition(" (")
+            if len(example) > _EXAMPLE_WIDTH and paren and example.endswith(")"):
+                lines += [*_wrap(command), f"    ({note}"]
+            else:
+                lines += _wrap(example)
+        paragraphs.append(f"{head}:\n\n\b\n" + "\n".join(lines))  # \b: click keeps these lines as they are
+    return "\n\n".join(paragraphs)
+
+
+def _wrap(example: str) -> list[str]:
+    return textwrap.wrap(
+        example, _EXAMPLE_WIDTH, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False
+    )
+
+
+def _short_help(doc: str) -> str:
+    """What `tg --help` lists beside a command: its first sentence or clause, whole (click would cut
+    it at 45 characters or so)."""
+    first = " ".join(inspect.cleandoc(doc).split("\n\n")[0].split())
+    depth = 0
+    for i, char in enumerate(first):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char in ".;" and depth == 0 and first[i + 1 : i + 2] in (" ", ""):
+            return first[:i]
+    return first
+
+
+def reflow_help(typer_app: typer.Typer) -> None:
+    """Set the help of every command and group under `typer_app` from its docstring (or help=), made
+    prose by `prose_help`: one place, so docstrings keep their natural line breaks."""
+    for command in typer_app.registered_commands:
+        doc = command.help or inspect.getdoc(command.callback) or ""
+        command.help, command.short_help = prose_help(doc), _short_help(doc)
+    for group in typer_app.registered_groups:
+        doc = solve_typer_info_help(group)
+        group.help, group.short_help = prose_help(doc), _short_help(doc)
+        if group.typer_instance is not None:
+            reflow_help(group.typer_instance)
 
 
 def _version(value: bool) -> None:
@@ -52,12 +126,13 @@ app.add_typer(db_cli.app, name="db")
 app.add_typer(ingest_cli.app, name="ingest")
 app.add_typer(graph_cli.app, name="graph")
 app.add_typer(embed_cli.app, name="embed")
-app.add_typer(dataset_cli.app, name="dataset")
-app.add_typer(model_cli.app, name="model")
-app.command("score")(score_cli.score)
 app.command("predict")(predict_cli.predict)
 app.command("recommend")(recommend_cli.recommend)
 app.command("evaluate")(evaluate_cli.evaluate)
+app.add_typer(dataset_cli.app, name="dataset")
+app.add_typer(model_cli.app, name="model")
+app.command("score")(score_cli.score)
+reflow_help(app)
 
 
 def flag(parameter: str) -> str:

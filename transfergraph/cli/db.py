@@ -11,7 +11,7 @@ from neo4j.exceptions import ClientError
 
 from transfergraph import config, db, server
 from transfergraph.choices import Format
-from transfergraph.cli.options import FormatOpt
+from transfergraph.cli.options import FormatOpt, WideOpt
 from transfergraph.errors import ServerDown, TGError
 from transfergraph.output import emit, emit_record
 
@@ -130,6 +130,7 @@ def cypher(
         [], "--param", "-p", help="NAME=VALUE, repeatable; VALUE parsed as JSON."
     ),
     fmt: Format = FormatOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Run a parameterised Cypher statement and print the rows.
 
@@ -142,4 +143,4 @@ def cypher(
         except ClientError as e:
             first = (e.message or str(e)).splitlines()[0]
             raise TGError(f"Cypher error {e.code}: {first}") from None
-    emit([dict(zip(keys, r.values(), strict=True)) for r in records], fmt)
+    emit([dict(zip(keys, r.values(), strict=True)) for r in records], fmt, wide=wide)

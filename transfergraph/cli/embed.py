@@ -14,7 +14,7 @@ import typer
 from transfergraph import config, db
 from transfergraph import embed as embeddings
 from transfergraph.choices import EmbedMethod, Format
-from transfergraph.cli.options import FormatOpt
+from transfergraph.cli.options import FormatOpt, WideOpt
 from transfergraph.errors import TGError
 from transfergraph.output import emit, minute
 
@@ -82,6 +82,7 @@ def run(
         None, "--validation", help="GNN: validation edge fraction (0.1)."
     ),
     fmt: Format = FormatOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Embed the nodes of one or more views; re-running replaces what (view, method) had stored.
 
@@ -115,12 +116,14 @@ def run(
                         file=sys.stderr,
                     )
                 rows.append(row)
-    emit(_table_rows(rows, fmt), fmt, columns=EMBED_COLUMNS)
+    emit(_table_rows(rows, fmt), fmt, columns=EMBED_COLUMNS, ids=("view", "method"),
+         secondary=("modality", "auc", "nodes", "created", "dim"), wide=wide)  # fmt: skip
 
 
 @app.command("list")
-def list_embeddings(fmt: Format = FormatOpt) -> None:
+def list_embeddings(fmt: Format = FormatOpt, wide: bool = WideOpt) -> None:
     """One row per stored embedding: view, method, modality, nodes, dim, seed, seconds, created_at."""
     with db.connect(config.load()) as drv:
         rows = embeddings.listing(drv)
-    emit(_table_rows(rows, fmt), fmt, columns=EMBED_COLUMNS)
+    emit(_table_rows(rows, fmt), fmt, columns=EMBED_COLUMNS, ids=("view", "method"),
+         secondary=("modality", "auc", "nodes", "created", "dim"), wide=wide)  # fmt: skip

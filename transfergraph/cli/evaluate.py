@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from transfergraph.choices import Format, Modality
-from transfergraph.cli.options import FormatOpt, ModalityOpt
+from transfergraph.cli.options import FormatOpt, ModalityOpt, WideOpt
 from transfergraph.errors import TGError
 from transfergraph.output import emit
 
@@ -132,6 +132,7 @@ def evaluate(
     record: bool = typer.Option(True, "--record/--no-record", help="Record the best as recommend's default."),
     fmt: Format = FormatOpt,
     report: Path | None = typer.Option(None, "--report", help="Write a markdown report and PNG plots here."),
+    wide: bool = WideOpt,
 ) -> None:
     """Per target: hide its runs (view without:T), embed, train, predict, compare with its best full
     fine-tuning accuracies; baselines on the same models. Metrics per target: top-1 and top-3 regret
@@ -164,7 +165,7 @@ def evaluate(
             min_models=min_models, record=record, log=log,
         ).raw  # fmt: skip
     if shots:
-        emit_shots(result, fmt)
+        emit_shots(result, fmt, wide)
         return
     if report is not None:
         from transfergraph.evaluation.report import write_report
@@ -182,13 +183,17 @@ def evaluate(
         f"{result['modality']}: {len(result['targets'])} targets, {result['seeds']} seed(s), "
         f"{result['seconds']} s; best: {result['best']}"
     )
-    emit(rows, fmt, title=title, columns=SUMMARY_COLUMNS)
+    emit(
+        rows, fmt, title=title, columns=SUMMARY_COLUMNS, ids=("method",), wide=wide,
+        secondary=("top-1 regret", "ndcg@5", "pearson (weighted)", "targets", "kind"),
+    )  # fmt: skip
     if result["baseline"] and fmt is Format.table:
         title = (
             f"minus {result['baseline']} (the strongest baseline), paired over targets: mean "
             "[95% interval]; * significantly better, ! clearly worse"
         )
-        emit(paired_rows(result), fmt, title=title, columns=PAIRED_COLUMNS)
+        emit(paired_rows(result), fmt, title=title, columns=PAIRED_COLUMNS, ids=("method",),
+             secondary=("targets", "ndcg@5", "top-1 regret"), wide=wide)  # fmt: skip
         print(f"rule: {result['rule']}")
     if result["missing_features"]:
         print(f"missing features: {', '.join(result['missing_features'])}", file=sys.stderr)
@@ -196,7 +201,7 @@ def evaluate(
         print(f"{name}: {', '.join(notes)}", file=sys.stderr)
 
 
-def emit_shots(result: dict[str, Any], fmt: Format) -> None:
+def emit_shots(result: dict[str, Any], fmt: Format, wide: bool = False) -> None:
     """The few-shot result: JSON with the per-(method, k, draw, target) rows, or one table per k."""
     if fmt is Format.json:
         keys = ("modality", "targets", "seeds", "shots", "draws", "draw_seeds", "rows", "summary", "seconds")
@@ -209,6 +214,7 @@ def emit_shots(result: dict[str, Any], fmt: Format) -> None:
             f"{result['modality']}: {k} shot(s), {len(result['targets'])} targets, {result['draws']} draws, "
             f"{result['seeds']} seed(s), {result['seconds']} s"
         )
-        emit(shots_rows(result, k), fmt, title=title, columns=SHOTS_COLUMNS)
+        emit(shots_rows(result, k), fmt, title=title, columns=SHOTS_COLUMNS, ids=("method",),
+             secondary=("top-1 regret", "ndcg@5"), wide=wide)  # fmt: skip
     for name, notes in result["notes"].items():
         print(f"{name}: {', '.join(notes)}", file=sys.stderr)

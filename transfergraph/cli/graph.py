@@ -9,7 +9,7 @@ import typer
 from transfergraph import config, db
 from transfergraph import prune as learning_graph
 from transfergraph.choices import Aggregate, Format, RunRegime
-from transfergraph.cli.options import FormatOpt, ViewOpt
+from transfergraph.cli.options import FormatOpt, ViewOpt, WideOpt
 from transfergraph.output import emit, minute
 
 # What a person scans for in an 80-column terminal; --format json|csv has every detail.
@@ -45,6 +45,7 @@ def build(
     pretrained: bool = typer.Option(True, "--pretrained/--no-pretrained", help="Model-card edges."),
     logme: bool = typer.Option(False, "--logme/--no-logme", help="Transferability (LogME) edges."),
     fmt: Format = FormatOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Derive a view's edges in Cypher from the raw facts (replaces the view if it exists).
 
@@ -63,11 +64,16 @@ def build(
             name = learning_graph.view_name(t, view)
             counts = learning_graph.build(drv, t, name, settings)
             rows.append({"view": name, "target": t, **{k.lower(): v for k, v in counts.items()}})
-    emit(rows, fmt, columns=BUILD_COLUMNS)
+    emit(rows, fmt, columns=BUILD_COLUMNS, ids=("view",), wide=wide,
+         secondary=("accuracy_edge", "similarity_edge", "transfer_edge", "pretrained_edge"))  # fmt: skip
 
 
 @app.command()
-def stats(view: str = typer.Option("all", "--view", help="Which view."), fmt: Format = FormatOpt) -> None:
+def stats(
+    view: str = typer.Option("all", "--view", help="Which view."),
+    fmt: Format = FormatOpt,
+    wide: bool = WideOpt,
+) -> None:
     """Per modality: nodes, average degree, dataset-dataset and model-dataset edges of a view.
 
     Example: tg graph stats --format json
@@ -78,7 +84,7 @@ def stats(view: str = typer.Option("all", "--view", help="Which view."), fmt: Fo
         emit(per_modality, fmt)
         return
     rows = stats_rows(per_modality)
-    emit(rows, fmt, title=f"view {view}")
+    emit(rows, fmt, title=f"view {view}", ids=("property",), wide=wide)
 
 
 def stats_rows(per_modality: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -95,14 +101,15 @@ def stats_rows(per_modality: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @app.command("views")
-def list_views(fmt: Format = FormatOpt) -> None:
+def list_views(fmt: Format = FormatOpt, wide: bool = WideOpt) -> None:
     """The views that exist and how each was built."""
     with db.connect(config.load()) as drv:
         rows = learning_graph.views(drv)
     if fmt is Format.table:  # a person scans for the day and minute; json/csv keep the timestamp
         for row in rows:
             row["built"] = minute(row.get("built_at"))
-    emit(rows, fmt, columns=VIEW_COLUMNS)
+    emit(rows, fmt, columns=VIEW_COLUMNS, ids=("name", "target"),
+         secondary=("modality", "edges", "built", "target"), wide=wide)  # fmt: skip
 
 
 @app.command()

@@ -116,7 +116,10 @@ def paper_zoo_cmd(
         [Modality.image, Modality.text], "--modality", "-m", help="Which half of the zoo (repeatable)."
     ),
     base_url: str = typer.Option(
-        paper_zoo.DEFAULT_BASE_URL, "--url", help="Where to download the bundle from."
+        paper_zoo.DEFAULT_BASE_URL,
+        "--url",
+        show_default=False,  # a URL longer than the help column: click would cut it mid-word
+        help="Where to download the bundle from (default: the paper's repository, at a pinned commit).",
     ),
     batch_size: int = BatchOpt,
     dry_run: bool = DryRunOpt,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from transfergraph.choices import Format
-from transfergraph.cli.options import FormatOpt
+from transfergraph.cli.options import FormatOpt, WideOpt
 from transfergraph.output import emit
 
 
@@ -25,6 +25,7 @@ def predict(
         [], "--dataset", "-d", help="Refresh: re-derive and re-predict only this dataset (repeatable)."
     ),
     fmt: Format = FormatOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Train on the view's training rows (label: per-dataset min-max accuracy) and predict every
     model of the modality on every dataset, replacing this (view, method)'s earlier predictions.
@@ -43,6 +44,12 @@ def predict(
         emit(rows, fmt)
         return
     notes = [note for r in rows for note in r.pop("notes")]
-    emit(rows, fmt)
+    emit(
+        rows,
+        fmt,
+        ids=("view", "method"),
+        secondary=("predicted", "modality", "replaced", "missing_features", "few_shot"),
+        wide=wide,
+    )
     for note in notes:
         print(note)

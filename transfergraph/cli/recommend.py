@@ -11,7 +11,7 @@ import sys
 import typer
 
 from transfergraph.choices import Format
-from transfergraph.cli.options import FormatOpt
+from transfergraph.cli.options import FormatOpt, WideOpt
 from transfergraph.output import emit
 
 
@@ -58,6 +58,7 @@ def recommend(
         None, "--next", min=1, help="Propose the K untried models to fine-tune next (same as --top K)."
     ),
     fmt: Format = FormatOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Rank the models not yet tried on a dataset: predicted score, evidence, and apart, the models
     already fine-tuned on it with their accuracy.
@@ -102,7 +103,7 @@ def recommend(
         title = f"{result['dataset']}: untried models, {result['method']} (view {result['view']})"
     if next_k is not None:
         title = f"{result['dataset']}: the {next_k} models to fine-tune next ({result['method']})"
-    emit(rows, fmt, title=title)
+    emit(rows, fmt, title=title, ids=("model",), secondary=("type", "params", "evidence"), wide=wide)
     _print_measured(result)
     if next_k is not None:
         print(

@@ -8,7 +8,7 @@ import typer
 
 from transfergraph import config, db
 from transfergraph.choices import Format
-from transfergraph.cli.options import FormatOpt
+from transfergraph.cli.options import FormatOpt, WideOpt
 from transfergraph.output import emit, progress
 
 
@@ -25,6 +25,7 @@ def score(
     force: bool = typer.Option(False, "--force", help="Recompute pairs already scored."),
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Items per forward pass."),
     fmt: Format = FormatOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Extract each model's features on the dataset's sample (no fine-tuning) and write its
     TRANSFERABILITY score; a re-run skips the (model, dataset, metric) pairs already written.
@@ -48,7 +49,8 @@ def score(
             drv, dataset, models=models, top=top, metrics=list(dict.fromkeys(metric)), source=source,
             force=force, batch_size=batch_size, on_start=start, on_batch=lambda n: bar.advance(task, n),
         )  # fmt: skip
-    emit(result["rows"], fmt, title=f"{dataset}: transferability computed here")
+    emit(result["rows"], fmt, title=f"{dataset}: transferability computed here", ids=("model",),
+         secondary=("metric", "status", "seconds"), wide=wide)  # fmt: skip
     timed = {r["model"]: r["seconds"] for r in result["rows"] if r["status"] == "written"}
     if timed and fmt is Format.table:
         per_model = sum(timed.values()) / len(timed)
