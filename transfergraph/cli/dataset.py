@@ -16,10 +16,17 @@ app = typer.Typer(help="A dataset of your own: add it, or embed a known one in a
                   no_args_is_help=True)  # fmt: skip
 
 FromOpt = typer.Option(
-    ..., "--from", help="An image folder (one sub-folder per class) or a CSV / Parquet table (text)."
+    ...,
+    "--from",
+    help="An image folder (one sub-folder per class), a CSV / Parquet / JSONL table (text), or a "
+    "Hugging Face dataset: hf:REPO[:CONFIG][:SPLIT] (split: train unless given).",
 )
-LabelOpt = typer.Option("label", "--label-col", help="Table column with the class label.")
-TextOpt = typer.Option("text", "--text-col", help="Table column with the text.")
+LabelOpt = typer.Option(
+    None, "--label-col", help="Column with the class label (default: label; hf: found from the features)."
+)
+TextOpt = typer.Option(
+    None, "--text-col", help="Column with the text (default: text; hf: found from the features)."
+)
 ProbeOpt = typer.Option(
     None,
     "--probe",
@@ -32,7 +39,7 @@ SeedOpt = typer.Option(0, "--seed", help="Seed of the sample.")
 
 
 def _place(
-    name: str, source: Path, modality: str, create: bool, label_col: str, text_col: str,
+    name: str, source: str, modality: str, create: bool, label_col: str | None, text_col: str | None,
     probe: str | None, probe_path: Path | None, sample: int, seed: int, fmt: Format,
 ) -> None:  # fmt: skip
     from transfergraph.userdata.place import place
@@ -54,10 +61,10 @@ def _command(create: bool, doc: str) -> Callable[..., None]:
 
     def command(
         name: str = typer.Argument(..., help="The dataset's id."),
-        source: Path = FromOpt,
+        source: str = FromOpt,
         modality: Modality = ModalityOpt,
-        label_col: str = LabelOpt,
-        text_col: str = TextOpt,
+        label_col: str | None = LabelOpt,
+        text_col: str | None = TextOpt,
         probe: str | None = ProbeOpt,
         probe_path: Path | None = ProbePathOpt,
         sample: int = SampleOpt,
