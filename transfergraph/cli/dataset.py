@@ -140,8 +140,9 @@ def _zoo(
     out: Path, modality: str | None, probe: str | None, probe_path: Path | None, sample: int, seed: int,
     hub_ids: Path | None, fmt: Format,
 ) -> None:  # fmt: skip
-    from transfergraph.userdata.zoo import ZooRow, embed_zoo
+    from transfergraph.userdata.zoo import ZooRow, check_probe, embed_zoo
 
+    check_probe(modality, probe)  # before connecting
     with db.connect(config.load()) as drv, progress(eta=True) as bar:
         task = bar.add_task("embed the zoo", total=None)
 

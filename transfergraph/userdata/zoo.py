@@ -109,6 +109,11 @@ def _done(row: dict[str, Any], probe: str, sample: int, seed: int) -> bool:
     )
 
 
+def check_probe(modality: str | None, probe: str | None) -> None:
+    if probe is not None and modality is None:
+        raise TGError("--probe embeds one modality: give --modality too")
+
+
 def embed_zoo(
     drv: neo4j.Driver,
     out: Path,
@@ -127,8 +132,7 @@ def embed_zoo(
     from transfergraph.userdata import fingerprints
     from transfergraph.userdata.place import place
 
-    if probe is not None and modality is None:
-        raise TGError("--probe embeds one modality: give --modality too")
+    check_probe(modality, probe)
     entries = hub_ids(mapping)
     graph = run(drv, "userdata/zoo_datasets", modality=modality)
     known = [r for r in graph if r["id"] in entries]
