@@ -244,14 +244,29 @@ def check_against(
         raise InvalidInput(problems)
 
 
+def check_path(path: Path) -> None:
+    """Where a fingerprint file can be written: a .jsonl name in an existing folder (checked before a
+    long job, not after it)."""
+    why = None
+    if path.suffix.lower() not in SUFFIXES:
+        why = "a fingerprint file is JSON lines: name it .jsonl"
+    elif not path.parent.is_dir():
+        why = f"no folder {str(path.parent)!r} to write it in"
+    elif path.is_dir():
+        why = "is a folder"
+    if why:
+        raise InvalidInput([Problem(str(path), None, None, why)])
+
+
 def write(path: Path, fps: list[Fingerprint]) -> None:
     """The file, written whole or not at all (a temporary file renamed over it)."""
-    if path.suffix.lower() not in SUFFIXES:
-        raise InvalidInput(
-            [Problem(str(path), None, None, "a fingerprint file is JSON lines: name it .jsonl")]
-        )
-    folder = path.parent if str(path.parent) else Path(".")
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, suffix=".part", delete=False) as f:
-        for fp in fps:
-            f.write(json.dumps(fp.as_json(), ensure_ascii=False, allow_nan=False) + "\n")
-    os.replace(f.name, path)
+    check_path(path)
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, suffix=".part", delete=False
+        ) as f:
+            for fp in fps:
+                f.write(json.dumps(fp.as_json(), ensure_ascii=False, allow_nan=False) + "\n")
+        os.replace(f.name, path)
+    except OSError as e:
+        raise InvalidInput([Problem(str(path), None, None, f"cannot write: {e.strerror or e}")]) from None

@@ -110,6 +110,8 @@ def test_files_that_are_not_fingerprint_files(tmp_path: Path) -> None:
     assert problems(tmp_path / "none.jsonl") == [f"{tmp_path / 'none.jsonl'}: file not found"]
     with pytest.raises(InvalidInput, match=r"name it \.jsonl"):
         fingerprints.write(tmp_path / "out.txt", [])
+    with pytest.raises(InvalidInput, match="no folder"):
+        fingerprints.write(tmp_path / "nowhere" / "out.jsonl", [])
 
 
 def test_check_against_the_graph(tmp_path: Path) -> None:

@@ -45,6 +45,7 @@ def embedded(drv: neo4j.Driver, probes: list[str] | None = None, ids: list[str] 
 
 def export(drv: neo4j.Driver, path: Path, probe: str | None = None, ids: list[str] | None = None) -> Exported:
     """Write the fingerprints of every dataset embedded with `probe` (every probe when None)."""
+    fingerprints.check_path(path)  # before reading the graph
     found = embedded(drv, None if probe is None else [probe], ids)
     if not found:
         what = f"with probe {probe!r}" if probe else "with any probe"

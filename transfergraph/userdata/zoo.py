@@ -129,10 +129,12 @@ def embed_zoo(
 ) -> ZooResult:
     """Embed every zoo dataset in the graph with a Hub copy (of `modality`, or both), then write the
     fingerprints of the zoo datasets embedded with the probe(s) to `out`."""
+    from transfergraph.loaders import fingerprints as fingerprint_file
     from transfergraph.userdata import fingerprints
     from transfergraph.userdata.place import place
 
     check_probe(modality, probe)
+    fingerprint_file.check_path(out)
     entries = hub_ids(mapping)
     graph = run(drv, "userdata/zoo_datasets", modality=modality)
     known = [r for r in graph if r["id"] in entries]
