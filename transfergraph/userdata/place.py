@@ -4,7 +4,8 @@ The probe embedding is the mean last hidden state of a probe model over a seeded
 data (method.md 2.5). Distances are only comparable within one probe's space, so a new dataset
 gets SIMILAR_TO edges to the datasets embedded here with the same probe; the paper's distance
 matrices came from vectors that are not public, so a zoo dataset joins that space only when its
-data is embedded here too (`tg dataset embed NAME --from ...`).
+data is embedded (`tg dataset embed NAME --from ...`, `tg dataset embed --zoo` from the Hub), here or
+by someone who shares the fingerprints (`tg ingest fingerprints`).
 """
 
 from __future__ import annotations
