@@ -158,3 +158,59 @@ def read_import_files(layout: Any) -> tuple[list[Any], list[Any]]:
                 keys = [header[0], fields[0]] if what == "nodes" else fields[:3]
                 out[what].append((*keys, sorted(props)))
     return sorted(out["nodes"]), sorted(out["rels"])
+
+
+def hub_layout(
+    folder: Path, splits: dict[str, dict[str, list[Any]]], *, class_names: list[str] | None = None,
+    shards: int = 2, image_col: str | None = None,
+) -> Path:  # fmt: skip
+    """A dataset laid out as a Hugging Face Hub repository: a dataset card (README.md, YAML front
+    matter with `configs` and `dataset_info.features`) and each split as parquet shards
+    `data/SPLIT-0000i-of-0000n.parquet`. `class_names`: the `label` column is a ClassLabel of them;
+    `image_col`: that column holds PNG bytes (as the Hub's parquet export stores images)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    card = ["---", "configs:", "- config_name: default", "  data_files:"]
+    for split in splits:
+        card += [f"  - split: {split}", f"    path: data/{split}-*"]
+    card += ["dataset_info:", "  features:"]
+    for name, values in next(iter(splits.values())).items():
+        card.append(f"  - name: {name}")
+        if name == image_col:
+            card += ["    dtype: image"]
+        elif name == "label" and class_names is not None:
+            card += ["    dtype:", "      class_label:", "        names:"]
+            card += [f"          '{i}': {c}" for i, c in enumerate(class_names)]
+        else:
+            card.append(f"    dtype: {'string' if isinstance(values[0], str) else 'int64'}")
+    card += ["---", "# A test dataset", ""]
+    (folder / "README.md").write_text("\n".join(card), encoding="utf-8")
+    for split, table in splits.items():
+        n = len(next(iter(table.values())))
+        bounds = [round(i * n / shards) for i in range(shards + 1)]
+        for i in range(shards):
+            part = {}
+            for name, values in table.items():
+                chunk = values[bounds[i] : bounds[i + 1]]
+                if name == image_col:
+                    image_type = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+                    part[name] = pa.array([{"bytes": b, "path": None} for b in chunk], image_type)
+                else:
+                    part[name] = pa.array(chunk)
+            pq.write_table(pa.table(part), folder / "data" / f"{split}-{i:05d}-of-{shards:05d}.parquet")
+    return folder
+
+
+def png(level: int, seed: int, size: int = 32) -> bytes:
+    """A noisy grey PNG around `level`."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.clip(np.random.default_rng(seed).normal(level, 20, (size, size, 3)), 0, 255).astype("uint8")
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format="PNG")
+    return out.getvalue()

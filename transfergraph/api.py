@@ -220,11 +220,14 @@ class TransferGraph:
         shots: Sequence[int] | None = None,
         draws: int = 5,
         min_models: int = 20,
+        similarity: str = "published",
         record: bool = True,
         log: Callable[[str], None] = lambda _: None,
     ) -> Evaluation:
         """The leave-one-target-out protocol (see `transfergraph.evaluation.protocol`); `targets=["auto"]`:
-        every dataset with at least `min_models` measured models. With `record`, the method chosen by
+        every dataset with at least `min_models` measured models; `similarity="computed"`: dataset
+        similarity from the probes embedded here only (fingerprints), with its rank agreement with the
+        published matrix in `raw["similarity_agreement"]`. With `record`, the method chosen by
         the rule of `transfergraph.evaluation.choice` becomes `recommend`'s default for the modality
         (never with `shots`)."""
         import pandas as pd
@@ -234,7 +237,7 @@ class TransferGraph:
         result = protocol.evaluate(
             self.driver, self.settings, modality, targets=list(targets or []) or None,
             methods=list(methods or []) or None, seeds=seeds, shots=list(shots or []) or None,
-            draws=draws, min_models=min_models, log=log,
+            draws=draws, min_models=min_models, similarity=similarity, log=log,
         )  # fmt: skip
         if record and not shots:
             protocol.record_best(self.driver, result)

@@ -32,3 +32,14 @@ def zscore(values: pd.Series) -> pd.Series:
     """(v - mean) / sd with pandas' sample sd; all zeros when the sd is zero or undefined."""
     sd = values.std()
     return (values - values.mean()) / sd if sd and not math.isnan(sd) else values * 0.0
+
+
+def ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..n, ties sharing their mean rank (as scipy.stats.rankdata's default)."""
+    order = np.argsort(values, kind="mergesort")
+    ranks = np.empty(len(values), dtype=np.float64)
+    ranks[order] = np.arange(1, len(values) + 1)
+    uniques, inverse = np.unique(values, return_inverse=True)
+    sums = np.bincount(inverse, weights=ranks, minlength=len(uniques))
+    counts = np.bincount(inverse, minlength=len(uniques))
+    return (sums / counts)[inverse]

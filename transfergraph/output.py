@@ -11,7 +11,14 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.console import Console, JustifyMethod
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -169,13 +176,15 @@ def emit_record(record: dict[str, Any], fmt: Format) -> None:
         emit([{"key": k, "value": v} for k, v in record.items()], fmt, ids=("key",))
 
 
-def progress() -> Progress:
-    """The progress bar of long commands: on stderr, gone when done, off when stderr is not a terminal."""
+def progress(eta: bool = False) -> Progress:
+    """The progress bar of long commands: on stderr, gone when done, off when stderr is not a terminal;
+    `eta`: with the time left."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        *([TimeRemainingColumn()] if eta else []),
         console=Console(stderr=True),
         transient=True,
         disable=not sys.stderr.isatty(),

@@ -6,6 +6,10 @@ PRODUCTION = "all"  # all history: what `tg predict` and `tg recommend` use by d
 HELD_OUT_PREFIX = "without:"
 
 
-def held_out(target: str) -> str:
-    """The evaluation view of `target`: its fine-tuning runs hidden from every derived edge."""
-    return f"{HELD_OUT_PREFIX}{target}"
+COMPUTED_SUFFIX = "|computed"  # the same view with the similarity of computed probes only
+
+
+def held_out(target: str, *, computed_similarity: bool = False) -> str:
+    """The evaluation view of `target`: its fine-tuning runs hidden from every derived edge (and,
+    with `computed_similarity`, dataset similarity from the probes embedded here only)."""
+    return f"{HELD_OUT_PREFIX}{target}{COMPUTED_SUFFIX if computed_similarity else ''}"

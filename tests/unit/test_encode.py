@@ -129,6 +129,11 @@ def test_image_features_from_a_local_folder(tiny_vit: Path, tmp_path: Path) -> N
     again = encode.features("my/tiny-vit", data, local_path=str(tiny_vit), batch_size=1)
     np.testing.assert_allclose(out, again, rtol=0, atol=1e-5)
     assert min(np.abs(out[i] - out[j]).max() for i in range(4) for j in range(i)) > 1e-4  # all differ
+    # decoded images (a Hugging Face dataset's) give the features of their files
+    decoded = UserData(**{**data.__dict__, "items": [Image.open(p) for p in paths]})
+    np.testing.assert_allclose(
+        encode.features("my/tiny-vit", decoded, local_path=str(tiny_vit)), out, atol=1e-6
+    )
 
 
 def test_unknown_model_offline_is_one_line() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,16 +11,24 @@ import typer
 from transfergraph import config, db
 from transfergraph.choices import Format, Modality
 from transfergraph.cli.options import FormatOpt, ModalityOpt
+from transfergraph.errors import TGError
 from transfergraph.output import emit_record, progress
 
 app = typer.Typer(help="A dataset of your own: add it, or embed a known one in a probe's space.",
                   no_args_is_help=True)  # fmt: skip
 
 FromOpt = typer.Option(
-    ..., "--from", help="An image folder (one sub-folder per class) or a CSV / Parquet table (text)."
+    ...,
+    "--from",
+    help="An image folder (one sub-folder per class), a CSV / Parquet / JSONL table (text), or a "
+    "Hugging Face dataset: hf:REPO[:CONFIG][:SPLIT] (split: train unless given).",
 )
-LabelOpt = typer.Option("label", "--label-col", help="Table column with the class label.")
-TextOpt = typer.Option("text", "--text-col", help="Table column with the text.")
+LabelOpt = typer.Option(
+    None, "--label-col", help="Column with the class label (default: label; hf: found from the features)."
+)
+TextOpt = typer.Option(
+    None, "--text-col", help="Column with the text (default: text; hf: found from the features)."
+)
 ProbeOpt = typer.Option(
     None,
     "--probe",
@@ -32,7 +41,7 @@ SeedOpt = typer.Option(0, "--seed", help="Seed of the sample.")
 
 
 def _place(
-    name: str, source: Path, modality: str, create: bool, label_col: str, text_col: str,
+    name: str, source: str, modality: str, create: bool, label_col: str | None, text_col: str | None,
     probe: str | None, probe_path: Path | None, sample: int, seed: int, fmt: Format,
 ) -> None:  # fmt: skip
     from transfergraph.userdata.place import place
@@ -54,10 +63,10 @@ def _command(create: bool, doc: str) -> Callable[..., None]:
 
     def command(
         name: str = typer.Argument(..., help="The dataset's id."),
-        source: Path = FromOpt,
+        source: str = FromOpt,
         modality: Modality = ModalityOpt,
-        label_col: str = LabelOpt,
-        text_col: str = TextOpt,
+        label_col: str | None = LabelOpt,
+        text_col: str | None = TextOpt,
         probe: str | None = ProbeOpt,
         probe_path: Path | None = ProbePathOpt,
         sample: int = SampleOpt,
@@ -82,13 +91,104 @@ app.command("add")(
     """,
     )
 )
-app.command("embed")(
-    _command(
-        False,
-        """Place a dataset that is already in the graph (a zoo dataset) in a probe's space from its
-    data, so datasets added with the same probe get a distance to it.
 
-    Example: tg dataset embed cifar100 --from ./cifar100/train --modality image
-    """,
-    )
-)
+
+@app.command("embed")
+def embed(
+    name: str | None = typer.Argument(None, help="The dataset's id (or --zoo)."),
+    source: str | None = typer.Option(None, "--from", help=FromOpt.help),
+    modality: Modality | None = typer.Option(None, "--modality", help="image or text (--zoo: both)."),
+    label_col: str | None = LabelOpt,
+    text_col: str | None = TextOpt,
+    probe: str | None = ProbeOpt,
+    probe_path: Path | None = ProbePathOpt,
+    sample: int = SampleOpt,
+    seed: int = SeedOpt,
+    zoo: bool = typer.Option(
+        False, "--zoo", help="Embed every dataset of the ingested zoo that has a Hub copy (resumable)."
+    ),
+    out: Path = typer.Option(
+        Path("zoo_fingerprints.jsonl"), "--out", help="--zoo: the fingerprint file it writes."
+    ),
+    hub_ids: Path | None = typer.Option(
+        None,
+        "--hub-ids",
+        help="--zoo: a CSV mapping zoo names to hf: references (default: the packaged one).",
+    ),
+    fmt: Format = FormatOpt,
+) -> None:
+    """Place a dataset that is already in the graph (a zoo dataset) in a probe's space from its
+    data, so datasets added with the same probe get a distance to it. With --zoo, every zoo dataset
+    with a Hugging Face copy (transfergraph/data/zoo_hub_ids.csv): the ones already embedded with
+    the same probe, sample and seed are skipped, one that cannot be read is one line, and the
+    fingerprints are written to --out for `tg ingest fingerprints` elsewhere.
+
+    Example: tg dataset embed cifar100 --from hf:uoft-cs/cifar100 --modality image
+    Example: tg dataset embed --zoo --modality text --out text_fingerprints.jsonl
+    """
+    if zoo:
+        if name is not None or source is not None:
+            raise TGError("--zoo embeds the zoo's datasets from the Hub: give no NAME and no --from")
+        _zoo(out, None if modality is None else modality.value, probe, probe_path, sample, seed, hub_ids, fmt)
+        return
+    if name is None or source is None or modality is None:
+        raise TGError("give NAME --from DATA --modality image|text (or --zoo)")
+    _place(name, source, modality.value, False, label_col, text_col, probe, probe_path, sample, seed, fmt)
+
+
+def _zoo(
+    out: Path, modality: str | None, probe: str | None, probe_path: Path | None, sample: int, seed: int,
+    hub_ids: Path | None, fmt: Format,
+) -> None:  # fmt: skip
+    from transfergraph.userdata.zoo import ZooRow, check_probe, embed_zoo
+
+    check_probe(modality, probe)  # before connecting
+    with db.connect(config.load()) as drv, progress(eta=True) as bar:
+        task = bar.add_task("embed the zoo", total=None)
+
+        def done(row: ZooRow) -> None:
+            if row.status == "failed":
+                print(f"skipped {row.dataset} ({row.source}): {row.reason}", file=sys.stderr)
+            bar.advance(task, 1)
+
+        result = embed_zoo(
+            drv,
+            out,
+            modality=modality,
+            probe=probe,
+            probe_path=None if probe_path is None else str(probe_path),
+            sample=sample,
+            seed=seed,
+            mapping=hub_ids,
+            on_start=lambda n: bar.update(task, total=n),
+            on_done=done,
+        )
+    summary = {
+        "embedded": result.count("embedded"),
+        "already_embedded": result.count("already embedded"),
+        "failed": result.count("failed"),
+        "without_hub_id": result.without_hub_id,
+        "fingerprints": result.fingerprints or "-",
+        "exported": result.exported,
+    }
+    emit_record(summary, fmt)
+    if result.count("failed"):
+        raise typer.Exit(1)
+
+
+@app.command("export-fingerprints")
+def export_fingerprints(
+    file: Path = typer.Argument(..., metavar="FILE", help="The fingerprint file to write (.jsonl)."),
+    probe: str | None = typer.Option(None, "--probe", help="Only the datasets embedded with this probe."),
+    fmt: Format = FormatOpt,
+) -> None:
+    """Write the probe embedding of every dataset embedded here (with --probe: with that probe) as a
+    fingerprint file, for `tg ingest fingerprints` on another machine (format: README).
+
+    Example: tg dataset export-fingerprints zoo_fingerprints.jsonl --probe google/vit-base-patch16-224
+    """
+    from transfergraph.userdata.fingerprints import export
+
+    with db.connect(config.load()) as drv:
+        result = export(drv, file, probe)
+    emit_record({"file": result.path, "datasets": result.datasets, "probes": ", ".join(result.probes)}, fmt)

@@ -121,6 +121,12 @@ def evaluate(
         "least --min-models measured models.",
     ),
     min_models: int = typer.Option(20, "--min-models", help="With --targets auto: models a target needs."),
+    similarity: str = typer.Option(
+        "published",
+        "--similarity",
+        help="Dataset similarity: 'published' (the paper's matrix first, then computed distances) or "
+        "'computed' (only the probes embedded here: tg dataset embed, tg ingest fingerprints).",
+    ),
     methods: list[str] = typer.Option(
         [], "--methods", "-m", help="REGRESSOR+EMBEDDING (repeatable; default: lr/rf/xgb/xgb-rank+none)."
     ),
@@ -162,7 +168,7 @@ def evaluate(
     with TransferGraph() as tg:
         result = tg.evaluate(
             modality.value, targets=targets, methods=methods, seeds=seeds, shots=shots, draws=draws,
-            min_models=min_models, record=record, log=log,
+            min_models=min_models, similarity=similarity, record=record, log=log,
         ).raw  # fmt: skip
     if shots:
         emit_shots(result, fmt, wide)
@@ -173,7 +179,7 @@ def evaluate(
         write_report(result, report)
     if fmt is Format.json:
         keys = ("modality", "targets", "seeds", "rows", "summary", "best", "baseline", "comparisons", "rule",
-                "seconds")  # fmt: skip
+                "similarity", "similarity_agreement", "seconds")  # fmt: skip
         json.dump({k: result[k] for k in keys} | {"missing_features": result["missing_features"],
                   "notes": result["notes"]}, sys.stdout, indent=2, default=str)  # fmt: skip
         sys.stdout.write("\n")
@@ -195,6 +201,10 @@ def evaluate(
         emit(paired_rows(result), fmt, title=title, columns=PAIRED_COLUMNS, ids=("method",),
              secondary=("targets", "ndcg@5", "top-1 regret"), wide=wide)  # fmt: skip
         print(f"rule: {result['rule']}")
+    for a in result["similarity_agreement"] or []:
+        rho = "n/a" if a["spearman"] is None else f"{a['spearman']:.3f}"
+        print(f"similarity: {a['computed_probe']} vs published {a['published_probe']} ({a['modality']}): "
+              f"Spearman {rho} over {a['pairs']} pairs")  # fmt: skip
     if result["missing_features"]:
         print(f"missing features: {', '.join(result['missing_features'])}", file=sys.stderr)
     for name, notes in result["notes"].items():

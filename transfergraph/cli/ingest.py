@@ -272,3 +272,25 @@ def hf_models_cmd(
         return load_all([partial(hf_models.load_hub, search, pipeline_tag, limit, modality)])
 
     _run(load, batch_size, dry_run, fmt, use_bulk)
+
+
+@app.command("fingerprints")
+def fingerprints_cmd(
+    file: Path = typer.Argument(..., metavar="FILE", help="A fingerprint file (JSON lines, README)."),
+    batch_size: int = BatchOpt,
+    dry_run: bool = DryRunOpt,
+    fmt: Format = FormatOpt,
+) -> None:
+    """Datasets' probe embeddings shared by someone else (`tg dataset export-fingerprints`): each
+    dataset is placed in its probe's space, with a SIMILAR_TO distance to every dataset embedded here
+    with the same probe. Datasets not in the graph are added.
+
+    Example: tg ingest fingerprints zoo_fingerprints.jsonl
+    """
+    from transfergraph.userdata import fingerprints
+
+    def load() -> list[Records]:
+        with db.connect(config.load()) as drv:  # the file's distances to what is embedded here
+            return load_all([lambda: fingerprints.records(drv, file)])
+
+    _run(load, batch_size, dry_run, fmt)

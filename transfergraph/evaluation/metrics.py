@@ -15,21 +15,9 @@ from transfergraph import numeric
 from transfergraph.numeric import Values, pearson
 
 
-def _ranks(v: np.ndarray) -> np.ndarray:
-    """Average ranks (ties share the mean rank), as scipy.stats.rankdata does."""
-    order = np.argsort(v, kind="stable")
-    ranks = np.empty(len(v))
-    ranks[order] = np.arange(1, len(v) + 1)
-    for value in np.unique(v):
-        tied = v == value
-        if tied.sum() > 1:
-            ranks[tied] = ranks[tied].mean()
-    return ranks
-
-
 def spearman(actual: Values, score: Values) -> float:
     x, s = numeric.arrays(actual, score)
-    return pearson(_ranks(x), _ranks(s))
+    return pearson(numeric.ranks(x), numeric.ranks(s))
 
 
 def weighted_kendall(actual: Values, score: Values) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 import neo4j
@@ -22,6 +23,7 @@ from transfergraph.config import Settings
 from transfergraph.db import run
 from transfergraph.errors import ParameterError, TGError
 from transfergraph.evaluation import choice, metrics
+from transfergraph.evaluation.similarity import agreement
 from transfergraph.features import table as feats
 from transfergraph.rankers import fewshot
 
@@ -44,6 +46,7 @@ RULE = (
     "primary: top-3 regret; a method replaces the strongest baseline only when its paired 95% interval "
     "on top-3 regret is below zero and neither top-1 regret nor NDCG@5 is clearly worse"
 )
+SIMILARITY = ("published", "computed")  # the published matrix first, or computed probes only
 AUTO = "auto"  # --targets auto: every dataset with at least --min-models measured models
 MIN_MODELS = 20
 
@@ -187,6 +190,7 @@ def evaluate(
     shots: list[int] | None = None,
     draws: int = 5,
     min_models: int = MIN_MODELS,
+    similarity: str = "published",
     log: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
     """Run the protocol; returns the JSON object `tg evaluate --format json` prints. With `shots`,
@@ -197,6 +201,9 @@ def evaluate(
     targets = list(targets or PAPER_TARGETS[modality])
     if targets == [AUTO]:
         targets = auto_targets(drv, modality, min_models)
+    if similarity not in SIMILARITY:
+        raise ParameterError("similarity", f"{similarity!r}: expected one of {', '.join(SIMILARITY)}")
+    computed = similarity == "computed"
     # training-free and deterministic rankers are scored once (seed 0), the learned ones per seed
     free = [*rankers.BASELINES, *rankers.OURS]
     learned: list[str] = []
@@ -224,9 +231,9 @@ def evaluate(
             raise TGError(f"--shots {max(shots)}: {target!r} has {len(gt)} measured models, so at most "
                           f"{len(gt) - 2} can be revealed (two are left to rank)")  # fmt: skip
         weights[target] = metrics.target_weight(gt["accuracy"])
-        view = views.held_out(target)
+        view = views.held_out(target, computed_similarity=computed)
         log(f"{target}: building view {view}")
-        prune.build(drv, target, view, prune.BuildSettings())
+        prune.build(drv, target, view, prune.BuildSettings(computed_similarity=computed))
         datasets = [*feats.training_datasets(drv, view, modality), target]
         raw = feats.fetch(drv, view, modality, datasets=sorted(set(datasets)))
         base = feats.assemble_raw(raw)
@@ -291,6 +298,8 @@ def evaluate(
         "baseline": chosen.baseline,
         "comparisons": chosen.comparison_rows(),
         "rule": RULE,
+        "similarity": similarity,
+        "similarity_agreement": [asdict(a) for a in agreement(drv, modality)] if computed else None,
         "seconds": round(time.perf_counter() - start, 1),
         "predictions": points.get(best, {}),
         "weights": weights,

@@ -101,6 +101,14 @@ def write_report(result: dict[str, Any], folder: Path) -> Path:
         lines += ["![top-3 regret per target](regret.png)", ""]
     if scatter:
         lines += ["![predicted vs measured](scatter.png)", ""]
+    if result.get("similarity_agreement") is not None:
+        lines += ["Similarity from computed probes only (`--similarity computed`). Rank agreement of the "
+                  "computed distances with the published matrix on the pairs both cover:", ""]  # fmt: skip
+        for a in result["similarity_agreement"]:
+            rho = "n/a" if a["spearman"] is None else f"{a['spearman']:.3f}"
+            lines.append(f"- {a['modality']}: {a['computed_probe']} vs {a['published_probe']}: Spearman "
+                         f"{rho} over {a['pairs']} pairs")  # fmt: skip
+        lines.append("")
     if result["missing_features"]:
         lines += [f"Missing features: {', '.join(result['missing_features'])}.", ""]
     for name, notes in result["notes"].items():

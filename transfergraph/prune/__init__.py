@@ -42,6 +42,9 @@ class BuildSettings:
     pretrained: bool = True
     logme: bool = False
     metric: str = "LogME"
+    # similarity edges from the probes computed here only (fingerprints), not the published matrix:
+    # how `tg evaluate --similarity computed` measures a placement by probe embeddings
+    computed_similarity: bool = False
 
     def __post_init__(self) -> None:
         # a caller may pass plain strings: turn them into the enums, or refuse with one line
@@ -112,7 +115,7 @@ def build(drv: neo4j.Driver, target: str | None, view: str, settings: BuildSetti
 def _similarity(drv: neo4j.Driver, params: dict[str, Any], modality: str | None) -> int:
     """Similarity edges of every probe the view uses (all modalities when `modality` is None)."""
     edges = 0
-    for row in run(drv, "prune/probes"):
+    for row in run(drv, "prune/probes", computed_only=params["computed_similarity"]):
         if modality is None or row["modality"] == modality:
             edges += run(drv, "prune/similarity", **params, probe=row["probe"])[0]["edges"]
     return int(edges)

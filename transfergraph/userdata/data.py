@@ -20,6 +20,7 @@ from transfergraph.loaders.tabular import read_rows
 MODALITIES = ("image", "text")
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"})
 LAYOUT = "one sub-folder per class, images inside"
+HUB_PREFIX = "hf:"
 
 
 @dataclass
@@ -28,19 +29,21 @@ class UserData:
 
     source: str
     modality: str  # "image" | "text"
-    items: list[Any]  # texts (str) or image files (Path), in source order
+    items: list[Any]  # texts (str), image files (Path) or decoded images (PIL), in source order
     labels: np.ndarray  # int64, one per item
     classes: list[str]  # every class of the whole source, in label-id order
     num_samples: int  # rows or images in the whole source, before sampling
     sample_seed: int
+    label_col: str | None = None  # the columns read, for a table or a Hugging Face dataset
+    text_col: str | None = None
 
 
 def read(
-    source: Path,
+    source: Path | str,
     modality: str,
     *,
-    label_col: str = "label",
-    text_col: str = "text",
+    label_col: str | None = None,
+    text_col: str | None = None,
     sample: int = 1000,
     seed: int = 0,
 ) -> UserData:
@@ -48,30 +51,60 @@ def read(
 
     image: a folder with one sub-folder per class (the folder name is the class), image files
     (jpg, jpeg, png, bmp, gif, webp) anywhere below it; hidden files and folders are ignored.
-    text: a .csv, .parquet or .jsonl table with a text column and a label column.
+    text: a .csv, .parquet or .jsonl table with a text column and a label column ("text" and
+    "label" unless given).
+    `hf:REPO[:CONFIG][:SPLIT]`: a Hugging Face dataset (`userdata.hub`), its columns found from its
+    features unless given.
     The sample is numpy default_rng(seed).choice without replacement, kept in source order.
     """
     if modality not in MODALITIES:
         raise TGError(f"unknown modality {modality!r}: expected one of {', '.join(MODALITIES)}")
-    if isinstance(sample, bool) or not isinstance(sample, int) or sample < 2:
-        raise TGError(f"sample size {sample!r}: must be an integer of at least 2 (a score needs 2 classes)")
+    check_sample(sample)
+    if isinstance(source, str) and source.startswith(HUB_PREFIX):
+        from transfergraph.userdata import hub
+
+        return hub.read(source, modality, label_col=label_col, text_col=text_col, sample=sample, seed=seed)
     source = Path(source)
     name = str(source)
     if not source.exists():
         raise _one([Problem(name, None, None, "not found")])
+    label_col, text_col = label_col or "label", text_col or "text"
     if modality == "image":
         items, labels, classes = _image_folder(source)
     else:
         items, labels, classes = _table(source, label_col, text_col)
-    total = len(items)
+    keep = sample_rows(name, np.asarray(labels, dtype=np.int64), classes, sample, seed)
+    sampled = [items[i] for i in keep]
+    if modality == "image":
+        _check_images(sampled)
+    return UserData(
+        source=name,
+        modality=modality,
+        items=sampled,
+        labels=np.asarray(labels, dtype=np.int64)[keep],
+        classes=classes,
+        num_samples=len(items),
+        sample_seed=seed,
+        label_col=None if modality == "image" else label_col,
+        text_col=None if modality == "image" else text_col,
+    )
+
+
+def check_sample(sample: int) -> None:
+    if isinstance(sample, bool) or not isinstance(sample, int) or sample < 2:
+        raise TGError(f"sample size {sample!r}: must be an integer of at least 2 (a score needs 2 classes)")
+
+
+def sample_rows(name: str, labels: np.ndarray, classes: list[str], sample: int, seed: int) -> np.ndarray:
+    """The rows kept: all of them, or a seeded choice of `sample` in source order; refused when the
+    sample holds one class only."""
+    total = len(labels)
     keep = np.arange(total)
     if total > sample:
         keep = np.sort(np.random.default_rng(seed).choice(total, size=sample, replace=False))
-    sampled = [items[i] for i in keep]
-    sampled_labels = np.asarray(labels, dtype=np.int64)[keep]
-    present = np.unique(sampled_labels)
+    present = np.unique(labels[keep])
     if present.size < 2:
-        only = classes[int(present[0])]
+        only = classes[int(present[0])] if present.size else "-"
         raise _one(
             [
                 Problem(
@@ -83,17 +116,7 @@ def read(
                 )
             ]
         )
-    if modality == "image":
-        _check_images(sampled)
-    return UserData(
-        source=name,
-        modality=modality,
-        items=sampled,
-        labels=sampled_labels,
-        classes=classes,
-        num_samples=total,
-        sample_seed=seed,
-    )
+    return keep
 
 
 def _one(problems: list[Problem]) -> InvalidInput:

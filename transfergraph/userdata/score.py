@@ -70,7 +70,7 @@ def score(
     if not found:
         raise TGError(f"unknown dataset {dataset!r}: add it with `tg dataset add {dataset} --from ...`")
     info = found[0]
-    where = source or (Path(info["source"]) if info["source"] else None)
+    where: Path | str | None = source or info["source"]  # a path, or an hf: reference
     if where is None:
         raise TGError(f"no data known for {dataset!r}: `tg dataset embed {dataset} --from ...` (or --from)")
     stored = [METRIC_NAMES[m] for m in metrics]
@@ -83,8 +83,8 @@ def score(
     loaded = data.read(
         where,
         info["modality"],
-        label_col=info["label_col"] or "label",
-        text_col=info["text_col"] or "text",
+        label_col=info["label_col"],
+        text_col=info["text_col"],
         sample=int(info["sample"] or 1000),
         seed=int(info["seed"] or 0),
     )
