@@ -60,3 +60,26 @@ def test_an_explicit_uri_is_used(zoo_graph: neo4j.Driver, settings: Settings) ->
     with TransferGraph(uri=settings.bolt_uri) as tg:
         assert tg.settings.uri == settings.bolt_uri
         assert run(tg.driver, "readback/dataset", id="cifar100")[0]["modality"] == "image"
+
+
+def test_a_ranking_without_its_inputs_falls_back_and_says_so(driver: neo4j.Driver) -> None:
+    """Runs only (no similarity, no LogME): logme-profile-history falls back to the similarity
+    history, that to the model prior; tg predict and tg recommend name it, nothing errors."""
+    driver.execute_query("MATCH (n) DETACH DELETE n")
+    history = runpy.run_path(str(REPO / "examples" / "rank_models.py"))["history"]
+    with TransferGraph() as tg:
+        tg.ingest_runs(history(), modality="image", model_col="model", dataset_col="dataset",
+                       accuracy_col="accuracy")  # fmt: skip
+        tg.graph_build()
+        done = tg.predict(method="logme-profile-history")
+        assert list(done["ranked_by"]) == ["model-prior"]
+        assert done.loc[0, "fallback"] == (
+            "logme-profile-history: no dataset similarity; similarity-history: no dataset similarity"
+        )
+        assert (
+            tg.recommendation("flowers", top=3).fallback
+            == f"ranked by model-prior ({done.loc[0, 'fallback']})"
+        )
+    proc = cli("recommend", "--dataset", "flowers", "--method", "logme-profile-history", "--top", "3")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0].startswith("logme-profile-history: ranked by model-prior (")

@@ -103,6 +103,8 @@ def recommend(
         title = f"{result['dataset']}: untried models, {result['method']} (view {result['view']})"
     if next_k is not None:
         title = f"{result['dataset']}: the {next_k} models to fine-tune next ({result['method']})"
+    if result["fallback"]:
+        print(f"{result['method']}: {result['fallback']}")
     emit(rows, fmt, title=title, ids=("model",), secondary=("type", "params", "evidence"), wide=wide)
     _print_measured(result)
     if next_k is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import neo4j
 import numpy as np
+import pandas as pd
 
 from transfergraph import rankers
 from transfergraph.config import Settings
@@ -30,6 +31,8 @@ class Predicted:
     replaced: int  # earlier ones of this (view, method) removed
     missing_features: str  # feature groups the zoo has no data for, or "-"
     few_shot: int  # datasets ranked with their own few runs
+    ranked_by: str  # `method`, or the ranking it fell back to when the zoo lacks its inputs
+    fallback: str  # why it fell back, or "-"
     notes: list[str] = field(default_factory=list)
 
 
@@ -44,26 +47,53 @@ def chosen_method(drv: neo4j.Driver, modality: str) -> str:
     return str(rows[0]["method"]) if rows else DEFAULT_METHOD
 
 
-def fitted(
-    drv: neo4j.Driver, settings: Settings, view: str, modality: str, method: str, seed: int
-) -> tuple[feats.FeatureTable, FewShot]:
-    """The view's feature table and `method` fitted on its labelled rows, wrapped for few-shot
-    datasets; a learned ranker is also saved with its configuration under the cache."""
-    ranker = FewShot(rankers.get(method))
-    vectors = (
-        feats.embedding_vectors(drv, settings, view, ranker.embedding, seed, fresh=False)
-        if ranker.embedding is not None
-        else None
-    )
-    table = feats.build_table(drv, view, modality, vectors=vectors)
-    try:
-        ranker.fit(table, table.frame["label"].notna(), seed)
-    except rankers.MissingInput as e:
-        raise TGError(f"{method}: {e}") from None
-    saved = getattr(ranker.base, "fitted", None)
-    if saved is not None:
-        saved.save(predictor_dir(settings, view, method), {"view": view, "modality": modality})
-    return table, ranker
+@dataclass
+class Scored:
+    """A ranker's scores of rows of a view's feature table, and how it got there."""
+
+    table: feats.FeatureTable
+    rows: pd.DataFrame
+    values: np.ndarray
+    ranker: FewShot
+    fallbacks: list[str]  # one line per ranking that lacked its inputs, in the order tried
+
+
+def scored(
+    drv: neo4j.Driver, settings: Settings, view: str, modality: str, method: str, seed: int,
+    datasets: set[str] | None,
+) -> Scored:  # fmt: skip
+    """`method` fitted on the view's labelled rows (wrapped for few-shot datasets) scoring the rows
+    of `datasets` (all when None). When the zoo lacks its inputs, the ranking that needs less
+    (`Ranker.fallback`) takes over, and so on: named in `fallbacks`, never an error. A learned ranker
+    is saved with its configuration under the cache."""
+    name: str | None = method
+    fallbacks: list[str] = []
+    tables: dict[object, feats.FeatureTable] = {}
+    while name is not None:
+        ranker = FewShot(rankers.get(name))
+        if ranker.embedding not in tables:
+            vectors = (
+                feats.embedding_vectors(drv, settings, view, ranker.embedding, seed, fresh=False)
+                if ranker.embedding is not None
+                else None
+            )
+            tables[ranker.embedding] = feats.build_table(drv, view, modality, vectors=vectors)
+        table = tables[ranker.embedding]
+        frame = table.frame
+        rows = frame if datasets is None else frame[frame["dataset"].isin(datasets)]
+        try:
+            values = ranker.fit(table, frame["label"].notna(), seed).score(rows)
+        except rankers.MissingInput as e:
+            fallbacks.append(f"{name}: {e}")
+            if ranker.fallback is None:
+                raise TGError(f"{method}: {'; '.join(fallbacks)}; nothing to fall back to") from None
+            name = ranker.fallback
+            continue
+        saved = getattr(ranker.base, "fitted", None)
+        if saved is not None:
+            saved.save(predictor_dir(settings, view, method), {"view": view, "modality": modality})
+        return Scored(table, rows, values, ranker, fallbacks)
+    raise AssertionError("unreachable")
 
 
 def predict(
@@ -96,14 +126,10 @@ def predict(
     out = []
     for modality in modalities:
         method_here = method or chosen_method(drv, modality)
-        table, ranker = fitted(drv, settings, view, modality, method_here, seed)
-        frame = table.frame
         keep = None if not datasets else set(datasets)
-        rows_scored = frame if keep is None else frame[frame["dataset"].isin(keep)]
-        try:
-            values = ranker.score(rows_scored)
-        except rankers.MissingInput as e:
-            raise TGError(f"{method_here}: {e}") from None
+        done = scored(drv, settings, view, modality, method_here, seed, keep)
+        table, ranker, rows_scored, values = done.table, done.ranker, done.rows, done.values
+        fallback = "; ".join(done.fallbacks) or None
         runs_now = run(drv, "predict/run_count", modality=modality)[0]["runs"]
         rows = [
             {"model": m, "dataset": d, "score": float(s)}
@@ -117,10 +143,11 @@ def predict(
         written = 0
         for i in range(0, len(rows), 5000):
             written += run(
-                drv, "predict/write", rows=rows[i : i + 5000], view=view, method=method_here, runs=runs_now
-            )[0]["written"]
+                drv, "predict/write", rows=rows[i : i + 5000], view=view, method=method_here, runs=runs_now,
+                ranked_by=ranker.name, fallback=fallback,
+            )[0]["written"]  # fmt: skip
         out.append(
             Predicted(view, method_here, modality, written, removed, ", ".join(table.missing) or "-",
-                      len(ranker.notes), list(ranker.notes))
+                      len(ranker.notes), ranker.name, fallback or "-", list(ranker.notes))
         )  # fmt: skip
     return out

@@ -29,13 +29,15 @@ class Ranker(ABC):
 
     `seeded`: the scores depend on the seed (learned rankers); the others are scored once.
     `embedding`: the graph embedding whose vectors the feature table must carry, if any.
-    `note`: what `fit` chose (a temperature, a power...), for the evaluation's notes."""
+    `note`: what `fit` chose (a temperature, a power...), for the evaluation's notes.
+    `fallback`: the ranking that needs less, used by `tg predict` when this one's inputs are missing."""
 
     name: str
     kind: Kind = "baseline"
     seeded: bool = False
     embedding: EmbedMethod | None = None
     note: str = ""
+    fallback: str | None = None
 
     @abstractmethod
     def fit(self, table: FeatureTable, train: pd.Series, seed: int = 0) -> Ranker:

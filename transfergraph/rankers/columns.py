@@ -14,9 +14,10 @@ class ColumnRanker(Ranker):
     """Scores a row by one feature column (the view's history columns leave the row's own dataset
     out, so a training dataset's column is an honest score of it)."""
 
-    def __init__(self, name: str, column: str):
+    def __init__(self, name: str, column: str, fallback: str | None = "model-prior"):
         self.name = name
         self.column = column
+        self.fallback = fallback
 
     def fit(self, table: FeatureTable, train: pd.Series, seed: int = 0) -> ColumnRanker:
         return self
@@ -35,7 +36,7 @@ class ColumnRanker(Ranker):
 
 def model_prior() -> Ranker:
     """Each model's mean normalised accuracy on the other datasets of the view."""
-    return ColumnRanker("model-prior", "prior")
+    return ColumnRanker("model-prior", "prior", fallback=None)
 
 
 def logme() -> Ranker:

@@ -189,6 +189,7 @@ class FewShot(Ranker):
         self.kind = base.kind
         self.seeded = base.seeded
         self.embedding = base.embedding
+        self.fallback = base.fallback
         self.notes: list[str] = []
 
     def fit(self, table: FeatureTable, train: pd.Series, seed: int = 0) -> FewShot:

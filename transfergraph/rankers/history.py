@@ -35,6 +35,7 @@ def choose_tau(train: pd.DataFrame) -> str:
 
 class SimilarityHistory(Ranker):
     name = "similarity-history"
+    fallback = "model-prior"
 
     def fit(self, table: FeatureTable, train: pd.Series, seed: int = 0) -> SimilarityHistory:
         if "dataset similarity" in table.missing:

@@ -11,6 +11,7 @@ from transfergraph.rankers.base import MissingInput, Ranker, training_rows
 
 class MetadataLR(Ranker):
     name = "metadata-lr"
+    fallback = "model-prior"
 
     def fit(self, table: FeatureTable, train: pd.Series, seed: int = 0) -> MetadataLR:
         from sklearn.linear_model import LinearRegression

@@ -127,6 +127,7 @@ def choose_profile(train_rows: pd.DataFrame, labels: pd.DataFrame) -> tuple[str,
 class LogMEProfileHistory(Ranker):
     name = "logme-profile-history"
     kind = "method"
+    fallback = "similarity-history"
 
     def fit(self, table: FeatureTable, train: pd.Series, seed: int = 0) -> LogMEProfileHistory:
         frame = table.frame

@@ -32,6 +32,7 @@ class Recommendation:
     rows: list[dict[str, Any]]  # rank, model, score, measured, architecture, ..., evidence
     exclude_tried: bool
     measured: list[dict[str, Any]] = field(default_factory=list)  # model, accuracy, runs, regimes
+    fallback: str | None = None  # "used RANKER: why", when `tg predict` fell back for lack of inputs
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -132,6 +133,7 @@ def recommend(
                 ],
             }
         )
+    fell = next((r for r in raw if r.get("fallback")), None)
     return Recommendation(
         dataset, modality, chosen, view, staleness(drv, dataset, modality, view, chosen), rows, exclude_tried,
         [
@@ -139,6 +141,7 @@ def recommend(
              "runs": r["runs"], "regimes": r["regimes"]}
             for r in run(drv, "readback/measured", dataset=dataset)
         ],
+        None if fell is None else f"ranked by {fell['ranked_by']} ({fell['fallback']})",
     )  # fmt: skip
 
 
