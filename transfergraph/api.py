@@ -167,16 +167,17 @@ class TransferGraph:
         view: str = views.PRODUCTION,
         seed: int = 0,
         datasets: Sequence[str] | None = None,
+        top_k: int = 100,
     ) -> pd.DataFrame:
         """Fit `method` (default: per modality the one `evaluate` recorded) on the view and write its
-        PREDICTED edges; one row per modality. `datasets`: refresh only these."""
+        PREDICTED edges (per dataset the `top_k` best untried and the `top_k` best tried models); one
+        row per modality. `datasets`: refresh only these."""
         import pandas as pd
 
         from transfergraph.predict.run import predict
 
-        done = predict(
-            self.driver, self.settings, view, method, seed=seed, datasets=list(datasets or []) or None
-        )
+        chosen = list(datasets or []) or None
+        done = predict(self.driver, self.settings, view, method, seed=seed, datasets=chosen, top_k=top_k)
         return pd.DataFrame([asdict(p) for p in done])
 
     def recommendation(

@@ -31,5 +31,6 @@ CALL (m, t) {
 RETURN m.id AS model, p.score AS score, measured, m.model_type AS model_type,
        CASE WHEN m.architectures IS NULL OR size(m.architectures) = 0 THEN null
             ELSE m.architectures[0] END AS architecture,
-       m.num_parameters AS num_parameters, logme, evidence, p.ranked_by AS ranked_by, p.fallback AS fallback
+       m.num_parameters AS num_parameters, logme, evidence, p.ranked_by AS ranked_by, p.fallback AS fallback,
+       p.top_k AS top_k
 ORDER BY score DESC, model

@@ -83,3 +83,24 @@ def test_a_ranking_without_its_inputs_falls_back_and_says_so(driver: neo4j.Drive
     proc = cli("recommend", "--dataset", "flowers", "--method", "logme-profile-history", "--top", "3")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0].startswith("logme-profile-history: ranked by model-prior (")
+
+
+def test_predict_keeps_the_top_k_per_dataset_and_recommend_says_how_to_get_more(driver: neo4j.Driver) -> None:
+    driver.execute_query("MATCH (n) DETACH DELETE n")
+    history = runpy.run_path(str(REPO / "examples" / "rank_models.py"))["history"]
+    with TransferGraph() as tg:
+        tg.ingest_runs(history(), modality="image", model_col="model", dataset_col="dataset",
+                       accuracy_col="accuracy")  # fmt: skip
+        tg.graph_build()
+        full = (
+            tg.recommend("flowers", top=20) if tg.predict(method="model-prior").loc[0, "predicted"] else None
+        )
+        tg.predict(method="model-prior", top_k=2)
+        kept = driver.execute_query(
+            "MATCH (m:Model)-[p:PREDICTED {method: 'model-prior'}]->(d:Dataset) "
+            "RETURN d.id AS d, EXISTS { (m)-[:FINETUNED_ON]->(d) } AS tried, count(*) AS n"
+        ).records
+        assert kept and all(r["n"] <= 2 for r in kept)
+        top = tg.recommendation("flowers", top=5)
+    assert len(full) == 9 and [r["model"] for r in top.rows] == list(full["model"][:2])  # the same best two
+    assert top.more is not None and "--top-k 5" in top.more

@@ -24,6 +24,9 @@ def predict(
     datasets: list[str] = typer.Option(
         [], "--dataset", "-d", help="Refresh: re-derive and re-predict only this dataset (repeatable)."
     ),
+    top_k: int = typer.Option(
+        100, "--top-k", min=1, help="Keep the K best untried (and K best tried) models per dataset."
+    ),
     fmt: Format = FormatOpt,
     wide: bool = WideOpt,
 ) -> None:
@@ -38,7 +41,7 @@ def predict(
     from transfergraph.api import TransferGraph
 
     with TransferGraph() as tg:
-        frame = tg.predict(method, view=view, seed=seed, datasets=datasets)
+        frame = tg.predict(method, view=view, seed=seed, datasets=datasets, top_k=top_k)
     rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
     if fmt is not Format.table:
         emit(rows, fmt)

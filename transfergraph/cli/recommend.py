@@ -75,6 +75,8 @@ def recommend(
         ).to_dict()
     if result["stale"]:
         print(f"warning: {result['stale']}", file=sys.stderr)
+    if result["more"]:
+        print(f"note: {result['more']}", file=sys.stderr)
     if fmt is Format.json:
         json.dump(result, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")

@@ -13,11 +13,12 @@ import pandas as pd
 from transfergraph import rankers
 from transfergraph.config import Settings
 from transfergraph.db import run
-from transfergraph.errors import TGError
+from transfergraph.errors import ParameterError, TGError
 from transfergraph.features import table as feats
 from transfergraph.rankers.fewshot import FewShot
 
 DEFAULT_METHOD = "xgb+none"  # when `tg evaluate` has recorded no choice for the modality
+TOP_K = 100  # PREDICTED edges kept per (dataset, method): the K best untried models, and the K best tried
 
 
 @dataclass
@@ -96,9 +97,27 @@ def scored(
     raise AssertionError("unreachable")
 
 
+def best_rows(rows: pd.DataFrame, values: np.ndarray, top_k: int) -> list[dict[str, object]]:
+    """Per dataset, the `top_k` best-scored models without a run in the view and the `top_k` best with
+    one (a user asks for the untried; `--include-tried` ranks the tried too): what `tg predict`
+    stores, so PREDICTED never grows with models x datasets. Ties: by model id."""
+    if top_k < 1:
+        raise ParameterError("top_k", "must be at least 1")
+    frame = pd.DataFrame(
+        {"model": rows["model"].to_numpy(), "dataset": rows["dataset"].to_numpy(), "score": values,
+         "tried": rows["label"].notna().to_numpy()}
+    ).dropna(subset=["score"])  # fmt: skip
+    frame = frame.sort_values(["dataset", "tried", "score", "model"], ascending=[True, True, False, True])
+    kept = frame.groupby(["dataset", "tried"], sort=False).head(top_k)
+    return [
+        {"model": m, "dataset": d, "score": float(s)}
+        for m, d, s in zip(kept["model"], kept["dataset"], kept["score"], strict=True)
+    ]
+
+
 def predict(
     drv: neo4j.Driver, settings: Settings, view: str, method: str | None, *, seed: int = 0,
-    datasets: list[str] | None = None,
+    datasets: list[str] | None = None, top_k: int = TOP_K,
 ) -> list[Predicted]:  # fmt: skip
     """Replace (view, method)'s PREDICTED edges; one summary per modality. `method` None: per
     modality, the one `tg evaluate` recorded as best (else DEFAULT_METHOD).
@@ -131,11 +150,7 @@ def predict(
         table, ranker, rows_scored, values = done.table, done.ranker, done.rows, done.values
         fallback = "; ".join(done.fallbacks) or None
         runs_now = run(drv, "predict/run_count", modality=modality)[0]["runs"]
-        rows = [
-            {"model": m, "dataset": d, "score": float(s)}
-            for m, d, s in zip(rows_scored["model"], rows_scored["dataset"], values, strict=True)
-            if not np.isnan(s)
-        ]
+        rows = best_rows(rows_scored, values, top_k)
         removed = run(
             drv, "predict/clear", view=view, method=method_here, modality=modality,
             datasets=None if keep is None else sorted(keep),
@@ -144,7 +159,7 @@ def predict(
         for i in range(0, len(rows), 5000):
             written += run(
                 drv, "predict/write", rows=rows[i : i + 5000], view=view, method=method_here, runs=runs_now,
-                ranked_by=ranker.name, fallback=fallback,
+                top_k=top_k, ranked_by=ranker.name, fallback=fallback,
             )[0]["written"]  # fmt: skip
         out.append(
             Predicted(view, method_here, modality, written, removed, ", ".join(table.missing) or "-",

@@ -33,6 +33,7 @@ class Recommendation:
     exclude_tried: bool
     measured: list[dict[str, Any]] = field(default_factory=list)  # model, accuracy, runs, regimes
     fallback: str | None = None  # "used RANKER: why", when `tg predict` fell back for lack of inputs
+    more: str | None = None  # how to get more models, when fewer than asked were stored
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -142,7 +143,19 @@ def recommend(
             for r in run(drv, "readback/measured", dataset=dataset)
         ],
         None if fell is None else f"ranked by {fell['ranked_by']} ({fell['fallback']})",
+        _more(raw, top, view, chosen, dataset),
     )  # fmt: skip
+
+
+def _more(raw: list[dict[str, Any]], top: int, view: str, method: str, dataset: str) -> str | None:
+    """When `tg predict` kept fewer models per dataset than asked for here, say how to keep more."""
+    stored = next((r["top_k"] for r in raw if r.get("top_k") is not None), None)
+    if stored is None or top <= stored or len(raw) < stored:
+        return None
+    return (
+        f"tg predict kept the {stored} best models per dataset: for {top}, run `tg predict --view {view} "
+        f"--method {method} --top-k {top}` (or with --dataset {dataset} for this dataset only)"
+    )
 
 
 def evidence_text(row: dict[str, Any]) -> str:
