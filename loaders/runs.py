@@ -12,11 +12,12 @@ import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from transfergraph.loaders.records import MODALITIES, InvalidInput, Problem, Records
-from transfergraph.loaders.storable import key_problem, value_problem
+from transfergraph.loaders.storable import float_problem, key_problem, value_problem
 from transfergraph.loaders.tabular import read_rows
 
 PEFT_FULL = {None, "", "none", "full", "nan"}
@@ -48,6 +49,14 @@ def _number(value: Any) -> float | None:
         return float(str(value).strip())
     except (ValueError, OverflowError):  # not a number; an integer beyond a float's range
         return None
+
+
+def _inexact(raw: Any, value: float) -> str | None:
+    """Why an accuracy written as `raw` (text, or the Decimal the JSON reader gives for a number no
+    float holds) is refused: it would be stored as another number (0.999...9 as 1.0)."""
+    if isinstance(raw, str | Decimal) and len(text := str(raw).strip()) > 15:
+        return float_problem(text, value)
+    return None
 
 
 def _id(value: Any) -> str | None:
@@ -118,6 +127,9 @@ def load(path: Path, mapping: Mapping, modality: str, source: str | None = None)
             problems.append(
                 Problem(name, line, mapping.accuracy, f"expected an accuracy in 0..1, got {acc!r}")
             )
+        elif problem := _inexact(raw_acc, acc):  # refused: rounding it is the user's choice
+            problems.append(Problem(name, line, mapping.accuracy, f"{problem}; round it to 17 digits"))
+            bad_row = True
         hparams: dict[str, Any] = {}
         for col in mapping.hparams:
             value = row.get(col)
