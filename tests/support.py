@@ -158,3 +158,16 @@ def read_import_files(layout: Any) -> tuple[list[Any], list[Any]]:
                 keys = [header[0], fields[0]] if what == "nodes" else fields[:3]
                 out[what].append((*keys, sorted(props)))
     return sorted(out["nodes"]), sorted(out["rels"])
+
+
+def graph_dump(drv: Any) -> str:
+    """The whole graph as canonical JSON text (labels, every property, relationships with their
+    ends): two dumps are equal when nothing was written in between."""
+    import json
+
+    nodes, _, _ = drv.execute_query("MATCH (n) RETURN labels(n) AS l, properties(n) AS p")
+    rels, _, _ = drv.execute_query(
+        "MATCH (a)-[r]->(b) RETURN a.id AS a, type(r) AS t, properties(r) AS p, b.id AS b"
+    )
+    items = [json.dumps(r.data(), sort_keys=True, default=repr) for r in [*nodes, *rels]]
+    return "\n".join(sorted(items))
