@@ -1,7 +1,9 @@
 """Fine-tuning history from an experiment tracker's export (CSV, JSONL or Parquet).
 
 The user maps their columns (`--model-col` ...). Runs without an id get one derived from their
-content, so ingesting the same file twice gives the same graph. Models and datasets that the
+content (model, dataset, accuracy, PEFT method, timestamp, hyper-parameters; not the file's name)
+and their occurrence among identical rows of the file, so ingesting the same rows twice, under
+any file name, gives the same graph. Models and datasets that the
 graph does not know yet become bare nodes, reported in the summary.
 """
 
@@ -162,8 +164,10 @@ def load(path: Path, mapping: Mapping, modality: str, source: str | None = None)
                 problems.append(Problem(name, line, mapping.run_id, problem))
                 continue
         if run_id is None:
-            # Same content -> same id; identical rows are distinct runs, numbered by occurrence.
-            key = json.dumps([model, dataset, props], sort_keys=True, default=str)
+            # Same content -> same id, whatever the file is called; identical rows of one file are
+            # distinct runs, numbered by occurrence (README: run identity).
+            content = {k: v for k, v in props.items() if k != "source"}
+            key = json.dumps([model, dataset, content], sort_keys=True, default=str)
             seen[key] += 1
             run_id = "run:" + hashlib.sha1(f"{key}#{seen[key]}".encode()).hexdigest()[:20]
         rec.model(model, modality)

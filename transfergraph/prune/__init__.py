@@ -15,6 +15,7 @@ import neo4j
 from transfergraph.choices import Aggregate, RunRegime
 from transfergraph.db import run
 from transfergraph.errors import TGError
+from transfergraph.loaders.storable import key_problem
 
 PRODUCTION_VIEW = "all"
 
@@ -86,11 +87,21 @@ class BuildSettings:
 
 
 def view_name(target: str | None, name: str | None) -> str:
-    return name or (f"without:{target}" if target else PRODUCTION_VIEW)
+    return check_view_name(name or (f"without:{target}" if target else PRODUCTION_VIEW))
+
+
+def check_view_name(view: str) -> str:
+    """`view`, or TGError: a view name is stored on every derived edge, so it has the ids' limits
+    (at most MAX_KEY_BYTES of UTF-8, not blank, valid Unicode)."""
+    problem = key_problem(view, "view name")
+    if problem:
+        raise TGError(f"--view {view!r}: {problem}")
+    return view
 
 
 def build(drv: neo4j.Driver, target: str | None, view: str, settings: BuildSettings) -> dict[str, int]:
     """(Re)derive every edge of `view`; returns edge counts by type. Idempotent: replaces the view."""
+    check_view_name(view)
     modality = None
     if target is not None:
         found = run(drv, "prune/dataset_modality", id=target)
