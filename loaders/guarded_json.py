@@ -49,11 +49,16 @@ def _float(text: str) -> float | Decimal:
     return Decimal(text) if len(text) > 15 and float_problem(text, value) else value
 
 
-def _finite_float(text: str) -> float | Decimal:
-    value = _float(text)
-    if isinstance(value, float) and not math.isfinite(value):
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
         raise _Refused(f"non-finite number {text[:40]}")
     return value
+
+
+def _finite_exact_float(text: str) -> float | Decimal:
+    value = _finite_float(text)
+    return Decimal(text) if len(text) > 15 and float_problem(text, value) else value
 
 
 def _constant(name: str) -> float:
@@ -74,17 +79,20 @@ def _too_deep(value: Any, brackets: int) -> bool:
     return False
 
 
-def parse_json(text: str, file: str, line: int | None = None, *, finite: bool = True) -> Any:
+def parse_json(
+    text: str, file: str, line: int | None = None, *, finite: bool = True, exact: bool = True
+) -> Any:
     """The JSON value of `text` (a whole file, or the line `line` of one), or InvalidInput with one
-    Problem naming `file` (and `line`)."""
+    Problem naming `file` (and `line`). `exact=False`: numbers no float holds are read as the
+    nearest float, not as Decimal (for a value sent on as it is, e.g. a query parameter)."""
 
     def refuse(message: str) -> InvalidInput:
         return InvalidInput([Problem(file, line, None, message)])
 
     hooks: dict[str, Any] = {}
     if finite:
-        hooks = {"parse_float": _finite_float, "parse_constant": _constant}
-    elif _LONG_NUMBER.search(text):
+        hooks = {"parse_float": _finite_exact_float if exact else _finite_float, "parse_constant": _constant}
+    elif exact and _LONG_NUMBER.search(text):
         hooks = {"parse_float": _float}
     try:
         value = json.loads(text, **hooks)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from transfergraph.loaders import hf_models
 from transfergraph.loaders.guarded_json import MAX_DEPTH, check_value, parse_json, read_json
 from transfergraph.loaders.records import InvalidInput
 
@@ -85,3 +86,25 @@ def test_check_value_applies_the_same_rules_to_parsed_records() -> None:
     with pytest.raises(InvalidInput, match="non-finite number nan"):
         check_value({"config": {"eps": [float("nan")]}}, "hub")
     assert check_value({"a": [1, 2.0, "x", None]}, "hub") == {"a": [1, 2.0, "x", None]}
+
+
+def test_online_hub_records_are_checked_before_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tg ingest hf-models --search`: the Hub client parsed the JSON; each record is checked."""
+    import huggingface_hub
+
+    class Info:
+        def __init__(self, id: str, config: dict[str, object]) -> None:
+            self.id, self.config = id, config
+            self.pipeline_tag = self.library_name = self.safetensors = self.card_data = None
+            self.tags, self.downloads, self.likes = [], 0, 0
+
+    class Api:
+        def list_models(self, **_: object) -> list[Info]:
+            return [Info("a", {"model_type": "vit"}), Info("b", {"eps": float("nan")})]
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", Api)
+    with pytest.raises(InvalidInput) as e:
+        hf_models.load_hub(None, None, 2, "image")
+    assert [str(p) for p in e.value.problems] == [
+        "huggingface.co (record 2): not JSON we can read: non-finite number nan"
+    ]
