@@ -173,6 +173,8 @@ def test_a_cut_or_oversized_header_is_a_note(tmp_path: Path) -> None:
     assert safetensors_parameters(path) == (None, "the file ends inside its header")
     path.write_bytes(struct.pack("<Q", 2**40))
     assert safetensors_parameters(path) == (None, f"its header claims {2**40} bytes")
+    path.write_bytes(struct.pack("<Q", 0))
+    assert safetensors_parameters(path) == (None, "its header is empty")
 
 
 def test_a_hub_record_goes_through_the_same_guard(monkeypatch: pytest.MonkeyPatch) -> None:

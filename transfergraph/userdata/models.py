@@ -68,6 +68,8 @@ def safetensors_parameters(path: Path) -> tuple[int | None, str | None]:
         return None, f"cannot read: {e.strerror}"
     if len(raw) < length:
         return None, "the file ends inside its header"
+    if not raw.strip():
+        return None, "its header is empty"
     try:
         header = parse_json(decode_text(str(path), raw), str(path))
     except InvalidInput as e:
