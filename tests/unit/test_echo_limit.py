@@ -4,6 +4,8 @@ refused before any connection."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from transfergraph.cli import ECHO_LIMIT, cut_echoes
 from transfergraph.loaders.storable import MAX_KEY_BYTES
 
@@ -39,3 +41,14 @@ def test_a_view_name_over_the_id_limit_is_one_short_line() -> None:
         assert len(lines[0]) < 400
     out = cli("graph", "build", "--target", "t" * MAX_KEY_BYTES)  # 'without:' makes it too long
     assert out.returncode == 2 and f"view name is {MAX_KEY_BYTES + 8} bytes" in out.stderr
+
+
+def test_an_ingest_problem_line_cuts_the_argument_it_echoes(tmp_path: Path) -> None:
+    path = tmp_path / "runs.csv"
+    path.write_text("model,dataset,acc\nm,d,0.5\n")
+    out = cli("ingest", "runs", str(path), "--modality", "image", "--model-col", LONG, "--dataset-col",
+              "dataset", "--accuracy-col", "acc", "--dry-run")  # fmt: skip
+    assert out.returncode == 2
+    first = out.stderr.splitlines()[0]
+    assert "column 'xxxx" in first and "... (10000 characters)': required column is missing" in first
+    assert len(first) < 500

@@ -6,7 +6,6 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from contextvars import ContextVar
 from typing import Any
 
 import typer
@@ -24,27 +23,11 @@ from transfergraph.cli import model as model_cli
 from transfergraph.cli import predict as predict_cli
 from transfergraph.cli import recommend as recommend_cli
 from transfergraph.cli import score as score_cli
-from transfergraph.errors import TGError
+from transfergraph.errors import ECHO_LIMIT, TGError, command_line, cut_echoes
 from transfergraph.loaders.records import InvalidInput
 
-# What the command line echoes of an argument in an error line: a 10 KB argument is cut to this.
-ECHO_LIMIT = 200
-_ARGS: ContextVar[Sequence[str]] = ContextVar("tg_args", default=())
 # Typer's usage errors: click's ClickException, or the copy of click a Typer release bundles
 _CLICK_ERROR: type[Any] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
-
-
-def cut_echoes(message: str, args: Sequence[str] | None = None) -> str:
-    """`message` with every command-line argument (or --option=VALUE value) longer than ECHO_LIMIT
-    characters that it echoes, as typed or escaped by repr, cut to ECHO_LIMIT characters and its
-    length. Every error line passes here (`fail`, and Typer's usage errors through `_Group`)."""
-    args = _ARGS.get() if args is None else args
-    long = {v for a in args for v in (a, a.partition("=")[2]) if len(v) > ECHO_LIMIT}
-    for value in sorted(long, key=len, reverse=True):
-        for echo in dict.fromkeys((value, repr(value)[1:-1])):
-            if echo in message:
-                message = message.replace(echo, f"{echo[:ECHO_LIMIT]}... ({len(value)} characters)")
-    return message
 
 
 class _Group(TyperGroup):
@@ -96,6 +79,9 @@ app.command("recommend")(recommend_cli.recommend)
 app.command("evaluate")(evaluate_cli.evaluate)
 
 
+__all__ = ["ECHO_LIMIT", "app", "cut_echoes", "fail", "main", "run"]
+
+
 def fail(message: str, code: int) -> int:
     """One line on stderr, and `code` to exit with; with TG_DEBUG=1 the traceback first (for bug
     reports)."""
@@ -119,7 +105,7 @@ def run(argv: Sequence[str] | None = None, prog_name: str | None = None) -> int:
     """The command line on `argv` (default: sys.argv[1:]), returning the exit code instead of
     exiting: library errors become one line on stderr and a non-zero code. Anything else is a bug
     and keeps its traceback. The tests call this in-process."""
-    _ARGS.set(list(sys.argv[1:] if argv is None else argv))
+    command_line.set(list(sys.argv[1:] if argv is None else argv))
     try:
         app(args=None if argv is None else list(argv), prog_name=prog_name, standalone_mode=True)
     except SystemExit as e:
