@@ -44,9 +44,9 @@ class _Refused(Exception):
 
 def _float(text: str) -> float | Decimal:
     value = float(text)
-    if not math.isfinite(value):
+    if len(text) <= 15 or not math.isfinite(value) or repr(value) == text:  # exact, the usual way
         return value
-    return Decimal(text) if len(text) > 15 and float_problem(text, value) else value
+    return Decimal(text) if float_problem(text, value) else value
 
 
 def _finite_float(text: str) -> float:
@@ -57,8 +57,8 @@ def _finite_float(text: str) -> float:
 
 
 def _finite_exact_float(text: str) -> float | Decimal:
-    value = _finite_float(text)
-    return Decimal(text) if len(text) > 15 and float_problem(text, value) else value
+    _finite_float(text)
+    return _float(text)
 
 
 def _constant(name: str) -> float:
