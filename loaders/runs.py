@@ -3,8 +3,8 @@
 The user maps their columns (`--model-col` ...). Runs without an id get one derived from their
 content (model, dataset, accuracy, PEFT method, timestamp, hyper-parameters; not the file's name)
 and their occurrence among identical rows of the file, so ingesting the same rows twice, under
-any file name, gives the same graph. Models and datasets that the
-graph does not know yet become bare nodes, reported in the summary.
+any file name, gives the same graph. Models and datasets that the graph does not know yet become
+bare nodes, reported in the summary.
 """
 
 from __future__ import annotations
