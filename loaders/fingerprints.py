@@ -60,8 +60,8 @@ class Fingerprint:
 
 def read_json_lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(line, object) of a JSON-lines file, refused whole when unreadable: the one place a fingerprint
-    file is parsed (a UTF-8 check, numbers too long to convert and nesting too deep are named by
-    `tabular.read_rows`), so a stricter shared reader can replace it."""
+    file is parsed, each line through the loaders' guarded reader (`tabular.read_rows` ->
+    `guarded_json.parse_json`: UTF-8, size and depth limits, huge integers)."""
     name = str(path)
     if path.suffix.lower() not in SUFFIXES:
         raise InvalidInput([Problem(name, None, None, "a fingerprint file is JSON lines: expected .jsonl")])

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from transfergraph.errors import MissingExtra
+from transfergraph.loaders.guarded_json import check_value
 from transfergraph.loaders.records import MODALITIES, InvalidInput, Problem, Records
 from transfergraph.loaders.storable import INT64_MAX, key_problem, value_problem
 from transfergraph.loaders.tabular import read_rows
@@ -199,6 +200,14 @@ def load_hub(search: str | None, pipeline_tag: str | None, limit: int, modality:
         search=search, pipeline_tag=pipeline_tag, limit=limit, full=True, cardData=True, fetch_config=True
     )
     rows = [(i, record_of(info)) for i, info in enumerate(infos, start=1)]
+    problems = []
+    for i, record in rows:  # parsed by the Hub client: the guarded reader's rules all the same
+        try:
+            check_value(record, f"huggingface.co (record {i})")
+        except InvalidInput as e:
+            problems += e.problems
+    if problems:
+        raise InvalidInput(problems)
     return records_from(rows, "huggingface.co", modality)
 
 

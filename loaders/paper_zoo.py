@@ -10,6 +10,7 @@ similarity matrix.
 from __future__ import annotations
 
 import ast
+import io
 import re
 import shutil
 import urllib.error
@@ -21,6 +22,8 @@ import pandas as pd
 
 from transfergraph.errors import DownloadError
 from transfergraph.loaders.records import InvalidInput, Problem, Records
+from transfergraph.loaders.storable import float_problem
+from transfergraph.loaders.tabular import decode_text
 
 REPO_COMMIT = "0458aff3ae68"
 DEFAULT_BASE_URL = (
@@ -84,16 +87,38 @@ def canonical_dataset(name: str) -> str:
     return f"{m.group(1)}/{m.group(2)}" if m else name
 
 
+# Accuracy columns are read as text: one no 64-bit float holds (0.999... with 5,000 nines) is
+# refused, as `tg ingest runs` refuses it, not stored rounded.
+ACCURACY_COLUMNS = {"eval_accuracy": str, "accuracy": str}
+
+
+def _frame(path: Path, problems: list[Problem], index_col: int | None = None) -> pd.DataFrame | None:
+    """The CSV file as a DataFrame, or None and its one problem: not found, not UTF-8 (the encoding
+    named when a byte-order mark tells it), not CSV."""
+    if not path.exists():
+        problems.append(Problem(str(path), None, None, "file not found"))
+        return None
+    try:
+        text = decode_text(str(path), path.read_bytes())
+    except InvalidInput as e:
+        problems += e.problems
+        return None
+    except OSError as e:
+        problems.append(Problem(str(path), None, None, f"cannot read: {e.strerror}"))
+        return None
+    try:
+        return pd.read_csv(io.StringIO(text), index_col=index_col, dtype=ACCURACY_COLUMNS)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as e:
+        reason = (str(e).splitlines() or [type(e).__name__])[0][:200]
+        problems.append(Problem(str(path), None, None, f"not a readable CSV: {reason}"))
+        return None
+
+
 def _read(
     path: Path, problems: list[Problem], required: list[str], index_col: int | None = None
 ) -> pd.DataFrame:
-    if not path.exists():
-        problems.append(Problem(str(path), None, None, "file not found"))
-        return pd.DataFrame(columns=required)
-    try:
-        df = pd.read_csv(path, index_col=index_col, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
-        problems.append(Problem(str(path), None, None, f"not a readable CSV: {str(e).splitlines()[0]}"))
+    df = _frame(path, problems, index_col)
+    if df is None:
         return pd.DataFrame(columns=required)
     for col in required:
         if col not in df.columns:
@@ -112,6 +137,18 @@ def _num(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if pd.isna(f) else f
+
+
+def _accuracy(row: dict[str, Any], col: str, path: Path, problems: list[Problem]) -> float | None:
+    """The accuracy cell as a float; None (and a problem) when no float holds the written number."""
+    value = _num(row[col])
+    raw = row[col]
+    if value is not None and isinstance(raw, str) and len(raw.strip()) > 15:
+        problem = float_problem(raw, value)
+        if problem:
+            problems.append(Problem(str(path), row["_line"], col, f"{problem}; round it to 17 digits"))
+            return None
+    return value
 
 
 def _int(value: Any) -> int | None:
@@ -164,7 +201,7 @@ def _models(folder: Path, modality: str, rec: Records, problems: list[Problem]) 
         if not isinstance(model, str) or not model:
             problems.append(Problem(str(path), row["_line"], "model", "empty model id"))
             continue
-        card_accuracy = _num(row["accuracy"])
+        card_accuracy = _accuracy(row, "accuracy", path, problems)
         source = row["dataset"] if isinstance(row["dataset"], str) else None
         labels = row["labels"] if isinstance(row["labels"], str) else None
         rec.model(
@@ -214,10 +251,9 @@ def _features(folder: Path, modality: str, rec: Records, problems: list[Problem]
 
 def _similarity(path: Path, modality: str, rec: Records, problems: list[Problem]) -> None:
     probe = re.sub(r"^corr_domain_similarity_|_[^_]+\.csv$", "", path.name)
-    if not path.exists():
-        problems.append(Problem(str(path), None, None, "file not found"))
+    df = _frame(path, problems, index_col=0)
+    if df is None:
         return
-    df = pd.read_csv(path, index_col=0)
     if list(df.index) != list(df.columns):
         problems.append(Problem(str(path), 1, None, "header and first column must name the same datasets"))
         return
@@ -253,7 +289,10 @@ def _runs(folder: Path, modality: str, rec: Records, known: set[str], problems: 
             # The published text file has rows shifted by a stray comma: numbers where ids belong.
             rec.skipped[("runs", "column-shifted row (no such model)")] += 1
             continue
-        acc = _num(row["eval_accuracy"])
+        before = len(problems)
+        acc = _accuracy(row, "eval_accuracy", path, problems)
+        if len(problems) > before:
+            continue
         if acc is None:
             rec.skipped[("runs", "no eval_accuracy")] += 1
             continue

@@ -1,8 +1,10 @@
 """Fine-tuning history from an experiment tracker's export (CSV, JSONL or Parquet).
 
 The user maps their columns (`--model-col` ...). Runs without an id get one derived from their
-content, so ingesting the same file twice gives the same graph. Models and datasets that the
-graph does not know yet become bare nodes, reported in the summary.
+content (model, dataset, accuracy, PEFT method, timestamp, hyper-parameters; not the file's name)
+and their occurrence among identical rows of the file, so ingesting the same rows twice, under
+any file name, gives the same graph. Models and datasets that the graph does not know yet become
+bare nodes, reported in the summary.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from transfergraph.loaders.records import MODALITIES, InvalidInput, Problem, Records
-from transfergraph.loaders.storable import key_problem, value_problem
+from transfergraph.loaders.storable import float_problem, key_problem, value_problem
 from transfergraph.loaders.tabular import read_rows
 
 PEFT_FULL = {None, "", "none", "full", "nan"}
@@ -48,6 +51,14 @@ def _number(value: Any) -> float | None:
         return float(str(value).strip())
     except (ValueError, OverflowError):  # not a number; an integer beyond a float's range
         return None
+
+
+def _inexact(raw: Any, value: float) -> str | None:
+    """Why an accuracy written as `raw` (text, or the Decimal the JSON reader gives for a number no
+    float holds) is refused: it would be stored as another number (0.999...9 as 1.0)."""
+    if isinstance(raw, str | Decimal) and len(text := str(raw).strip()) > 15:
+        return float_problem(text, value)
+    return None
 
 
 def _id(value: Any) -> str | None:
@@ -118,6 +129,9 @@ def load(path: Path, mapping: Mapping, modality: str, source: str | None = None)
             problems.append(
                 Problem(name, line, mapping.accuracy, f"expected an accuracy in 0..1, got {acc!r}")
             )
+        elif problem := _inexact(raw_acc, acc):  # refused: rounding it is the user's choice
+            problems.append(Problem(name, line, mapping.accuracy, f"{problem}; round it to 17 digits"))
+            bad_row = True
         hparams: dict[str, Any] = {}
         for col in mapping.hparams:
             value = row.get(col)
@@ -150,8 +164,10 @@ def load(path: Path, mapping: Mapping, modality: str, source: str | None = None)
                 problems.append(Problem(name, line, mapping.run_id, problem))
                 continue
         if run_id is None:
-            # Same content -> same id; identical rows are distinct runs, numbered by occurrence.
-            key = json.dumps([model, dataset, props], sort_keys=True, default=str)
+            # Same content -> same id, whatever the file is called; identical rows of one file are
+            # distinct runs, numbered by occurrence (README: run identity).
+            content = {k: v for k, v in props.items() if k != "source"}
+            key = json.dumps([model, dataset, content], sort_keys=True, default=str)
             seen[key] += 1
             run_id = "run:" + hashlib.sha1(f"{key}#{seen[key]}".encode()).hexdigest()[:20]
         rec.model(model, modality)

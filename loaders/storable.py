@@ -18,6 +18,7 @@ cannot be sent over Bolt.
 from __future__ import annotations
 
 import math
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from transfergraph.loaders.records import InvalidInput, Problem, Records
@@ -70,6 +71,22 @@ def _bad_scalar(value: Any) -> str | None:
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else f"{text[:18]}...{text[-18:]} ({len(text)} characters)"
+
+
+def float_problem(text: str, value: float) -> str | None:
+    """Why the number written as `text` is not stored as written: no 64-bit float holds it, and the
+    nearest one, `value`, is another number (`0.999...9` with 5,000 nines reads as 1.0). Exact
+    means `value`'s shortest form (repr) is the written number: always so for up to 15 significant
+    digits, and for the 17 a float's repr writes."""
+    try:
+        written = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    if not written.is_finite() or not math.isfinite(value) or written == Decimal(repr(value)):
+        return None
+    return (
+        f"{_short(text.strip())} has more digits than a 64-bit float holds: it would be stored as {value!r}"
+    )
 
 
 def value_problem(value: Any) -> str | None:

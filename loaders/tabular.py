@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 from typing import Any
 
+from transfergraph.loaders.guarded_json import parse_json
 from transfergraph.loaders.records import InvalidInput, Problem
 
 Row = tuple[int, dict[str, Any]]
@@ -52,6 +52,12 @@ def read_rows(path: Path) -> tuple[list[str], list[Row]]:
     if suffix == ".csv":
         return _csv(name, text)
     return _jsonl(name, text)
+
+
+def decode_text(name: str, data: bytes) -> str:
+    """UTF-8 text of a file's bytes, or InvalidInput naming the file and what the bytes are (another
+    encoding's byte-order mark, NUL bytes, the first byte that is not UTF-8)."""
+    return _decode(name, data, "")
 
 
 def _decode(name: str, data: bytes, suffix: str) -> str:
@@ -192,14 +198,10 @@ def _jsonl(name: str, text: str) -> tuple[list[str], list[Row]]:
     for line_no, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            problems.append(Problem(name, line_no, None, f"not JSON: {e.msg} at character {e.colno}"))
-            continue
-        except (ValueError, RecursionError) as e:  # a 5000-digit number, nesting 10000 deep
-            reason = "nested too deeply" if isinstance(e, RecursionError) else str(e).split(";")[0]
-            problems.append(Problem(name, line_no, None, f"not JSON we can read: {reason}"))
+        try:  # NaN is "unknown" and infinity refused per cell, with its column (storable.py)
+            obj = parse_json(line, name, line_no, finite=False)
+        except InvalidInput as e:
+            problems += e.problems
             continue
         if not isinstance(obj, dict):
             problems.append(Problem(name, line_no, None, f"expected a JSON object, got {type(obj).__name__}"))

@@ -214,3 +214,16 @@ def png(level: int, seed: int, size: int = 32) -> bytes:
     out = io.BytesIO()
     Image.fromarray(pixels).save(out, format="PNG")
     return out.getvalue()
+
+
+def graph_dump(drv: Any) -> str:
+    """The whole graph as canonical JSON text (labels, every property, relationships with their
+    ends): two dumps are equal when nothing was written in between."""
+    import json
+
+    nodes, _, _ = drv.execute_query("MATCH (n) RETURN labels(n) AS l, properties(n) AS p")
+    rels, _, _ = drv.execute_query(
+        "MATCH (a)-[r]->(b) RETURN a.id AS a, type(r) AS t, properties(r) AS p, b.id AS b"
+    )
+    items = [json.dumps(r.data(), sort_keys=True, default=repr) for r in [*nodes, *rels]]
+    return "\n".join(sorted(items))

@@ -2,6 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextvars import ContextVar
+
+# What an error line echoes of a command-line argument: a 10 KB argument is cut to this.
+ECHO_LIMIT = 200
+# The arguments of the running command line (set by `transfergraph.cli.run`).
+command_line: ContextVar[Sequence[str]] = ContextVar("command_line", default=())
+
+
+def cut_echoes(message: str, args: Sequence[str] | None = None) -> str:
+    """`message` with every command-line argument (or --option=VALUE value) longer than ECHO_LIMIT
+    characters that it echoes, as typed or escaped by repr, cut to ECHO_LIMIT characters and its
+    length. Every error line passes here (the CLI's `fail`, its usage errors, `tg ingest`'s
+    problem lines)."""
+    args = command_line.get() if args is None else args
+    long = {v for a in args for v in (a, a.partition("=")[2]) if len(v) > ECHO_LIMIT}
+    for value in sorted(long, key=len, reverse=True):
+        for echo in dict.fromkeys((value, repr(value)[1:-1])):
+            if echo in message:
+                message = message.replace(echo, f"{echo[:ECHO_LIMIT]}... ({len(value)} characters)")
+    return message
+
 
 class TGError(Exception):
     """A failure the user can act on; `str()` is the whole message, no traceback is shown."""

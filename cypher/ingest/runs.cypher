@@ -1,5 +1,7 @@
 // Upsert one (:Model)-[:FINETUNED_ON {run_id, accuracy, peft, ...}]->(:Dataset) per fine-tuning
 // run, keyed by run_id (unique: cypher/schema.cypher): $rows = [{run_id, model, dataset, props}].
+// `source` keeps the file the run was first loaded from: the same rows under a new file name
+// change nothing (bulk/plan.py plans the same).
 // The run is found through the run_id index, not by expanding the pair's relationships: a popular
 // (model, dataset) pair can hold thousands of runs.
 UNWIND $rows AS row
@@ -15,7 +17,9 @@ CALL (row, old) {
   UNION
   WITH row, old
   WHERE old IS NOT NULL
+  WITH row, old, old.source AS first
   SET old += row.props
+  SET old.source = coalesce(first, old.source)
   RETURN old AS r
 }
 WITH before, properties(r) AS after

@@ -324,3 +324,27 @@ def test_bulk_runs_and_hf_models_in_one_import(
     assert got == totals
     assert totals["models"]["updated"] and totals["models"]["unchanged"]
     assert _graph(own_server) == graph
+
+
+def test_renamed_files_are_the_same_runs_on_both_paths(own_server: dict[str, str], tmp_path: Path) -> None:
+    """Without --run-id-col a run is its content and its occurrence in the file: the same rows under
+    two file names are the same three runs (a repeated row is two), with the first file's source,
+    through the transactional path and through --bulk alike (README: run identity)."""
+    rows = "model,dataset,accuracy,lr\norg/m1,d1,0.5,0.1\norg/m1,d1,0.5,0.1\norg/m2,d1,0.75,0.01\n"
+    files = [tmp_path / "export.csv", tmp_path / "export-renamed.csv"]
+    for f in files:
+        f.write_text(rows, encoding="utf-8")
+    cols = ["--modality", "image", "--model-col", "model", "--dataset-col", "dataset", "--accuracy-col",
+            "accuracy", "--hparam-col", "lr"]  # fmt: skip
+    graphs, summaries = [], []
+    for flags in ([], ["--bulk"]):
+        _previous_database(own_server)
+        proc = cli("ingest", "runs", *map(str, files), *cols, *flags, "-f", "json", env=own_server)
+        assert proc.returncode == 0, proc.stderr
+        summaries.append({r["entity"]: r for r in json.loads(proc.stdout)}["runs"])
+        graphs.append(_graph(own_server))
+    assert graphs[0] == graphs[1]
+    runs = graphs[0][1]
+    assert len(runs) == 3 and {dict(p)["source"] for *_, p in runs} == {"runs:export.csv"}
+    for summary in summaries:
+        assert (summary["rows"], summary["created"], summary["updated"], summary["unchanged"]) == (6, 3, 0, 3)

@@ -79,6 +79,8 @@ def test_columnar_writes_what_the_records_path_writes(tmp_path: Path) -> None:
         'm,d"x,0.5,r1,0.1,3\n',  # a stray quote
         "m,d,0.5,r1,0.1\n",  # a field missing
         "",  # no rows
+        f"m,d,0.{'9' * 5000},r1,0.1,3\n",  # no float holds it: runs.py refuses it (pyarrow reads 1.0)
+        "m,d,0.99999999999999999,r1,0.1,3\n",  # 17 digits that are not a float's own
     ],
 )
 def test_unusual_input_goes_the_records_way(tmp_path: Path, rows: str) -> None:
@@ -93,7 +95,13 @@ def test_columnar_records_are_what_runs_load_reads(tmp_path: Path) -> None:
     (hostile and multi-line ids, empty hyper-parameter cells, models shared across files)."""
     files = _split(synth_runs(tmp_path, models=120, runs=1200, datasets=12, seed=5))
     blanks = tmp_path / "blanks.csv"
-    blanks.write_text(HEADER + "m1,d,0.5,r1,,3\nm2,d,0.25,r2,0.1,\nm1,e,1,r3,,\n", encoding="utf-8")
+    blanks.write_text(
+        HEADER
+        + "m1,d,0.5,r1,,3\nm2,d,0.25,r2,0.1,\nm1,e,1,r3,,\n"
+        # floats' own 17-digit forms (exact), one in another spelling than pyarrow's
+        + "m1,f,0.30000000000000004,r4,,\nm2,f,1.2345678901234568e-05,r5,,\nm3,f,0.100000000000000000,r6,,\n",
+        encoding="utf-8",
+    )
     files.append(blanks)
     got = columnar.records(files, MAPPING, "text")
     assert got is not None, "the columnar path handed a clean file over"

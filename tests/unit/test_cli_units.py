@@ -31,6 +31,24 @@ def test_malformed_params_are_rejected(text: str) -> None:
         parse_param(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("n=" + "7" * 5000, "Exceeds the limit (4300 digits)"),
+        ("n=" + "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_a_param_python_cannot_parse_is_one_line(text: str, expected: str) -> None:
+    """--param values go through the loaders' guarded JSON reader (these were tracebacks)."""
+    with pytest.raises(TGError) as e:
+        parse_param(text)
+    assert str(e.value).startswith("--param n: not JSON we can read") and expected in str(e.value)
+
+
+def test_a_long_number_param_is_the_nearest_float() -> None:
+    assert parse_param("x=0.1000000000000000000001") == ("x", 0.1)
+
+
 def test_generated_passwords_never_look_like_an_option() -> None:
     """neo4j-admin reads a password starting with '-' as an option and fails the first start."""
     from transfergraph.server.process import new_password

@@ -83,6 +83,12 @@ CASES: list[tuple[str, str, bytes, str, str]] = [
     ("true line after U+2028 in a string", "za.jsonl",
      '{"model": "a\u2028b\u0085c", "dataset": "d", "acc": 0.5}\n{"model": "m", "dataset": "d", "acc": 7}\n'.encode(),
      "runs", ":2: column 'acc': expected an accuracy in 0..1, got 7.0"),
+    ("accuracy no float holds (CSV)", "zb.csv", f"model,dataset,acc\nm,d,0.5\nm,d,0.{'9' * 5000}\n".encode(), "runs",
+     ":3: column 'acc': '0.999999999999999...99999999999999999' (5004 characters) has more digits than a 64-bit float holds: it would be stored as 1.0; round it to 17 digits"),
+    ("accuracy no float holds (JSONL)", "zc.jsonl", b'{"model": "m", "dataset": "d", "acc": 0.' + b"9" * 5000 + b"}\n", "runs",
+     ":1: column 'acc': '0.999999999999999...99999999999999999' (5004 characters) has more digits than a 64-bit float holds"),
+    ("accuracy of 17 digits not a float's", "zd.csv", b"model,dataset,acc\nm,d,0.99999999999999999\n", "runs",
+     ":2: column 'acc': '0.99999999999999999' has more digits than a 64-bit float holds: it would be stored as 1.0"),
 ]  # fmt: skip
 
 
@@ -113,6 +119,25 @@ def test_bad_input_is_one_problem_naming_file_line_and_column(
     lines = [str(p) for p in err.value.problems]
     assert any(line.startswith(f"{path}{expected}") for line in lines), (case, lines)
     assert all("\n" not in line or "\n" in str(path) for line in lines)
+
+
+def test_accuracies_a_float_holds_exactly_are_kept(tmp_path: Path) -> None:
+    """A float's own 17-digit form (exporters write repr), trailing zeros, exponents: not refused."""
+    path = tmp_path / "exact.csv"
+    written = [
+        "0.30000000000000004",
+        "0.9138000011444092",
+        "0.5000000000000000000000",
+        "1.2345678901234568e-05",
+        "1",
+    ]
+    path.write_text("model,dataset,acc\n" + "".join(f"m,d,{a}\n" for a in written))
+    rec = runs.load(path, runs.Mapping("model", "dataset", "acc"), "image")
+    assert [r["props"]["accuracy"] for r in rec.runs] == [float(a) for a in written]
+    path = tmp_path / "exact.jsonl"
+    path.write_text("".join(f'{{"model": "m", "dataset": "d", "acc": {a}}}\n' for a in written))
+    rec = runs.load(path, runs.Mapping("model", "dataset", "acc"), "image")
+    assert [r["props"]["accuracy"] for r in rec.runs] == [float(a) for a in written]
 
 
 def test_jsonl_keeps_unicode_line_separators_inside_strings(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from transfergraph.cli import model as model_cli
 from transfergraph.cli import predict as predict_cli
 from transfergraph.cli import recommend as recommend_cli
 from transfergraph.cli import score as score_cli
-from transfergraph.errors import ParameterError, TGError
+from transfergraph.errors import ECHO_LIMIT, ParameterError, TGError, command_line, cut_echoes
 from transfergraph.loaders.records import InvalidInput
 
 # The order of `tg --help`: the order a user runs them in (Typer would list commands before groups).
@@ -35,12 +35,24 @@ PIPELINE = ("db", "ingest", "graph", "embed", "predict", "recommend", "evaluate"
 # An example command line starts a line of its own: `tg ...`, maybe after environment settings.
 _NEXT_EXAMPLE = re.compile(r";\s+(?=(?:[A-Z_]+=\S*\s+)*tg\s)")
 _EXAMPLE_WIDTH = 78  # an example line fits 80 columns after click's indent of 2
+# Typer's usage errors: click's ClickException, or the copy of click a Typer release bundles
+_CLICK_ERROR: type[Any] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
-class _PipelineOrder(TyperGroup):
+class _Root(TyperGroup):
+    """The root command: subcommands listed in pipeline order, and a usage error (a bad option value,
+    an unknown option) shown by Typer as usual, its echo of a long argument cut first."""
+
     def list_commands(self, ctx: Any) -> list[str]:  # ctx: a Context of Typer's own copy of click
         names = super().list_commands(ctx)
         return sorted(names, key=lambda n: PIPELINE.index(n) if n in PIPELINE else len(PIPELINE))
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _CLICK_ERROR as e:
+            e.message = cut_echoes(e.message)
+            raise
 
 
 app = typer.Typer(
@@ -49,7 +61,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
-    cls=_PipelineOrder,
+    cls=_Root,
     # click's own help: it wraps docstrings as prose at the terminal's width (rich keeps their line
     # breaks) and gives options' help room to read at 80 columns
     rich_markup_mode=None,
@@ -141,12 +153,15 @@ def flag(parameter: str) -> str:
     return "--" + parameter.replace("_", "-")
 
 
+__all__ = ["ECHO_LIMIT", "app", "cut_echoes", "fail", "main", "run"]
+
+
 def fail(message: str, code: int) -> int:
     """One line on stderr, and `code` to exit with; with TG_DEBUG=1 the traceback first (for bug
     reports)."""
     if os.environ.get("TG_DEBUG", "") not in ("", "0"):
         traceback.print_exc()
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {cut_echoes(message)}", file=sys.stderr)
     return code
 
 
@@ -164,6 +179,7 @@ def run(argv: Sequence[str] | None = None, prog_name: str | None = None) -> int:
     """The command line on `argv` (default: sys.argv[1:]), returning the exit code instead of
     exiting: library errors become one line on stderr and a non-zero code. Anything else is a bug
     and keeps its traceback. The tests call this in-process."""
+    command_line.set(list(sys.argv[1:] if argv is None else argv))
     try:
         app(args=None if argv is None else list(argv), prog_name=prog_name, standalone_mode=True)
     except SystemExit as e:

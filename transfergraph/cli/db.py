@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 from typing import Any
 
@@ -13,6 +12,8 @@ from transfergraph import config, db, server
 from transfergraph.choices import Format
 from transfergraph.cli.options import FormatOpt, WideOpt
 from transfergraph.errors import ServerDown, TGError
+from transfergraph.loaders.guarded_json import parse_json
+from transfergraph.loaders.records import InvalidInput
 from transfergraph.output import emit, emit_record
 
 app = typer.Typer(
@@ -114,10 +115,12 @@ def parse_param(text: str) -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     if not sep or not key.isidentifier():
         raise TGError(f"--param {text!r}: expected NAME=VALUE with NAME a plain identifier")
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw
+    try:  # the guarded reader: a 5,000-digit number or deep nesting is one line, not a traceback
+        value = parse_json(raw, f"--param {key}", finite=False, exact=False)
+    except InvalidInput as e:
+        if not e.problems[0].message.startswith("not JSON:"):
+            raise TGError(str(e.problems[0])) from None
+        value = raw  # not JSON at all: the text itself
     return key, value
 
 

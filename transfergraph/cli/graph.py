@@ -58,10 +58,10 @@ def build(
     )
     settings = settings.with_thresholds(threshold)
     rows = []
+    targets: list[str | None] = list(target) or [None]
+    names = [learning_graph.view_name(t, view) for t in targets]  # refused before connecting
     with db.connect(config.load()) as drv:
-        targets: list[str | None] = list(target) or [None]
-        for t in targets:
-            name = learning_graph.view_name(t, view)
+        for t, name in zip(targets, names, strict=True):
             counts = learning_graph.build(drv, t, name, settings)
             rows.append({"view": name, "target": t, **{k.lower(): v for k, v in counts.items()}})
     emit(rows, fmt, columns=BUILD_COLUMNS, ids=("view",), wide=wide,

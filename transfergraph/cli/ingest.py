@@ -19,6 +19,7 @@ from transfergraph.cli.options import (
     ModalityOpt,
     OptionalModalityOpt,
 )
+from transfergraph.errors import cut_echoes
 from transfergraph.ingest import bulk
 from transfergraph.ingest.bulk import columnar, columnar_hf, combined
 from transfergraph.loaders import hf_models, paper_zoo, runs, storable
@@ -60,7 +61,7 @@ def _run(
         parts = load()
     except InvalidInput as e:
         for problem in e.problems:
-            print(f"error: {problem}", file=sys.stderr)
+            print(f"error: {cut_echoes(str(problem))}", file=sys.stderr)
         print(f"error: {len(e.problems)} problem(s); nothing was written", file=sys.stderr)
         raise typer.Exit(2) from None
     records = bulk.merge(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -23,15 +24,24 @@ def add(
         help="Offline: the model's folder (config.json, and weights for `tg score`) or a config.json.",
     ),
     modality: Modality | None = OptionalModalityOpt,
+    update: bool = typer.Option(
+        False, "--update", help="Replace the record of a model the graph has (else it is refused)."
+    ),
     fmt: Format = FormatOpt,
 ) -> None:
     """Read the model's Hub record (online) or its local config (offline), validate it as the
     hf-models loader does and write the Model node; then `tg predict` ranks it.
+
+    A model the graph has is refused; --update replaces its record as a whole and lists the changes.
 
     Examples: tg model add google/vit-base-patch16-224; tg model add my-vit --from ./my-vit
     """
     from transfergraph.userdata.models import add as run_add
 
     with db.connect(config.load()) as drv:
-        result = run_add(drv, model_id, source=source, modality=None if modality is None else modality.value)
+        result = run_add(
+            drv, model_id, source=source, modality=None if modality is None else modality.value, update=update
+        )
+    for note in result.pop("notes"):
+        print(f"note: {note}", file=sys.stderr)
     emit_record(result, fmt)

@@ -16,6 +16,7 @@ from transfergraph import views as view_names
 from transfergraph.choices import Aggregate, RunRegime
 from transfergraph.db import run
 from transfergraph.errors import TGError
+from transfergraph.loaders.storable import key_problem
 
 # name -> (low, high) allowed values; thresholds on normalised accuracy and similarity are in [0, 1],
 # transferability thresholds are z-scores.
@@ -88,11 +89,21 @@ class BuildSettings:
 
 
 def view_name(target: str | None, name: str | None) -> str:
-    return name or (view_names.held_out(target) if target else view_names.PRODUCTION)
+    return check_view_name(name or (view_names.held_out(target) if target else view_names.PRODUCTION))
+
+
+def check_view_name(view: str) -> str:
+    """`view`, or TGError: a view name is stored on every derived edge, so it has the ids' limits
+    (at most MAX_KEY_BYTES of UTF-8, not blank, valid Unicode)."""
+    problem = key_problem(view, "view name")
+    if problem:
+        raise TGError(f"--view {view!r}: {problem}")
+    return view
 
 
 def build(drv: neo4j.Driver, target: str | None, view: str, settings: BuildSettings) -> dict[str, int]:
     """(Re)derive every edge of `view`; returns edge counts by type. Idempotent: replaces the view."""
+    check_view_name(view)
     modality = None
     if target is not None:
         found = run(drv, "prune/dataset_modality", id=target)

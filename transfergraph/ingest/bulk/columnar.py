@@ -34,7 +34,7 @@ from transfergraph.ingest import Tally
 from transfergraph.ingest.bulk.csv_files import Layout
 from transfergraph.loaders import runs as runs_loader
 from transfergraph.loaders.records import Records
-from transfergraph.loaders.storable import MAX_KEY_BYTES, name_problem
+from transfergraph.loaders.storable import MAX_KEY_BYTES, float_problem, name_problem
 
 # `TG_BULK_COLUMNAR=always|never`: force or forbid this path (tests); by default it takes files of
 # at least MIN_BYTES together (smaller ones are fast enough row by row).
@@ -160,6 +160,25 @@ def _numbers(column: Any, nulls: bool) -> Any:
     return values
 
 
+def _exact(text: Any, values: Any) -> None:
+    """_Unusual when an accuracy has more digits than its float holds (runs.py refuses it). Texts of
+    up to 15 characters are exact, and so are longer ones pyarrow writes back unchanged (a float's
+    shortest form, as exporters write them); only the others are checked one by one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    long = pc.greater(pc.utf8_length(text), 15)
+    if not pc.any(long).as_py():
+        return
+    texts, floats = pc.filter(text, long), pc.filter(values, long)
+    other = pc.invert(pc.equal(pc.cast(floats, pa.string()), texts))
+    for written, value in zip(
+        pc.filter(texts, other).to_pylist(), pc.filter(floats, other).to_pylist(), strict=True
+    ):
+        if float_problem(written, value):
+            raise _Unusual
+
+
 def add_file(
     groups: list[list[Path]], layout: Layout, data: Path, header: list[str], multiline: bool
 ) -> None:
@@ -242,6 +261,7 @@ def _checked(path: Path, mapping: runs_loader.Mapping) -> Iterator[_Columns]:
         accuracy = _numbers(batch.column(mapping.accuracy), nulls=False)
         if not pc.all(pc.and_(pc.greater_equal(accuracy, 0.0), pc.less_equal(accuracy, 1.0))).as_py():
             raise _Unusual
+        _exact(batch.column(mapping.accuracy), accuracy)
         yield _Columns(
             _key(batch.column(mapping.model)),
             _key(batch.column(mapping.dataset)),

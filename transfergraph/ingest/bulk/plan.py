@@ -113,6 +113,8 @@ def plan(records: Records | Sequence[Records]) -> Plan:
                 continue
             before = rels[at].props
             after = {**before, **row["props"]}
+            if rel is schema.FINETUNED_ON and "source" in before:  # the first file's, as runs.cypher keeps
+                after["source"] = before["source"]
             if after == before:
                 tally.unchanged += 1
             else:
