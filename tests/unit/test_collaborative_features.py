@@ -245,3 +245,14 @@ def graphs(draw: st.DrawFn) -> Edges:
 @given(graphs())
 def test_random_graphs_equal_the_per_pair_semantics(e: Edges) -> None:
     assert_same(c.graph_frame(matrices(e), TAUS), naive(e))
+
+
+@settings(max_examples=200, deadline=None)
+@given(graphs(), st.integers(1, 5), st.sampled_from([None, 0.05, 0.5]))
+def test_random_candidates_are_the_best_by_score_then_id(e: Edges, k: int, tau: float | None) -> None:
+    edges = matrices(e)
+    scores = np.nan_to_num(c.recall_scores(edges, edges.targets, tau), nan=-np.inf)
+    got = c.candidates(edges, edges.targets, k, tau=tau)
+    for row, picked in zip(scores, got, strict=True):
+        ids = np.arange(len(row))
+        assert picked.tolist() == np.lexsort((ids, -row))[:k].tolist()

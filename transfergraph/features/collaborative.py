@@ -407,15 +407,44 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 def candidates(edges: ViewEdges, block: np.ndarray, k: int, *, tau: float | None = 0.1) -> np.ndarray:
-    """(b, min(k, n_models)): per dataset of `block`, the models with the best recall score, best
-    first (ties by model id). Scores are computed RECALL_CELLS at a time, so memory stays bounded."""
+    """(b, min(k, n_models)): per dataset of `block`, the models with the best recall score (the
+    similarity history at `tau`, or the prior if tau is None), best first, ties by model id.
+    Scores are computed RECALL_CELLS at a time, so memory stays bounded."""
     block = np.asarray(block, dtype=np.int64)
     n_m = len(edges.models)
     k = min(k, n_m)
+    if tau is None:
+        return _prior_candidates(edges, block, k)
     out = np.empty((len(block), k), dtype=np.int64)
     step = max(1, RECALL_CELLS // max(n_m, 1))
     for lo in range(0, len(block), step):
         scores = recall_scores(edges, block[lo : lo + step], tau)
         for i, row in enumerate(scores):
             out[lo + i] = _top(row, k)
+    return out
+
+
+def _prior_candidates(edges: ViewEdges, block: np.ndarray, k: int) -> np.ndarray:
+    """`candidates` by the prior without scoring every model per dataset: a model not tried on D has
+    the same prior for every D, so one global order serves, and only the models tried on D (a
+    column of the matrix) are rescored. O(k + tried on D) per dataset."""
+    acc = edges.acc
+    count = np.diff(acc.indptr).astype(float)
+    total = _Entries.of(acc, None).reduce(np.add, acc.data, 0.0)
+    prior = np.nan_to_num(_ratio(total, count), nan=-np.inf)
+    ids = np.arange(len(prior))
+    order = np.lexsort((ids, -prior))  # best first, ties by id
+    by_dataset = acc.tocsc()
+    out = np.empty((len(block), k), dtype=np.int64)
+    for j, target in enumerate(block):
+        lo, hi = by_dataset.indptr[target], by_dataset.indptr[target + 1]
+        on = by_dataset.indices[lo:hi].astype(np.int64)
+        rows = _Entries.of(acc, on)  # summed without D's entry, as recall_scores does (no cancellation)
+        others = rows.reduce(np.add, np.where(rows.cols == target, 0.0, rows.values), 0.0)
+        rescored = np.nan_to_num(_ratio(others, count[on] - 1), nan=-np.inf)
+        head = order[: k + len(on)]
+        head = head[~np.isin(head, on)][:k]
+        chosen = np.concatenate([head, on])
+        scores = np.concatenate([prior[head], rescored])
+        out[j] = chosen[np.lexsort((chosen, -scores))[:k]]
     return out
