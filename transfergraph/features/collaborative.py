@@ -15,6 +15,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import neo4j
@@ -27,7 +28,7 @@ from transfergraph.db import run
 from transfergraph.errors import TGError
 
 FETCH_SIZE = 10_000  # records per network batch while streaming an export
-NO_RANK = np.iinfo(np.int64).max  # the sort key of an entry that is not (or no longer) a candidate
+NO_RANK = np.int32(np.iinfo(np.int32).max)  # the sort key of an entry that is not (or no longer) a candidate
 RECALL_CELLS = 1 << 22  # (datasets x models) scores held at once by `candidates`
 GRAPH_COLUMNS = [
     "model",
@@ -103,6 +104,20 @@ class ViewEdges:
         """The target columns of the named datasets (unknown names and other modalities: none)."""
         wanted = set(names)
         return np.array([t for t in self.targets if self.datasets[t] in wanted], dtype=np.int64)
+
+    @cached_property
+    def by_dataset(self) -> sp.csc_matrix:
+        """`acc` by column: the models tried on a dataset (kept for the block-after-block calls)."""
+        return self.acc.tocsc()
+
+    @cached_property
+    def prior_order(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(every model's prior over all its tried datasets, -inf for none; its count of them; the
+        models by that prior, best first, ties by id)."""
+        count = np.diff(self.acc.indptr).astype(float)
+        total = _Entries.of(self.acc, None).reduce(np.add, self.acc.data, 0.0)
+        prior = np.nan_to_num(_ratio(total, count), nan=-np.inf)
+        return prior, count, np.lexsort((np.arange(len(prior)), -prior))
 
 
 def _aggregate(
@@ -215,33 +230,42 @@ class Features:
 
 @dataclass
 class _Entries:
-    """The stored entries of some rows of a CSR matrix, grouped per row (row i: starts[i] ...)."""
+    """Some rows of a CSR matrix (all, or gathered), for per-row sums and per-row minima."""
 
-    starts: np.ndarray
-    lengths: np.ndarray
-    cols: np.ndarray
-    values: np.ndarray
-    owner: np.ndarray  # the row (0 .. len(lengths)-1) of each entry
+    rows: sp.csr_matrix
+    pattern: sp.csr_matrix  # the same entries, each 1.0
+    owner: np.ndarray  # the row (0 .. n-1) of each entry
 
     @classmethod
     def of(cls, matrix: sp.csr_matrix, rows: np.ndarray | None) -> _Entries:
-        indptr = matrix.indptr.astype(np.int64)
         if rows is None:
-            lengths = np.diff(indptr)
-            cols, values = matrix.indices.astype(np.int64), matrix.data
+            indptr, cols, values = matrix.indptr, matrix.indices, matrix.data
         else:
-            begin = indptr[rows]
-            lengths = indptr[rows + 1] - begin
-            local = np.cumsum(lengths) - lengths
-            pos = np.repeat(begin - local, lengths) + np.arange(int(lengths.sum()))
-            cols, values = matrix.indices[pos].astype(np.int64), matrix.data[pos]
-        starts = np.cumsum(lengths) - lengths
-        return cls(starts, lengths, cols, values, np.repeat(np.arange(len(lengths)), lengths))
+            begin = matrix.indptr[rows].astype(np.int64)
+            lengths = matrix.indptr[rows + 1] - begin
+            indptr = np.concatenate([[0], np.cumsum(lengths)])
+            pos = np.repeat(begin - indptr[:-1], lengths) + np.arange(indptr[-1])
+            cols, values = matrix.indices[pos], matrix.data[pos]
+        shape = (len(indptr) - 1, matrix.shape[1])
+        return cls(
+            sp.csr_matrix((values, cols, indptr), shape=shape),
+            sp.csr_matrix((np.ones(len(values)), cols, indptr), shape=shape),
+            np.repeat(np.arange(shape[0]), np.diff(indptr)),
+        )
 
-    def reduce(self, ufunc: np.ufunc, values: np.ndarray, identity: float) -> np.ndarray:
+    @property
+    def cols(self) -> np.ndarray:
+        return self.rows.indices
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.rows.data
+
+    def reduce(self, ufunc: np.ufunc, values: np.ndarray, identity: Any) -> np.ndarray:
         """ufunc over each row's entries of `values` (aligned with cols); `identity` for no entry."""
-        out: np.ndarray = ufunc.reduceat(np.append(values, identity), self.starts)
-        out[self.lengths == 0] = identity
+        indptr = self.rows.indptr
+        out: np.ndarray = ufunc.reduceat(np.append(values, identity), indptr[:-1])
+        out[indptr[1:] == indptr[:-1]] = identity
         return out
 
 
@@ -307,30 +331,29 @@ def _one_dataset(
 ) -> None:
     """Row j of `out`: the features of the rows of `tried` (and `sources`) for dataset `target`."""
     sim = _dense_row(edges.sim, target, 0.0)  # coalesce(avg(similarity), 0.0)
-    on_target = tried.cols == target
-    label = np.full(len(tried.lengths), np.nan)
-    label[tried.owner[on_target]] = tried.values[on_target]
-    has_label = ~np.isnan(label)
-    n_tried = tried.lengths - has_label
-    total = tried.reduce(np.add, tried.values, 0.0) - np.where(has_label, label, 0.0)
-    out.label[j], out.n_tried[j] = label, n_tried
-    out.prior[j] = _ratio(total, n_tried.astype(float))
+    # one product for the weighted sums: a column per tau, and one of 1s for the prior and n_tried
+    weight = np.ones((len(sim), len(taus) + 1))
     for t, tau in enumerate(taus):
-        weight = np.exp(-(1.0 - sim) / tau)
-        weight[target] = 0.0  # leave D out
-        w = weight[tried.cols]
-        out.sim_hist[t, j] = _ratio(tried.reduce(np.add, w * tried.values, 0.0), tried.reduce(np.add, w, 0.0))
+        weight[:, t] = np.exp(-(1.0 - sim) / tau)
+    weight[target] = 0.0  # leave D out
+    num, den = tried.rows @ weight, tried.pattern @ weight
+    for t in range(len(taus)):
+        out.sim_hist[t, j] = _ratio(num[:, t], den[:, t])
+    out.prior[j] = _ratio(num[:, -1], den[:, -1])
+    out.n_tried[j] = np.rint(den[:, -1])
+    on_target = tried.cols == target
+    out.label[j, tried.owner[on_target]] = tried.values[on_target]
     # the tried datasets by (similarity DESC, id ASC): the columns are in id order, so a stable sort
     order = np.argsort(-sim, kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
     rank[target] = NO_RANK
     key = rank[tried.cols]
-    nearest = np.full((3, len(tried.lengths)), np.nan)
-    first = np.full(len(tried.lengths), NO_RANK)
+    nearest = np.full((3, tried.rows.shape[0]), np.nan)
+    first = np.full(tried.rows.shape[0], NO_RANK)
     for k in range(3):
         low = tried.reduce(np.minimum, key, NO_RANK)
-        hit = (key == np.repeat(low, tried.lengths)) & (key != NO_RANK)
+        hit = (key == low[tried.owner]) & (key != NO_RANK)
         nearest[k, tried.owner[hit]] = tried.values[hit]
         key[hit] = NO_RANK
         if k == 0:
@@ -428,18 +451,13 @@ def _prior_candidates(edges: ViewEdges, block: np.ndarray, k: int) -> np.ndarray
     """`candidates` by the prior without scoring every model per dataset: a model not tried on D has
     the same prior for every D, so one global order serves, and only the models tried on D (a
     column of the matrix) are rescored. O(k + tried on D) per dataset."""
-    acc = edges.acc
-    count = np.diff(acc.indptr).astype(float)
-    total = _Entries.of(acc, None).reduce(np.add, acc.data, 0.0)
-    prior = np.nan_to_num(_ratio(total, count), nan=-np.inf)
-    ids = np.arange(len(prior))
-    order = np.lexsort((ids, -prior))  # best first, ties by id
-    by_dataset = acc.tocsc()
+    prior, count, order = edges.prior_order
+    by_dataset = edges.by_dataset
     out = np.empty((len(block), k), dtype=np.int64)
     for j, target in enumerate(block):
         lo, hi = by_dataset.indptr[target], by_dataset.indptr[target + 1]
         on = by_dataset.indices[lo:hi].astype(np.int64)
-        rows = _Entries.of(acc, on)  # summed without D's entry, as recall_scores does (no cancellation)
+        rows = _Entries.of(edges.acc, on)  # summed without D's entry, as recall_scores does (no cancellation)
         others = rows.reduce(np.add, np.where(rows.cols == target, 0.0, rows.values), 0.0)
         rescored = np.nan_to_num(_ratio(others, count[on] - 1), nan=-np.inf)
         head = order[: k + len(on)]
