@@ -9,7 +9,9 @@ datasets, seeded), each dataset gets --similar similarity edges to random others
 models a source dataset. Steps, each timed on --repeat blocks and extrapolated to all datasets:
 (1) every feature of every model for a block of --full-block datasets; (2) recall: the top
 --candidates models per dataset for a block of --block datasets, by the similarity history at tau
-0.1 and by the prior; (3) every feature of those candidates. Wall and CPU seconds per block (the
+0.1 and by the prior; (3) every feature of those candidates. With --view, the matrices are
+exported from that view on the server tg is configured for (TG_* / NEO4J_URI), and the export is
+timed instead of the generation. Wall and CPU seconds per block (the
 machine is shared: CPU seconds are the steadier number); peak RSS per step is the process's
 high-water mark, reset before the step (/proc/self/clear_refs).
 """
@@ -104,18 +106,28 @@ def main() -> None:
     ap.add_argument("--candidates", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=2, help="blocks timed per step")
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--view", help="export this view of the server tg is set to use instead of generating")
+    ap.add_argument("--modality", default="image", help="with --view")
     args = ap.parse_args()
 
     _reset_peak()
     start, start_cpu = time.perf_counter(), time.process_time()
-    edges = generate(args.models, args.datasets, args.edges, args.similar, args.seed)
+    if args.view:
+        from transfergraph import config, db
+
+        with db.connect(config.load()) as drv:
+            edges = c.export(drv, args.view, args.modality)
+        args.models, args.datasets = len(edges.models), len(edges.targets)
+    else:
+        edges = generate(args.models, args.datasets, args.edges, args.similar, args.seed)
+    step = "export the view" if args.view else "generate + build matrices"
     held = sum(
         x.data.nbytes + x.indices.nbytes + x.indptr.nbytes for x in (edges.acc, edges.sim, edges.source)
     )
     print(
-        f"{args.models:,} models x {args.datasets:,} datasets, {edges.acc.nnz:,} tried pairs from "
-        f"{args.edges:,} edges, {edges.sim.nnz:,} similarity entries; pid {os.getpid()}\n"
-        f"{'generate + build matrices':<52} {time.perf_counter() - start:8.2f} s "
+        f"{args.models:,} models x {args.datasets:,} datasets, {edges.acc.nnz:,} tried pairs, "
+        f"{edges.sim.nnz:,} similarity entries, {edges.source.nnz:,} sources; pid {os.getpid()}\n"
+        f"{step:<52} {time.perf_counter() - start:8.2f} s "
         f"{time.process_time() - start_cpu:8.2f} s CPU  peak RSS {_peak_mib():6.0f} MiB  "
         f"(matrices {held / 2**20:.0f} MiB)",
         flush=True,
