@@ -288,8 +288,9 @@ def features(
     """graph.cypher's features for the datasets `block` (columns of edges.datasets): for every
     model, or for models[j] (a row of model indices per dataset, e.g. from `candidates`).
 
-    One pass per dataset over the chosen models' accuracy entries: segment reductions (reduceat)
-    over each model's tried datasets, with no loop over pairs."""
+    One pass per dataset over the chosen models' accuracy entries, with no loop over pairs: the
+    weighted sums are one sparse-times-dense product, the nearest tried datasets three segment
+    minima (reduceat) of their similarity ranks."""
     block = np.asarray(block, dtype=np.int64)
     n_m = len(edges.models)
     if models is None:
