@@ -1,3 +1,7 @@
+// The reference semantics of the collaborative features: tg computes them as sparse algebra over the
+// view's edges (transfergraph/features/collaborative.py, exports in features/edges_*.cypher), and
+// tests/server/test_collaborative_features.py checks that the two agree on every pair to 1e-9. This
+// per-pair form runs out of transaction memory past a few thousand models: it is not called by tg.
 // Collaborative graph features of every (model, dataset) pair of a modality, read from one view's
 // derived edges only, so the view's hiding of its target makes them leak-free by construction.
 // For the pair (m, D) only m's accuracy edges to datasets other than D count (leave D out: a

@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 from transfergraph import prune
+from transfergraph.db import run
 from transfergraph.errors import TGError
 from transfergraph.features import collaborative as c
-from transfergraph.predict import features as feats
+from transfergraph.features import table as feats
 
 from support import cli
 
@@ -39,7 +40,9 @@ def as_floats(column: pd.Series) -> np.ndarray:
 @pytest.mark.parametrize("modality", ["image", "text"])
 @pytest.mark.parametrize("view", VIEWS)
 def test_sparse_features_equal_the_cypher(views: neo4j.Driver, view: str, modality: str) -> None:
-    want = pd.DataFrame(feats.fetch(views, view, modality)["graph_rows"])
+    # the reference: features/graph.cypher, one Cypher subquery per pair (what tg predict used before)
+    want = pd.DataFrame(run(views, "features/graph", view=view, modality=modality, taus=list(feats.TAUS),
+                            datasets=None))  # fmt: skip
     got = c.graph_frame(c.export(views, view, modality), feats.TAUS)
     assert list(got.columns) == list(want.columns) == c.GRAPH_COLUMNS
     assert len(want) > 1000

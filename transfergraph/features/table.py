@@ -87,14 +87,14 @@ def _log(v: Any) -> float:
 
 
 def assemble(
-    graph_rows: list[dict[str, Any]],
+    graph_rows: list[dict[str, Any]] | pd.DataFrame,
     models: list[dict[str, Any]],
     datasets: list[dict[str, Any]],
     transfer: list[dict[str, Any]],
     vectors: dict[tuple[str, str], list[float]] | None = None,
 ) -> FeatureTable:
     """Join the query results into one frame (pure: the unit tests call it with hand-made rows)."""
-    g = pd.DataFrame(graph_rows)
+    g = graph_rows.copy() if isinstance(graph_rows, pd.DataFrame) else pd.DataFrame(graph_rows)
     if g.empty:
         raise TGError("the view has no (model, dataset) pair for this modality")
     hist = pd.DataFrame(g.pop("sim_hist").tolist(), columns=SIM_HIST, index=g.index)
@@ -147,13 +147,15 @@ def assemble(
 
 def fetch(
     drv: neo4j.Driver, view: str, modality: str, *, datasets: list[str] | None = None
-) -> dict[str, list[dict[str, Any]]]:
-    """The query results `assemble` joins: graph features of the view, metadata, scores."""
+) -> dict[str, Any]:
+    """What `assemble` joins: the view's collaborative features (sparse algebra over its edges,
+    `collaborative.py`; equal to `cypher/features/graph.cypher`, which the tests keep as the
+    reference), model metadata, dataset features and transferability scores."""
+    from transfergraph.features import collaborative  # scipy: the [ml] extra
+
     view_settings(drv, view)
     return {
-        "graph_rows": run(
-            drv, "features/graph", view=view, modality=modality, taus=list(TAUS), datasets=datasets
-        ),
+        "graph_rows": collaborative.graph_frame(collaborative.export(drv, view, modality), TAUS, datasets),
         "models": run(drv, "features/models", modality=modality),
         "datasets": run(drv, "features/datasets", modality=modality),
         "transfer": run(drv, "features/transfer", modality=modality),
@@ -161,7 +163,7 @@ def fetch(
 
 
 def assemble_raw(
-    raw: dict[str, list[dict[str, Any]]], vectors: dict[tuple[str, str], list[float]] | None = None
+    raw: dict[str, Any], vectors: dict[tuple[str, str], list[float]] | None = None
 ) -> FeatureTable:
     return assemble(raw["graph_rows"], raw["models"], raw["datasets"], raw["transfer"], vectors)
 
