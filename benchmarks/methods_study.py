@@ -77,6 +77,8 @@ LTR_GRID = [
     for n in (100, 300)
     for d in (2, 4)
 ]
+GNN_SETTINGS = {"rank": 4, "weight_decay": 1e-3, "epochs": 200, "lr": 0.03}
+GNN_SEEDS = (0, 1, 2)
 STACK_PARTS = ("model-prior", "similarity-history", "lowrank+logme")
 STACK_GRID = [
     dict(zip(STACK_PARTS, w, strict=True))
@@ -228,6 +230,12 @@ def rankings(
         out["lambdamart"] = cf.learning_to_rank(labels, side, target, ltr_set)
         note("lambdamart", f"trees={ltr_set['n_estimators']} depth={ltr_set['max_depth']}")
 
+    # (b) the graph network: settings fixed in advance (nested choice would cost ~20 min of the one
+    # core), three seeds, reported as the mean of the per-seed metrics
+    if os.environ.get("STUDY_SKIP_GNN") != "1":
+        for seed in GNN_SEEDS:
+            out[f"gnn@{seed}"] = cf.graph_network(labels, side, target, {**GNN_SETTINGS, "seed": seed})
+
     # (d) stacking: rank average, weights chosen by leave-one-dataset-out on the known datasets
     tau = float(tau_col.removeprefix("sim_hist_"))
 
@@ -375,6 +383,14 @@ def main() -> None:
                 rows.append({"method": method, "target": target, **evaluate(actual, score)})
             print(f"  {target} done ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
         results = pd.DataFrame(rows)
+        seeds = results[results["method"].str.startswith("gnn@")]
+        if not seeds.empty:
+            by_seed = seeds.groupby("method")[METRIC_COLS].mean()
+            print("graph network per seed (mean over targets):")
+            print(markdown(by_seed, 3))
+            gnn = seeds.groupby("target", sort=False)[[*METRIC_COLS, "n_models", "n_scored"]].mean()
+            gnn = gnn.reset_index().assign(method="gnn (mean of 3 seeds' metrics)")
+            results = pd.concat([results[~results["method"].str.startswith("gnn@")], gnn], ignore_index=True)
         results.to_csv(out_dir / f"methods_study_{modality}.csv", index=False)
         means = results.groupby("method")["top3"].mean()
         baseline = min(("model-prior", "similarity-history"), key=lambda m: means[m])

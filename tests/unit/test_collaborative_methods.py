@@ -84,6 +84,7 @@ def rankings() -> list[tuple[str, cf.Ranking, cf.Settings]]:
         ("history", cf.similarity_history, {"tau": 0.1}),
         ("lowrank", cf.lowrank, {"rank": 2, "shrink": 0.02, "tau": 0.1, "logme_weight": 1.0}),
         ("ltr", cf.learning_to_rank, {"n_estimators": 20, "max_depth": 2}),
+        ("gnn", cf.graph_network, {"rank": 2, "epochs": 20}),
     ]
 
 
@@ -105,6 +106,14 @@ def test_learning_to_rank_puts_the_best_model_near_the_top() -> None:
     labels, truth, side = rank2(seed=3, missing=0.0)
     score = cf.learning_to_rank(labels, side, "t", {"n_estimators": 50, "max_depth": 2})
     assert truth.idxmax() in score.nlargest(3).index
+
+
+def test_the_graph_network_learns_the_target_from_its_similar_datasets() -> None:
+    labels, truth, side = rank2(seed=0)
+    score = cf.graph_network(labels, side, "t", {"rank": 4, "epochs": 200, "seed": 0})
+    assert spearman(truth, score) > 0.6
+    again = cf.graph_network(labels, side, "t", {"rank": 4, "epochs": 200, "seed": 0})
+    pd.testing.assert_series_equal(score, again)  # seeded: the same run twice
 
 
 def test_topk_regret_in_points() -> None:

@@ -289,6 +289,76 @@ def learning_to_rank(labels: pd.DataFrame, side: Side, target: str, settings: Se
     return pd.Series(ranker.predict(test), index=labels.index)
 
 
+# ------------------------------------------------------------- (b) graph network, end to end
+
+
+def graph_network(labels: pd.DataFrame, side: Side, target: str, settings: Settings) -> pd.Series:
+    """A message-passing network on the model-dataset graph, trained end to end to regress the
+    normalised accuracy of the known (model, dataset) edges; the target has no edge, so it is cold.
+
+    A dataset's representation is a softmax(-(1 - similarity) / tau) mix of its similarity
+    neighbours' vectors, never its own (learned tau): every training dataset is treated as cold as
+    the target. A model's representation is its own vector plus a linear map of the mean of
+    label * dataset vector over its *other* edges (leave the query edge out). Prediction: global +
+    model bias + model representation . dataset representation. Settings: rank, weight_decay,
+    epochs, lr, seed.
+    """
+    import torch
+
+    labels = _known(labels, target)
+    torch.set_num_threads(1)
+    torch.manual_seed(int(settings.get("seed", 0)))
+    rank = int(settings.get("rank", 4))
+    y = torch.tensor(np.nan_to_num(labels.to_numpy(float)), dtype=torch.float32)
+    mask = torch.tensor(labels.notna().to_numpy(), dtype=torch.float32)
+    sim = side.get("similarity")
+    names = list(labels.columns)
+    s = torch.tensor(
+        np.zeros((len(names), len(names)))
+        if sim is None
+        else sim.reindex(index=names, columns=names).fillna(0.0).to_numpy(float),
+        dtype=torch.float32,
+    )
+    s_target = torch.tensor(similarity_to(side, target, names), dtype=torch.float32)
+    n_m, n_d = y.shape
+    u = torch.nn.Parameter(0.1 * torch.randn(n_m, rank))
+    v = torch.nn.Parameter(0.1 * torch.randn(n_d, rank))
+    w = torch.nn.Parameter(torch.zeros(rank, rank))
+    bias = torch.nn.Parameter(torch.zeros(n_m))
+    glob = torch.nn.Parameter(torch.tensor(float(np.nanmean(labels.to_numpy(float)))))
+    log_tau = torch.nn.Parameter(torch.tensor(math.log(0.2)))
+    params = [u, v, w, bias, glob, log_tau]
+    opt = torch.optim.Adam(params, lr=float(settings.get("lr", 0.03)))
+    eye = torch.eye(n_d, dtype=torch.bool)
+    count = mask.sum(dim=1, keepdim=True)
+    decay = float(settings.get("weight_decay", 1e-3))
+
+    def dataset_vectors(sims: torch.Tensor, self_mask: torch.Tensor | None) -> torch.Tensor:
+        logits = -(1.0 - sims) / log_tau.exp()
+        if self_mask is not None:
+            logits = logits.masked_fill(self_mask, -1e9)
+        return torch.softmax(logits, dim=-1) @ v
+
+    for _ in range(int(settings.get("epochs", 200))):
+        opt.zero_grad()
+        vd = dataset_vectors(s, eye)  # (n_d, r): each dataset from its neighbours only
+        total = (mask * y) @ v  # (n_m, r): sum of label * vector over a model's edges
+        own = (mask * y).unsqueeze(-1) * v.unsqueeze(0)  # (n_m, n_d, r): the query edge's share
+        others = (count - mask).clamp(min=1.0).unsqueeze(-1)
+        message = (total.unsqueeze(1) - own) / others  # leave the query edge out
+        model_rep = u.unsqueeze(1) + message @ w
+        pred = glob + bias[:, None] + (model_rep * vd.unsqueeze(0)).sum(-1)
+        loss = ((pred - y) ** 2 * mask).sum() / mask.sum()
+        loss = loss + decay * (u.pow(2).mean() + v.pow(2).mean() + w.pow(2).mean())
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        vt = dataset_vectors(s_target.unsqueeze(0), None)[0]
+        model_rep = u + ((mask * y) @ v) / count.clamp(min=1.0) @ w
+        score = glob + bias + model_rep @ vt
+    return pd.Series(score.numpy().astype(float), index=labels.index)
+
+
 # ----------------------------------------------------------------------------------- (d) stacking
 
 
