@@ -187,3 +187,17 @@ def test_history_features_match_the_graph_features_definitions() -> None:
     assert f.loc["p", "near3_acc"] == pytest.approx(0.5)
     w = np.exp(-(1 - np.array([0.0, 0.9, 0.5])) / 0.1)
     assert f.loc["p", "sim_hist_0.1"] == pytest.approx((w * [1.0, 0.0, 0.5]).sum() / w.sum())
+
+
+def test_ltr_features_say_when_a_model_was_pretrained_on_the_target() -> None:
+    labels, _, side = rank2(seed=6)
+    meta = pd.DataFrame({"source": ["t", "a", None] + [None] * (len(MODELS) - 3)}, index=MODELS)
+    f = cf.ltr_features(labels, {**side, "models": meta}, "t")
+    assert f.loc["m00", "source_sim"] == 1.0
+    assert f.loc["m01", "source_sim"] == pytest.approx(1.0)  # a is as similar to t as t itself here
+    assert np.isnan(f.loc["m02", "source_sim"])
+    assert (
+        cf.learning_to_rank(labels, {**side, "models": meta}, "t", {"n_estimators": 5, "source": True})
+        .notna()
+        .all()
+    )

@@ -223,7 +223,9 @@ META_NUM = ("log_parameters", "input_size", "source_accuracy")
 
 
 def ltr_features(labels: pd.DataFrame, side: Side, target: str) -> pd.DataFrame:
-    """Features of (model, target): history features, z(LogME) on the target when scored, metadata."""
+    """Features of (model, target): history features, z(LogME) on the target when scored, metadata,
+    and source_sim (similarity of the model's pre-training dataset to the target, 1 if it is the
+    target) when the metadata has a `source` column."""
 
     labels = _known(labels, target)
 
@@ -240,6 +242,17 @@ def ltr_features(labels: pd.DataFrame, side: Side, target: str) -> pd.DataFrame:
                 feats[c] = (
                     pd.to_numeric(meta[c], errors="coerce").reindex(labels.index) if c in meta else np.nan
                 )
+            if "source" in meta:  # graph.cypher's source_sim: 1 if the model was pre-trained on the target
+                src = meta["source"].reindex(labels.index)
+                sim = side.get("similarity")
+                feats["source_sim"] = [
+                    1.0
+                    if s == target
+                    else float(sim.at[s, target])
+                    if sim is not None and s in sim.index and target in sim.index
+                    else np.nan
+                    for s in src
+                ]
             if "model_type" in meta:
                 codes = meta["model_type"].astype("category").cat.codes.astype(float).replace(-1.0, np.nan)
                 feats["model_type_code"] = codes.reindex(labels.index)
@@ -252,7 +265,8 @@ def learning_to_rank(labels: pd.DataFrame, side: Side, target: str, settings: Se
     """LambdaMART (xgboost rank:ndcg, top-k pairs, exponential gain): every known dataset is a query
     whose features leave its own column out, relevance = its normalised accuracy in `grades` levels.
 
-    Settings: n_estimators, max_depth, learning_rate, top (pairs per sample, top-k), grades.
+    Settings: n_estimators, max_depth, learning_rate, top (pairs per sample, top-k), grades,
+    source (use the source_sim feature; default off).
     """
     from xgboost import XGBRanker
 
@@ -284,6 +298,8 @@ def learning_to_rank(labels: pd.DataFrame, side: Side, target: str, settings: Se
         tree_method="hist",
     )
     train = pd.concat(xs)
+    if not settings.get("source", False):
+        train = train.drop(columns=["source_sim"], errors="ignore")
     ranker.fit(train, np.concatenate(ys), qid=np.concatenate(qs))
     test = ltr_features(labels, side, target)[train.columns]
     return pd.Series(ranker.predict(test), index=labels.index)
