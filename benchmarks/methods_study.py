@@ -207,6 +207,7 @@ def rankings(
     target_rows = frame[frame["dataset"] == target]
     out["similarity-history"] = target_rows.set_index("model")[tau_col]
     note("similarity-history", tau_col.removeprefix("sim_hist_"))
+    chosen_by.setdefault("similarity-history", {})[target] = {"tau": float(tau_col.removeprefix("sim_hist_"))}
     values, text = baselines.logme_profile_scores(frame, train, target_rows)
     if values is not None:
         out["logme-profile-history"] = pd.Series(values, index=target_rows["model"].to_numpy())
@@ -417,6 +418,8 @@ def main() -> None:
         prior_settings = {t: {} for t in zoo.targets}
         iv = [interval_study(zoo, "model-prior", cf.model_prior, prior_settings)]
         iv.append(interval_study(zoo, "lowrank", cf.lowrank, chosen_by["lowrank"]))
+        history = chosen_by["similarity-history"]
+        iv.append(interval_study(zoo, "similarity-history", cf.similarity_history, history))
         ivs = pd.concat(iv)
         ivs.to_csv(out_dir / f"methods_study_intervals_{modality}.csv", index=False)
         per_target = ivs.groupby(["method", "k", "target"])[["coverage", "width", "abs_error"]].mean()
