@@ -192,7 +192,8 @@ def test_history_features_match_the_graph_features_definitions() -> None:
 def test_ltr_features_say_when_a_model_was_pretrained_on_the_target() -> None:
     labels, _, side = rank2(seed=6)
     meta = pd.DataFrame({"source": ["t", "a", None] + [None] * (len(MODELS) - 3)}, index=MODELS)
-    f = cf.ltr_features(labels, {**side, "models": meta}, "t")
+    assert "source_sim" not in cf.ltr_features(labels, side, "t")
+    f = cf.ltr_features(labels, {**side, "models": meta}, "t")  # same labels, new side: not the memo
     assert f.loc["m00", "source_sim"] == 1.0
     assert f.loc["m01", "source_sim"] == pytest.approx(1.0)  # a is as similar to t as t itself here
     assert np.isnan(f.loc["m02", "source_sim"])

@@ -85,9 +85,10 @@ _CACHE: dict[tuple[Any, ...], Any] = {}
 
 
 def _cached(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-    """Memo for the study's nested loops (the same completion is asked for many settings)."""
+    """Memo for the nested loops (the same completion is asked for many settings). Bounded: it is
+    dropped whole when full."""
     if key not in _CACHE:
-        if len(_CACHE) > 20000:
+        if len(_CACHE) > 4000:
             _CACHE.clear()
         _CACHE[key] = compute()
     return _CACHE[key]
@@ -258,7 +259,10 @@ def ltr_features(labels: pd.DataFrame, side: Side, target: str) -> pd.DataFrame:
                 feats["model_type_code"] = codes.reindex(labels.index)
         return feats
 
-    return _cached(("ltr", _fingerprint(labels), target), run)
+    # keyed by the side's objects too; the entry holds them, so their ids cannot be reused meanwhile
+    parts = tuple(side.get(k) for k in ("similarity", "logme", "models"))
+    key = ("ltr", _fingerprint(labels), target, *(id(p) for p in parts))
+    return _cached(key, lambda: (parts, run()))[1]
 
 
 def learning_to_rank(labels: pd.DataFrame, side: Side, target: str, settings: Settings) -> pd.Series:
