@@ -92,6 +92,7 @@ def rankings() -> list[tuple[str, cf.Ranking, cf.Settings]]:
 def test_the_target_labels_never_reach_its_scores(
     name: str, ranking: cf.Ranking, settings: cf.Settings
 ) -> None:
+    pytest.importorskip({"ltr": "xgboost", "gnn": "torch"}.get(name, "numpy"))  # the ml / gnn extras
     labels, truth, side = rank2(seed=2)
     rng = np.random.default_rng(2)
     side = {**side, "logme": pd.DataFrame({"t": truth + rng.normal(0, 0.05, len(MODELS)), "a": labels["a"]})}
@@ -103,12 +104,14 @@ def test_the_target_labels_never_reach_its_scores(
 
 
 def test_learning_to_rank_puts_the_best_model_near_the_top() -> None:
+    pytest.importorskip("xgboost")
     labels, truth, side = rank2(seed=3, missing=0.0)
     score = cf.learning_to_rank(labels, side, "t", {"n_estimators": 50, "max_depth": 2})
     assert truth.idxmax() in score.nlargest(3).index
 
 
 def test_the_graph_network_learns_the_target_from_its_similar_datasets() -> None:
+    pytest.importorskip("torch")
     labels, truth, side = rank2(seed=0)
     score = cf.graph_network(labels, side, "t", {"rank": 4, "epochs": 200, "seed": 0})
     assert spearman(truth, score) > 0.6
@@ -197,6 +200,7 @@ def test_ltr_features_say_when_a_model_was_pretrained_on_the_target() -> None:
     assert f.loc["m00", "source_sim"] == 1.0
     assert f.loc["m01", "source_sim"] == pytest.approx(1.0)  # a is as similar to t as t itself here
     assert np.isnan(f.loc["m02", "source_sim"])
+    pytest.importorskip("xgboost")
     assert (
         cf.learning_to_rank(labels, {**side, "models": meta}, "t", {"n_estimators": 5, "source": True})
         .notna()
