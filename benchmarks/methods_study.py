@@ -55,10 +55,13 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 import pandas as pd
+import study_methods as cf  # the candidate methods, beside this file (none won: not in the product)
 
+from transfergraph import rankers
+from transfergraph.evaluation import metrics
+from transfergraph.features.table import FeatureTable
 from transfergraph.loaders import paper_zoo
-from transfergraph.methods import collaborative as cf
-from transfergraph.readback import baselines, metrics
+from transfergraph.rankers.history import choose_tau
 
 ZOO = Path(os.environ.get("TG_ZOO_PATH", "/work/shared/data/transfergraph-zoo"))
 MIN_MODELS = 20
@@ -203,15 +206,19 @@ def rankings(
     # baselines, exactly the product's rules
     out["model-prior"] = cf.model_prior(labels, side, target)
     frame, train = product_frame(zoo, labels, target)
-    tau_col = baselines.choose_tau(train)
+    tau_col = choose_tau(train)
     target_rows = frame[frame["dataset"] == target]
     out["similarity-history"] = target_rows.set_index("model")[tau_col]
     note("similarity-history", tau_col.removeprefix("sim_hist_"))
     chosen_by.setdefault("similarity-history", {})[target] = {"tau": float(tau_col.removeprefix("sim_hist_"))}
-    values, text = baselines.logme_profile_scores(frame, train, target_rows)
-    if values is not None:
+    profile = rankers.get("logme-profile-history")
+    try:
+        profile.fit(FeatureTable(frame), pd.Series(frame.index.isin(train.index), index=frame.index))
+        values = profile.score(target_rows)
         out["logme-profile-history"] = pd.Series(values, index=target_rows["model"].to_numpy())
-        note("logme-profile-history", text)
+        note("logme-profile-history", profile.note)
+    except rankers.MissingInput:
+        pass
     for name, table in (("logme", zoo.logme), ("reg-h-score", zoo.regh)):
         if target in table.columns:
             out[name] = table[target].dropna()

@@ -1,6 +1,8 @@
-"""Collaborative rankings of models for a cold target dataset, as pure functions.
+"""Collaborative rankings of models for a cold target dataset, as pure functions: the candidates of
+`methods_study.py` (issue 18). None beat the baselines under the choice rule, so none is in the
+product (`transfergraph/rankers/`); they stay here, beside the study that measured them.
 
-Every ranking has one shape, so the product can plug it in beside the baselines:
+Every ranking has one shape:
 
     score(labels, side, target, settings) -> pandas.Series (model -> score, higher = better)
 

@@ -1,0 +1,121 @@
+"""The learning half at hub scale, from ingest to `tg recommend`, on a server of its own.
+
+    python benchmarks/learning_bench.py --models 100000 --runs 1000000 --datasets 1000 [--heap 6g]
+
+Generates a zoo (`synth_zoo.py`, seed 3), starts a managed server in a temporary folder (its own
+ports), then runs each step as a separate `tg` process, as a user would: `ingest runs --bulk`,
+`graph build`, `predict` with the model prior and with one learned method, `recommend`, and a bare
+driver query process for comparison. Prints each step's wall seconds, the tg process's peak RSS and
+the server's peak RSS (VmHWM) after the step, and the ratio of `tg predict` to the bulk ingest. The
+server is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def server_hwm_mib(server_dir: Path) -> float | None:
+    try:
+        pid = int((server_dir / "run" / "tg-neo4j.pid").read_text().strip())
+        status = Path(f"/proc/{pid}/status").read_text() if pid else ""
+    except (OSError, ValueError):
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def step(name: str, args: list[str], env: dict[str, str], server_dir: Path) -> dict[str, object]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(args, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    row = {
+        "step": name,
+        "seconds": round(seconds, 1),
+        # ru_maxrss of children is the largest of any child so far: exact when the step sets a new peak
+        "tg_peak_mib": round(peak / 1024) if peak > before else f"<= {round(before / 1024)}",
+        "server_peak_mib": server_hwm_mib(server_dir),
+        "exit": proc.returncode,
+    }
+    print(row, flush=True)
+    if proc.returncode != 0:
+        print(proc.stderr[-3000:], file=sys.stderr)
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", type=int, required=True)
+    ap.add_argument("--runs", type=int, required=True)
+    ap.add_argument("--datasets", type=int, required=True)
+    ap.add_argument("--heap", default="6g")
+    ap.add_argument("--pagecache", default="2g")
+    ap.add_argument("--learned", default="rf+none", help="The learned method measured beside the prior.")
+    ap.add_argument("--keep", type=Path, help="Keep the generated zoo here (reused when present).")
+    a = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="tg-learning-"))
+    zoo = a.keep or work / "zoo"
+    if not (zoo / "runs.csv").exists():
+        subprocess.run([sys.executable, str(HERE / "synth_zoo.py"), "--models", str(a.models), "--runs",
+                        str(a.runs), "--datasets", str(a.datasets), "--out", str(zoo), "--seed", "3"],
+                       check=True)  # fmt: skip
+    server_dir = work / "server"
+    env = {**os.environ, "TG_SERVER_DIR": str(server_dir), "TG_BOLT_PORT": str(free_port()),
+           "TG_HTTP_PORT": str(free_port()), "TG_HEAP": a.heap, "TG_PAGECACHE": a.pagecache}  # fmt: skip
+    env.pop("NEO4J_URI", None)
+    tg = [sys.executable, "-m", "transfergraph"]
+    subprocess.run([*tg, "db", "start"], env=env, check=True, capture_output=True)
+    rows = []
+    try:
+        ingest = [*tg, "ingest", "runs", str(zoo / "runs.csv"), "--modality", "image", "--model-col", "model",
+                  "--dataset-col", "dataset", "--accuracy-col", "accuracy", "--run-id-col", "run_id",
+                  "--hf-models-file", str(zoo / "hf-models.jsonl"), "--bulk"]  # fmt: skip
+        rows.append(step("ingest --bulk", ingest, env, server_dir))
+        rows.append(step("graph build", [*tg, "graph", "build"], env, server_dir))
+        rows.append(step("predict model-prior", [*tg, "predict", "--method", "model-prior"], env, server_dir))
+        rows.append(step(f"predict {a.learned}", [*tg, "predict", "--method", a.learned], env, server_dir))
+        with open(zoo / "runs.csv", newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            dataset = next(reader)["dataset"]  # the most popular dataset leads the file
+        rows.append(step("recommend", [*tg, "recommend", "--dataset", dataset, "--method", "model-prior"],
+                         env, server_dir))  # fmt: skip
+        rows.append(step("bare driver query", [*tg, "db", "cypher", "MATCH (d:Dataset {id: $d}) RETURN d.id",
+                                               "--param", f"d={dataset}"], env, server_dir))  # fmt: skip
+    finally:
+        subprocess.run([*tg, "db", "stop"], env=env, capture_output=True)
+    loaded = rows[0]["seconds"]
+    for r in rows:
+        if str(r["step"]).startswith("predict") and isinstance(loaded, float) and loaded > 0:
+            print(f"{r['step']}: {float(r['seconds']) / loaded:.2f}x the bulk ingest's time")  # type: ignore[arg-type]
+    if rows[-1]["seconds"] and rows[-2]["seconds"]:
+        print(f"recommend / bare query: {float(rows[-2]['seconds']) / float(rows[-1]['seconds']):.2f}")  # type: ignore[arg-type]
+    if a.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        shutil.rmtree(server_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
