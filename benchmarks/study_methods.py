@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from transfergraph.predict import intervals
+
 Side = dict[str, Any]
 Settings = dict[str, Any]
 Ranking = Callable[[pd.DataFrame, Side, str, Settings], pd.Series]
@@ -446,43 +448,7 @@ def dataset_levels(accuracy: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"lo": lo, "span": hi - lo})
 
 
-def fit_level(
-    predicted: pd.Series, revealed: pd.Series, prior_lo: float, prior_span: float, slope_ridge: float = 0.1
-) -> tuple[float, float]:
-    """(lo, span) of a target's accuracy = lo + span * normalised score, from the revealed runs
-    (model -> accuracy). No run: the known datasets' mean level. One or two runs: the span stays at
-    its prior, the level shifts to fit. Three or more: the span too, by ridge towards its prior."""
-    models = [m for m in revealed.index if m in predicted.index and not math.isnan(predicted[m])]
-    if not models:
-        return prior_lo, prior_span
-    p, a = predicted[models].to_numpy(float), revealed[models].to_numpy(float)
-    span = prior_span
-    if len(models) >= 3:
-        pc = p - p.mean()
-        span = float((pc @ (a - a.mean()) + slope_ridge * prior_span) / (pc @ pc + slope_ridge))
-    return float(np.mean(a - span * p)), span
-
-
-def conformal_offsets(
-    residuals: dict[str, np.ndarray], coverage: float = 0.8, finite_sample: bool = False
-) -> tuple[float, float]:
-    """Split-conformal (lower, upper) offsets of accuracy - prediction, each calibration dataset
-    weighing the same (its residuals share one unknown level, so datasets are the exchangeable
-    units): the (1 - coverage)/2 and (1 + coverage)/2 quantiles of the pooled residuals, each
-    residual weighted 1 / its dataset's count. `finite_sample` widens both tails by the usual
-    (n + 1) / n step over n datasets (conservative with few datasets)."""
-    parts = [r[~np.isnan(r)] for r in residuals.values()]
-    parts = [r for r in parts if len(r)]
-    if len(parts) < 2:
-        raise ValueError("need residuals of at least two calibration datasets")
-    values = np.concatenate(parts)
-    weights = np.concatenate([np.full(len(r), 1.0 / len(r)) for r in parts])
-    order = np.argsort(values, kind="stable")
-    values, cum = values[order], np.cumsum(weights[order]) / weights.sum()
-    inner = (1.0 + coverage) / 2.0
-    if finite_sample:
-        inner = min(1.0, inner * (len(parts) + 1) / len(parts))
-    last = len(values) - 1
-    lo = values[min(int(np.searchsorted(cum, 1.0 - inner, side="left")), last)]
-    hi = values[min(int(np.searchsorted(cum, inner, side="left")), last)]
-    return float(lo), float(hi)
+# fit_level and conformal_offsets are the product's (transfergraph/predict/intervals.py): the study
+# measures the code tg predict runs.
+fit_level = intervals.fit_level
+conformal_offsets = intervals.conformal_offsets

@@ -32,5 +32,6 @@ RETURN m.id AS model, p.score AS score, measured, m.model_type AS model_type,
        CASE WHEN m.architectures IS NULL OR size(m.architectures) = 0 THEN null
             ELSE m.architectures[0] END AS architecture,
        m.num_parameters AS num_parameters, logme, evidence, p.ranked_by AS ranked_by, p.fallback AS fallback,
-       p.top_k AS top_k
+       p.top_k AS top_k, p.expected AS expected, p.expected_low AS low, p.expected_high AS high,
+       p.no_interval AS no_interval
 ORDER BY score DESC, model

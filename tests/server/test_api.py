@@ -44,6 +44,9 @@ def test_the_readme_python_section_runs(zoo_graph: neo4j.Driver) -> None:
         exec(compile(block, "README.md", "exec"), scope)
     top = scope["top"]
     assert isinstance(top, pd.DataFrame) and len(top) == 5 and top["model"].is_unique
+    # the image history calibrates an expected accuracy with an 80% interval for each model
+    assert top["expected"].notna().all() and (top["low"] <= top["expected"]).all()
+    assert (top["expected"] <= top["high"]).all() and top.attrs["no_interval"] is None
     result = scope["result"]
     assert isinstance(result.summary, pd.DataFrame) and "rf+none" in set(result.summary["method"])
     assert set(result.per_target["target"]) == {"cifar100"}

@@ -90,7 +90,11 @@ def recommend(
         {
             "rank": r["rank"],
             "model": r["model"],
-            "score": f"{r['score']:.3f}",
+            **(
+                {"expected": f"{r['expected']:.2f}", "80% interval": f"{r['low']:.2f}-{r['high']:.2f}"}
+                if r.get("expected") is not None
+                else {"score": f"{r['score']:.3f}"}
+            ),
             "measured": "" if r["measured"] is None else f"{r['measured']:.3f}",
             "type": r["model_type"] or r["architecture"] or "",
             "params": _millions(r["parameters"]),
@@ -107,6 +111,8 @@ def recommend(
         title = f"{result['dataset']}: the {next_k} models to fine-tune next ({result['method']})"
     if result["fallback"]:
         print(f"{result['method']}: {result['fallback']}")
+    if result["no_interval"]:
+        print(f"{result['method']}: {result['no_interval']} (the score is unitless)")
     emit(rows, fmt, title=title, ids=("model",), secondary=("type", "params", "evidence"), wide=wide)
     _print_measured(result)
     if next_k is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import neo4j
 import numpy as np
@@ -15,6 +16,7 @@ from transfergraph.config import Settings
 from transfergraph.db import run
 from transfergraph.errors import ParameterError, TGError
 from transfergraph.features import table as feats
+from transfergraph.predict import intervals
 from transfergraph.rankers.fewshot import FewShot
 
 DEFAULT_METHOD = "xgb+none"  # when `tg evaluate` has recorded no choice for the modality
@@ -34,6 +36,7 @@ class Predicted:
     few_shot: int  # datasets ranked with their own few runs
     ranked_by: str  # `method`, or the ranking it fell back to when the zoo lacks its inputs
     fallback: str  # why it fell back, or "-"
+    interval: str  # why no expected accuracy with an interval was stored, or "-"
     notes: list[str] = field(default_factory=list)
 
 
@@ -97,7 +100,7 @@ def scored(
     raise AssertionError("unreachable")
 
 
-def best_rows(rows: pd.DataFrame, values: np.ndarray, top_k: int) -> list[dict[str, object]]:
+def best_rows(rows: pd.DataFrame, values: np.ndarray, top_k: int) -> pd.DataFrame:
     """Per dataset, the `top_k` best-scored models without a run in the view and the `top_k` best with
     one (a user asks for the untried; `--include-tried` ranks the tried too): what `tg predict`
     stores, so PREDICTED never grows with models x datasets. Ties: by model id."""
@@ -108,11 +111,40 @@ def best_rows(rows: pd.DataFrame, values: np.ndarray, top_k: int) -> list[dict[s
          "tried": rows["label"].notna().to_numpy()}
     ).dropna(subset=["score"])  # fmt: skip
     frame = frame.sort_values(["dataset", "tried", "score", "model"], ascending=[True, True, False, True])
-    kept = frame.groupby(["dataset", "tried"], sort=False).head(top_k)
-    return [
-        {"model": m, "dataset": d, "score": float(s)}
-        for m, d, s in zip(kept["model"], kept["dataset"], kept["score"], strict=True)
-    ]
+    return frame.groupby(["dataset", "tried"], sort=False).head(top_k)
+
+
+def with_intervals(
+    drv: neo4j.Driver, view_cfg: dict[str, Any], modality: str, done: Scored, kept: pd.DataFrame
+) -> tuple[pd.DataFrame, str | None]:
+    """`kept` with expected, low, high: each model's expected accuracy on the dataset and its 80%
+    interval (`intervals.py`), from the base ranker's scores (the few-shot re-weighting changes the
+    order, not the level); or NaN and why not (a learned ranker has no honest calibration scores,
+    a thin history cannot calibrate)."""
+    frame = done.table.frame
+    out = kept.assign(expected=np.nan, low=np.nan, high=np.nan)
+    labels = frame.pivot_table(index="model", columns="dataset", values="label", aggfunc="mean")
+    honest = done.ranker.base.training_scores(frame, labels)
+    if honest is None:
+        return out, f"no interval: {done.ranker.name} has no honest scores of known datasets to calibrate on"
+    found = run(drv, "predict/levels", modality=modality, target=view_cfg.get("target"),
+                runs=view_cfg.get("runs", "full"), aggregate=view_cfg.get("aggregate", "mean"))  # fmt: skip
+    levels = pd.DataFrame(found, columns=["dataset", "lo", "hi"]).set_index("dataset")
+    levels = pd.DataFrame({"lo": levels["lo"], "span": levels["hi"] - levels["lo"]})
+    calibration, why = intervals.calibrate(honest, labels, levels)
+    if calibration is None:
+        return out, f"no interval: {why}"
+    base = pd.Series(done.ranker.base.score(done.rows), index=done.rows.index)
+    for dataset, part in kept.groupby("dataset"):
+        rows = done.rows[done.rows["dataset"] == dataset]
+        scores = pd.Series(base[rows.index].to_numpy(float), index=rows["model"].to_numpy())
+        measured = pd.Series(dtype=float)
+        if dataset in levels.index and dataset in labels:
+            lo, span = levels["lo"].astype(float)[dataset], levels["span"].astype(float)[dataset]
+            measured = (lo + span * labels[dataset].astype(float)).dropna()
+        band = calibration.interval(scores, measured).reindex(part["model"].to_numpy())
+        out.loc[part.index, ["expected", "low", "high"]] = band.to_numpy(float)
+    return out, None
 
 
 def predict(
@@ -150,7 +182,11 @@ def predict(
         table, ranker, rows_scored, values = done.table, done.ranker, done.rows, done.values
         fallback = "; ".join(done.fallbacks) or None
         runs_now = run(drv, "predict/run_count", modality=modality)[0]["runs"]
-        rows = best_rows(rows_scored, values, top_k)
+        kept, no_interval = with_intervals(
+            drv, view_cfg, modality, done, best_rows(rows_scored, values, top_k)
+        )
+        kept = kept[["model", "dataset", "score", "expected", "low", "high"]].astype(object)
+        rows = kept.where(kept.notna(), None).to_dict("records")
         removed = run(
             drv, "predict/clear", view=view, method=method_here, modality=modality,
             datasets=None if keep is None else sorted(keep),
@@ -159,10 +195,10 @@ def predict(
         for i in range(0, len(rows), 5000):
             written += run(
                 drv, "predict/write", rows=rows[i : i + 5000], view=view, method=method_here, runs=runs_now,
-                top_k=top_k, ranked_by=ranker.name, fallback=fallback,
+                top_k=top_k, ranked_by=ranker.name, fallback=fallback, no_interval=no_interval,
             )[0]["written"]  # fmt: skip
         out.append(
             Predicted(view, method_here, modality, written, removed, ", ".join(table.missing) or "-",
-                      len(ranker.notes), ranker.name, fallback or "-", list(ranker.notes))
+                      len(ranker.notes), ranker.name, fallback or "-", no_interval or "-", list(ranker.notes))
         )  # fmt: skip
     return out

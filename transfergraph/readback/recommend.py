@@ -34,6 +34,7 @@ class Recommendation:
     measured: list[dict[str, Any]] = field(default_factory=list)  # model, accuracy, runs, regimes
     fallback: str | None = None  # "used RANKER: why", when `tg predict` fell back for lack of inputs
     more: str | None = None  # how to get more models, when fewer than asked were stored
+    no_interval: str | None = None  # why there is no expected accuracy with an 80% interval
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,8 +45,8 @@ class Recommendation:
 
         frame = pd.DataFrame(
             [{**r, "evidence": evidence_text(r)} for r in self.rows],
-            columns=["rank", "model", "score", "measured", "architecture", "model_type", "parameters",
-                     "logme", "evidence"],
+            columns=["rank", "model", "expected", "low", "high", "score", "measured", "architecture",
+                     "model_type", "parameters", "logme", "evidence"],
         )  # fmt: skip
         frame.attrs = {k: v for k, v in self.to_dict().items() if k != "rows"}
         return frame
@@ -123,6 +124,9 @@ def recommend(
                 "rank": rank,
                 "model": r["model"],
                 "score": round(r["score"], 4),
+                "expected": None if r.get("expected") is None else round(r["expected"], 4),
+                "low": None if r.get("low") is None else round(r["low"], 4),
+                "high": None if r.get("high") is None else round(r["high"], 4),
                 "measured": None if r["measured"] is None else round(r["measured"], 4),
                 "architecture": r["architecture"] or r["model_type"],
                 "model_type": r["model_type"],
@@ -144,6 +148,7 @@ def recommend(
         ],
         None if fell is None else f"ranked by {fell['ranked_by']} ({fell['fallback']})",
         _more(raw, top, view, chosen, dataset),
+        next((r["no_interval"] for r in raw if r.get("no_interval")), None),
     )  # fmt: skip
 
 
