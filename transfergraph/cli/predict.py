@@ -15,7 +15,7 @@ def predict(
         None,
         "--method",
         "-m",
-        help="Default: per modality, the best recorded by `tg evaluate`, else xgb+none. "
+        help="Default: per modality, the best recorded by `tg evaluate`, else model-prior. "
         "REGRESSOR+EMBEDDING (lr, rf, xgb, xgb-rank + none, node2vec, node2vec-weighted, graphsage, "
         "gat; +EMBEDDING/concat: both raw vectors), logme-profile-history (training-free), or a "
         "baseline: model-prior, similarity-history, logme, reg-h-score, metadata-lr, best-source-accuracy.",

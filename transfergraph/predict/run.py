@@ -19,7 +19,7 @@ from transfergraph.features import table as feats
 from transfergraph.predict import intervals
 from transfergraph.rankers.fewshot import FewShot
 
-DEFAULT_METHOD = "xgb+none"  # when `tg evaluate` has recorded no choice for the modality
+DEFAULT_METHOD = "model-prior"  # no `tg evaluate` choice recorded: the baseline the rule keeps on this zoo
 TOP_K = 100  # PREDICTED edges kept per (dataset, method): the K best untried models, and the K best tried
 
 
