@@ -168,16 +168,21 @@ class TransferGraph:
         seed: int = 0,
         datasets: Sequence[str] | None = None,
         top_k: int = 100,
+        candidates: int = 1000,
     ) -> pd.DataFrame:
         """Fit `method` (default: per modality the one `evaluate` recorded) on the view and write its
         PREDICTED edges (per dataset the `top_k` best untried and the `top_k` best tried models); one
-        row per modality. `datasets`: refresh only these."""
+        row per modality. `datasets`: refresh only these. `candidates`: models per dataset recalled by
+        the prior before the ranker scores them (at least `top_k`)."""
         import pandas as pd
 
         from transfergraph.predict.run import predict
 
         chosen = list(datasets or []) or None
-        done = predict(self.driver, self.settings, view, method, seed=seed, datasets=chosen, top_k=top_k)
+        done = predict(
+            self.driver, self.settings, view, method, seed=seed, datasets=chosen, top_k=top_k,
+            candidates=candidates,
+        )  # fmt: skip
         return pd.DataFrame([asdict(p) for p in done])
 
     def recommendation(

@@ -107,3 +107,26 @@ def test_predict_keeps_the_top_k_per_dataset_and_recommend_says_how_to_get_more(
         top = tg.recommendation("flowers", top=5)
     assert len(full) == 9 and [r["model"] for r in top.rows] == list(full["model"][:2])  # the same best two
     assert top.more is not None and "--top-k 5" in top.more
+
+
+def test_recall_then_rank_loses_nothing_the_user_sees(driver: neo4j.Driver) -> None:
+    """tg predict scores per dataset the tried models and the C best untried by the prior: ranking
+    by the prior, the stored top K is the same for C = K as for every model."""
+    driver.execute_query("MATCH (n) DETACH DELETE n")
+    history = runpy.run_path(str(REPO / "examples" / "rank_models.py"))["history"]
+    with TransferGraph() as tg:
+        tg.ingest_runs(history(), modality="image", model_col="model", dataset_col="dataset",
+                       accuracy_col="accuracy")  # fmt: skip
+        tg.graph_build()
+        rows: dict[int, list[tuple[str, str]]] = {}
+        for c in (3, 1000):
+            tg.predict(method="model-prior", top_k=3, candidates=c)
+            found = driver.execute_query(
+                "MATCH (m:Model)-[p:PREDICTED {method: 'model-prior', view: 'all'}]->(d:Dataset) "
+                "RETURN m.id AS m, d.id AS d, p.score AS s ORDER BY d, s DESC, m"
+            ).records
+            rows[c] = [(r["d"], r["m"]) for r in found]
+        with pytest.raises(ParameterError, match=r"^candidates: must be at least top_k"):
+            tg.predict(method="model-prior", top_k=3, candidates=2)
+    # flowers: 3 untried of 9 and its 3 tried; the five others: their 3 best tried
+    assert rows[3] == rows[1000] and len(rows[3]) == 6 + 5 * 3

@@ -61,8 +61,10 @@ def test_end_to_end_on_a_runs_only_zoo(runs_zoo: Path, tmp_path: Path, driver: n
     assert expected - methods == {"metadata-lr"}  # no metadata: missing
     no_data = {"logme", "reg-h-score", "similarity-history", "best-source-accuracy", "logme-profile-history"}
     assert not methods & no_data  # reported missing, not as zero
-    refused = tg("predict", "--method", "logme-profile-history")
-    assert refused.returncode == 2 and "logme-profile-history: no " in refused.stderr  # one line: why
+    fell = tg("predict", "--method", "logme-profile-history", "--format", "json")  # no input: a fallback
+    assert fell.returncode == 0, fell.stderr
+    summary = json.loads(fell.stdout)[0]
+    assert summary["ranked_by"] == "model-prior" and "no dataset similarity" in summary["fallback"]
     assert {"model metadata", "LogME", "dataset similarity"} <= set(result["missing_features"])
     prior = next(r for r in result["rows"] if r["method"] == "model-prior")
     assert prior["n_models"] == 12 and prior["pearson"] > 0.8  # the shared model effect, found leak-free

@@ -256,3 +256,22 @@ def test_random_candidates_are_the_best_by_score_then_id(e: Edges, k: int, tau: 
     for row, picked in zip(scores, got, strict=True):
         ids = np.arange(len(row))
         assert picked.tolist() == np.lexsort((ids, -row))[:k].tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(graphs(), st.integers(1, 5))
+def test_recall_keeps_the_tried_and_the_k_best_by_prior_with_their_full_features(e: Edges, k: int) -> None:
+    """recalled_frame: per dataset its tried models (training rows) and the k best untried ones by the
+    prior, each row equal to graph_frame's; k at least the number of models gives every pair."""
+    edges = matrices(e)
+    full = c.graph_frame(edges, TAUS).set_index(["model", "dataset"])
+    got = c.recalled_frame(edges, TAUS, k)
+    everyone = c.candidates(edges, edges.targets, len(edges.models), tau=None)
+    for j, target in enumerate(edges.targets):
+        dataset = edges.datasets[target]
+        tried = set(full.xs(dataset, level="dataset").dropna(subset=["label"]).index)
+        untried = [m for m in edges.models[everyone[j]].tolist() if m not in tried][:k]
+        want = tried | set(untried)
+        assert set(got.loc[got["dataset"] == dataset, "model"]) == want
+    assert_same(got, full.loc[list(zip(got["model"], got["dataset"], strict=True))].reset_index())
+    assert_same(c.recalled_frame(edges, TAUS, len(edges.models)), full.reset_index())

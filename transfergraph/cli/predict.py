@@ -27,6 +27,12 @@ def predict(
     top_k: int = typer.Option(
         100, "--top-k", min=1, help="Keep the K best untried (and K best tried) models per dataset."
     ),
+    candidates: int = typer.Option(
+        1000,
+        "--candidates",
+        min=1,
+        help="Recall: per dataset, the C models with the best prior the method ranks.",
+    ),
     fmt: Format = FormatOpt,
     wide: bool = WideOpt,
 ) -> None:
@@ -41,7 +47,9 @@ def predict(
     from transfergraph.api import TransferGraph
 
     with TransferGraph() as tg:
-        frame = tg.predict(method, view=view, seed=seed, datasets=datasets, top_k=top_k)
+        frame = tg.predict(
+            method, view=view, seed=seed, datasets=datasets, top_k=top_k, candidates=candidates
+        )
     rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
     if fmt is not Format.table:
         emit(rows, fmt)

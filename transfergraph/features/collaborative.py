@@ -398,6 +398,48 @@ def graph_frame(
     )
 
 
+def recalled_frame(
+    edges: ViewEdges, taus: Sequence[float], k: int, datasets: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """`graph_frame`'s rows for, per dataset, the models tried on it (its training rows) and the k
+    best untried ones by the prior (`candidates`): recall, then the full features on those only. With
+    k at least the number of models this is every pair, as `graph_frame`. Rows: model, then dataset."""
+    block = edges.targets if datasets is None else edges.columns(datasets)
+    if k >= len(edges.models):
+        return graph_frame(edges, taus, datasets)
+    by_dataset = edges.by_dataset
+    tried_on = [by_dataset.indices[by_dataset.indptr[t] : by_dataset.indptr[t + 1]] for t in block]
+    # k untried per dataset: recall k plus as many as the most tried dataset, then drop the tried
+    recalled = candidates(edges, block, k + max((len(t) for t in tried_on), default=0), tau=None)
+    parts = []
+    for j, target in enumerate(block):
+        tried = tried_on[j]
+        untried = recalled[j][~np.isin(recalled[j], tried)][:k]
+        chosen = np.union1d(untried, tried).astype(np.int64)
+        f = features(edges, np.array([target]), taus, chosen[None, :])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "model": edges.models[chosen].tolist(),
+                    "dataset": [edges.datasets[target]] * len(chosen),
+                    "prior": f.prior[0],
+                    "n_tried": f.n_tried[0],
+                    "sim_hist": f.sim_hist[:, 0, :].T.tolist(),
+                    "nearest_acc": f.nearest_acc[0],
+                    "near3_acc": f.near3_acc[0],
+                    "nearest_sim": f.nearest_sim[0],
+                    "source_sim": f.source_sim[0],
+                    "label": f.label[0],
+                },
+                columns=GRAPH_COLUMNS,
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=GRAPH_COLUMNS)
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.sort_values(["model", "dataset"], kind="stable").reset_index(drop=True)
+
+
 # -- recall: a cheap score for every model, the top k per dataset -----------------------------------
 
 

@@ -146,16 +146,24 @@ def assemble(
 
 
 def fetch(
-    drv: neo4j.Driver, view: str, modality: str, *, datasets: list[str] | None = None
-) -> dict[str, Any]:
+    drv: neo4j.Driver, view: str, modality: str, *, datasets: list[str] | None = None,
+    candidates: int | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """What `assemble` joins: the view's collaborative features (sparse algebra over its edges,
     `collaborative.py`; equal to `cypher/features/graph.cypher`, which the tests keep as the
-    reference), model metadata, dataset features and transferability scores."""
+    reference), model metadata, dataset features and transferability scores. `candidates`: per
+    dataset only its tried models and the `candidates` best others by the prior (recall), instead of
+    every model; None (or at least the number of models) gives every pair."""
     from transfergraph.features import collaborative  # scipy: the [ml] extra
 
     view_settings(drv, view)
+    edges = collaborative.export(drv, view, modality)
     return {
-        "graph_rows": collaborative.graph_frame(collaborative.export(drv, view, modality), TAUS, datasets),
+        "graph_rows": (
+            collaborative.graph_frame(edges, TAUS, datasets)
+            if candidates is None
+            else collaborative.recalled_frame(edges, TAUS, candidates, datasets)
+        ),
         "models": run(drv, "features/models", modality=modality),
         "datasets": run(drv, "features/datasets", modality=modality),
         "transfer": run(drv, "features/transfer", modality=modality),
@@ -175,9 +183,11 @@ def build_table(
     *,
     datasets: list[str] | None = None,
     vectors: dict[tuple[str, str], list[float]] | None = None,
+    candidates: int | None = None,
 ) -> FeatureTable:
-    """Every (model, dataset) pair of `modality` in `view` (all datasets, or only `datasets`)."""
-    return assemble_raw(fetch(drv, view, modality, datasets=datasets), vectors)
+    """The (model, dataset) pairs of `modality` in `view` (all datasets, or only `datasets`): every
+    model, or per dataset its tried models and the `candidates` best others by the prior."""
+    return assemble_raw(fetch(drv, view, modality, datasets=datasets, candidates=candidates), vectors)
 
 
 def embedding_vectors(

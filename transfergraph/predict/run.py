@@ -21,6 +21,7 @@ from transfergraph.rankers.fewshot import FewShot
 
 DEFAULT_METHOD = "model-prior"  # no `tg evaluate` choice recorded: the baseline the rule keeps on this zoo
 TOP_K = 100  # PREDICTED edges kept per (dataset, method): the K best untried models, and the K best tried
+CANDIDATES = 1000  # models per dataset recalled by the prior before the full features and the ranker
 
 
 @dataclass
@@ -64,7 +65,7 @@ class Scored:
 
 def scored(
     drv: neo4j.Driver, settings: Settings, view: str, modality: str, method: str, seed: int,
-    datasets: set[str] | None,
+    datasets: set[str] | None, candidates: int | None = None,
 ) -> Scored:  # fmt: skip
     """`method` fitted on the view's labelled rows (wrapped for few-shot datasets) scoring the rows
     of `datasets` (all when None). When the zoo lacks its inputs, the ranking that needs less
@@ -81,7 +82,9 @@ def scored(
                 if ranker.embedding is not None
                 else None
             )
-            tables[ranker.embedding] = feats.build_table(drv, view, modality, vectors=vectors)
+            tables[ranker.embedding] = feats.build_table(
+                drv, view, modality, vectors=vectors, candidates=candidates
+            )
         table = tables[ranker.embedding]
         frame = table.frame
         rows = frame if datasets is None else frame[frame["dataset"].isin(datasets)]
@@ -149,14 +152,22 @@ def with_intervals(
 
 def predict(
     drv: neo4j.Driver, settings: Settings, view: str, method: str | None, *, seed: int = 0,
-    datasets: list[str] | None = None, top_k: int = TOP_K,
+    datasets: list[str] | None = None, top_k: int = TOP_K, candidates: int = CANDIDATES,
 ) -> list[Predicted]:  # fmt: skip
     """Replace (view, method)'s PREDICTED edges; one summary per modality. `method` None: per
     modality, the one `tg evaluate` recorded as best (else DEFAULT_METHOD).
 
     With `datasets` (a refresh after new facts about them: a dataset added, scored or given runs),
     only their part of the view is re-derived and only their predictions are replaced; the ranker is
-    still fitted on the whole modality, so its settings see the same training rows as a full run."""
+    still fitted on the whole modality, so its settings see the same training rows as a full run.
+
+    Recall, then rank: per dataset the ranker scores the `candidates` models with the best prior (and
+    the tried ones, its training rows); with `candidates` at least the number of models, every model.
+    Only the `top_k` best untried and tried per dataset are stored."""
+    if candidates < top_k:
+        raise ParameterError(
+            "candidates", f"must be at least top_k ({top_k}): the stored ones are among them"
+        )
     view_cfg = feats.view_settings(drv, view)
     if datasets:
         from transfergraph import prune
@@ -178,7 +189,7 @@ def predict(
     for modality in modalities:
         method_here = method or chosen_method(drv, modality)
         keep = None if not datasets else set(datasets)
-        done = scored(drv, settings, view, modality, method_here, seed, keep)
+        done = scored(drv, settings, view, modality, method_here, seed, keep, candidates)
         table, ranker, rows_scored, values = done.table, done.ranker, done.rows, done.values
         fallback = "; ".join(done.fallbacks) or None
         runs_now = run(drv, "predict/run_count", modality=modality)[0]["runs"]
