@@ -28,20 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from synth_zoo import _zipf_rank  # the same power law as the generated zoos (beside this file)
 
 from transfergraph.features import collaborative as c
-
-TAUS = (0.02, 0.05, 0.1, 0.2, 0.5)  # transfergraph.predict.features.TAUS
-
-
-def _zipf_rank(u: np.ndarray, n: int, s: float) -> np.ndarray:
-    """Rank 0..n-1 from a bounded power law P(k) ~ (k+1)^-s (synth_zoo.py's)."""
-    if abs(s - 1.0) < 1e-9:
-        x = np.exp(u * math.log(n + 1))
-    else:
-        a = 1.0 - s
-        x = (((n + 1) ** a - 1.0) * u + 1.0) ** (1.0 / a)
-    return np.minimum(np.floor(x).astype(np.int64) - 1, n - 1)
+from transfergraph.features.table import TAUS
 
 
 def generate(models: int, datasets: int, edges: int, similar: int, seed: int) -> c.ViewEdges:

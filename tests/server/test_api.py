@@ -65,15 +65,23 @@ def test_an_explicit_uri_is_used(zoo_graph: neo4j.Driver, settings: Settings) ->
         assert run(tg.driver, "readback/dataset", id="cifar100")[0]["modality"] == "image"
 
 
-def test_a_ranking_without_its_inputs_falls_back_and_says_so(driver: neo4j.Driver) -> None:
-    """Runs only (no similarity, no LogME): logme-profile-history falls back to the similarity
-    history, that to the model prior; tg predict and tg recommend name it, nothing errors."""
+@pytest.fixture
+def example(driver: neo4j.Driver) -> neo4j.Driver:
+    """The test server holding only the example's history (12 image models, six datasets, no
+    similarity, no LogME), ingested from a DataFrame, with the production view built."""
     driver.execute_query("MATCH (n) DETACH DELETE n")
     history = runpy.run_path(str(REPO / "examples" / "rank_models.py"))["history"]
     with TransferGraph() as tg:
         tg.ingest_runs(history(), modality="image", model_col="model", dataset_col="dataset",
                        accuracy_col="accuracy")  # fmt: skip
         tg.graph_build()
+    return driver
+
+
+def test_a_ranking_without_its_inputs_falls_back_and_says_so(example: neo4j.Driver) -> None:
+    """Runs only (no similarity, no LogME): logme-profile-history falls back to the similarity
+    history, that to the model prior; tg predict and tg recommend name it, nothing errors."""
+    with TransferGraph() as tg:
         done = tg.predict(method="logme-profile-history")
         assert list(done["ranked_by"]) == ["model-prior"]
         assert done.loc[0, "fallback"] == (
@@ -88,18 +96,14 @@ def test_a_ranking_without_its_inputs_falls_back_and_says_so(driver: neo4j.Drive
     assert proc.stdout.splitlines()[0].startswith("logme-profile-history: ranked by model-prior (")
 
 
-def test_predict_keeps_the_top_k_per_dataset_and_recommend_says_how_to_get_more(driver: neo4j.Driver) -> None:
-    driver.execute_query("MATCH (n) DETACH DELETE n")
-    history = runpy.run_path(str(REPO / "examples" / "rank_models.py"))["history"]
+def test_predict_keeps_the_top_k_per_dataset_and_recommend_says_how_to_keep_more(
+    example: neo4j.Driver,
+) -> None:
     with TransferGraph() as tg:
-        tg.ingest_runs(history(), modality="image", model_col="model", dataset_col="dataset",
-                       accuracy_col="accuracy")  # fmt: skip
-        tg.graph_build()
-        full = (
-            tg.recommend("flowers", top=20) if tg.predict(method="model-prior").loc[0, "predicted"] else None
-        )
+        tg.predict(method="model-prior")
+        full = tg.recommend("flowers", top=20)
         tg.predict(method="model-prior", top_k=2)
-        kept = driver.execute_query(
+        kept = example.execute_query(
             "MATCH (m:Model)-[p:PREDICTED {method: 'model-prior'}]->(d:Dataset) "
             "RETURN d.id AS d, EXISTS { (m)-[:FINETUNED_ON]->(d) } AS tried, count(*) AS n"
         ).records
@@ -109,19 +113,14 @@ def test_predict_keeps_the_top_k_per_dataset_and_recommend_says_how_to_get_more(
     assert top.more is not None and "--top-k 5" in top.more
 
 
-def test_recall_then_rank_loses_nothing_the_user_sees(driver: neo4j.Driver) -> None:
+def test_recall_then_rank_loses_nothing_the_user_sees(example: neo4j.Driver) -> None:
     """tg predict scores per dataset the tried models and the C best untried by the prior: ranking
     by the prior, the stored top K is the same for C = K as for every model."""
-    driver.execute_query("MATCH (n) DETACH DELETE n")
-    history = runpy.run_path(str(REPO / "examples" / "rank_models.py"))["history"]
     with TransferGraph() as tg:
-        tg.ingest_runs(history(), modality="image", model_col="model", dataset_col="dataset",
-                       accuracy_col="accuracy")  # fmt: skip
-        tg.graph_build()
         rows: dict[int, list[tuple[str, str]]] = {}
         for c in (3, 1000):
             tg.predict(method="model-prior", top_k=3, candidates=c)
-            found = driver.execute_query(
+            found = example.execute_query(
                 "MATCH (m:Model)-[p:PREDICTED {method: 'model-prior', view: 'all'}]->(d:Dataset) "
                 "RETURN m.id AS m, d.id AS d, p.score AS s ORDER BY d, s DESC, m"
             ).records

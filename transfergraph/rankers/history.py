@@ -10,7 +10,8 @@ import pandas as pd
 
 from transfergraph.features.table import SIM_HIST, TAUS, FeatureTable
 from transfergraph.numeric import pearson
-from transfergraph.rankers.base import MissingInput, Ranker, training_rows
+from transfergraph.rankers.base import MissingInput, training_rows
+from transfergraph.rankers.columns import ColumnRanker
 
 
 def choose_tau(train: pd.DataFrame) -> str:
@@ -33,9 +34,11 @@ def choose_tau(train: pd.DataFrame) -> str:
     return best
 
 
-class SimilarityHistory(Ranker):
-    name = "similarity-history"
-    fallback = "model-prior"
+class SimilarityHistory(ColumnRanker):
+    """The history column at the temperature `fit` chooses on the training rows."""
+
+    def __init__(self) -> None:
+        super().__init__("similarity-history", SIM_HIST[len(TAUS) // 2])
 
     def fit(self, table: FeatureTable, train: pd.Series, seed: int = 0) -> SimilarityHistory:
         if "dataset similarity" in table.missing:
@@ -43,12 +46,6 @@ class SimilarityHistory(Ranker):
         self.column = choose_tau(training_rows(table, train))
         self.note = f"tau={self.column.removeprefix('sim_hist_')} (nested)"
         return self
-
-    def score(self, rows: pd.DataFrame) -> np.ndarray:
-        values = pd.to_numeric(rows[self.column], errors="coerce").to_numpy(float)
-        if np.isnan(values).all():
-            raise MissingInput(f"no {self.name} data")
-        return values
 
     def training_scores(self, train_frame: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame | None:
         column = choose_tau(train_frame[train_frame["label"].notna()])
