@@ -1,8 +1,9 @@
 """`tg ingest --bulk` (neo4j-admin import) on a managed server of its own: hostile ids round-trip from
 two files in one call (one import, one restart), counts match, it refuses a non-empty database, and
-a failure at each step after the server was stopped (import, start, schema) restores the previous
-database. Refusing an external server, the CSV files and the plan of several files need no server:
-tests/unit/test_ingest_input.py, tests/unit/test_bulk_files.py, tests/unit/test_bulk_plan.py."""
+a failure after the server was stopped (with the server down, and with it running on the new store)
+restores the previous database. Refusing an external server, the CSV files, the plan of several
+files and the order of the steps of every restore need no server: tests/unit/test_ingest_input.py,
+tests/unit/test_bulk_files.py, tests/unit/test_bulk_plan.py."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ import pytest
 from neo4j import GraphDatabase
 
 from transfergraph import server
+from transfergraph.errors import TGError
 from transfergraph.ingest import apply_schema, bulk
 from transfergraph.ingest.bulk import columnar
 
-from support import HOSTILE, cli, synth_runs, tg
+from support import HOSTILE, cli, columnar_mode, synth_runs, tg
 
 pytestmark = pytest.mark.server
 
@@ -176,14 +178,14 @@ def _pid(env: dict[str, str]) -> str:
     return (Path(env["TG_SERVER_DIR"]) / "run" / "tg-neo4j.pid").read_text()
 
 
-@pytest.mark.parametrize("columnar_mode", ["never", "always"])
+@pytest.mark.parametrize("mode", ["never", "always"])
 def test_bulk_refuses_before_stopping_the_server(
-    own_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columnar_mode: str
+    own_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     """An id Neo4j could not index, or a store an interrupted --bulk left aside: refused while the
     server still runs (same process), nothing changed. The columnar path hands the long id over to
     the Records path, which names it."""
-    monkeypatch.setenv(columnar.MODE_ENV, columnar_mode)
+    columnar_mode(monkeypatch, mode)
     _previous_database(own_server)
     pid = _pid(own_server)
     long_id = tmp_path / "long.csv"
@@ -204,25 +206,41 @@ def test_bulk_refuses_before_stopping_the_server(
     assert nodes == 0 and "bulk_marker" in names
 
 
-# Every step once: the first ones on the Records path, the last on the columnar one. Both paths
-# reach the same stop / import / restore code (`bulk._swap_in`), and each case costs two server
-# restarts (~45 s), so a step is not repeated per path.
-RESTORE_CASES = [(step, "never") for step in bulk.STEPS[:-1]] + [(bulk.STEPS[-1], "always")]
+def _fail_after(monkeypatch: pytest.MonkeyPatch, step: str) -> None:
+    """The real `step` of the swap runs, then fails: import (neo4j-admin wrote the new store), schema
+    (constraints created on the new store, the server running on it)."""
+    name = {"import": "run_import", "schema": "apply_schema"}[step]
+    real = getattr(bulk, name)
+
+    def failing(*args: Any) -> None:
+        real(*args)
+        raise TGError(f"{step} failed (injected by the test)")
+
+    monkeypatch.setattr(bulk, name, failing)
 
 
-@pytest.mark.parametrize(("step", "columnar_mode"), RESTORE_CASES)
+# The two states a restore starts from, each once: the server stopped with a new store on disk (a
+# failed import; a failed start leaves the same), and the server running on the new store (a failed
+# schema or count check). The first on the Records path, the second on the columnar one: both reach
+# the same stop / import / restore code (`bulk._swap_in`), and each case costs one or two server
+# restarts. The order of the steps for every failure, the failed start and a restore that fails
+# too, with the server's functions replaced: tests/unit/test_bulk_plan.py
+# (test_load_restores_the_previous_store_when_a_step_fails).
+RESTORE_CASES = [("import", "never"), ("schema", "always")]
+
+
+@pytest.mark.parametrize(("step", "mode"), RESTORE_CASES)
 def test_bulk_failure_restores_the_previous_database(
-    own_server: dict[str, str], tmp_path: Path, step: str, columnar_mode: str
+    own_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str, mode: str
 ) -> None:
-    """TG_BULK_FAIL=import (after neo4j-admin wrote the new store), start (instead of starting) or
-    schema (constraints created on the new store, server running): the previous database is back,
-    with its constraints, and the error is one line saying so. Both the Records and the columnar
-    path (TG_BULK_COLUMNAR)."""
+    """A failure once the server was stopped: the previous database is back, with its constraints,
+    and the error is one line saying so."""
     _previous_database(own_server)
     path = tmp_path / "one.csv"
     path.write_text("model,dataset,accuracy,run_id,lr,epochs\norg/m,ds,0.5,r1,0.1,3\n")
-    env = {**own_server, bulk.FAIL_ENV: step, columnar.MODE_ENV: columnar_mode}
-    proc = cli("ingest", "runs", str(path), *RUN_COLS, "--bulk", env=env)
+    columnar_mode(monkeypatch, mode)
+    _fail_after(monkeypatch, step)
+    proc = cli("ingest", "runs", str(path), *RUN_COLS, "--bulk", env=own_server)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert f"{step} failed" in proc.stderr and "the previous database was restored" in proc.stderr
@@ -271,8 +289,8 @@ def test_bulk_columnar_and_records_paths_give_the_same_graph(
     graphs, summaries = [], []
     for mode in ("never", "always"):
         _previous_database(own_server)
-        proc = cli("ingest", "runs", *files, *RUN_COLS, "--bulk", "-f", "json",
-                   env={**own_server, columnar.MODE_ENV: mode})  # fmt: skip
+        columnar_mode(monkeypatch, mode)
+        proc = cli("ingest", "runs", *files, *RUN_COLS, "--bulk", "-f", "json", env=own_server)
         assert proc.returncode == 0, proc.stderr
         summaries.append(json.loads(proc.stdout))
         graphs.append(_graph(own_server))
@@ -315,8 +333,9 @@ def test_bulk_runs_and_hf_models_in_one_import(
                 total[key] += row[key]
     graph = _graph(own_server)
     _previous_database(own_server)
+    columnar_mode(monkeypatch, "always")
     proc = cli("ingest", "runs", str(path), *RUN_COLS, "--hf-models-file", str(hf), "--bulk", "-f", "json",
-               env={**own_server, columnar.MODE_ENV: "always"})  # fmt: skip
+               env=own_server)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert taken == [True]
     got = {row["entity"]: {k: row[k] for k in ("rows", "created", "updated", "unchanged")}
