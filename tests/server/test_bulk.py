@@ -23,7 +23,7 @@ from transfergraph.errors import TGError
 from transfergraph.ingest import apply_schema, bulk
 from transfergraph.ingest.bulk import columnar
 
-from support import HOSTILE, cli, columnar_mode, synth_runs, tg
+from support import HOSTILE, cli, columnar_mode, synth_runs
 
 pytestmark = pytest.mark.server
 
@@ -51,12 +51,12 @@ def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         "NEO4J_URI": "",
     }
     try:
-        started = tg("db", "start", env=env)
+        started = cli("db", "start", env=env)
         assert started.returncode == 0, started.stderr
         yield env
     finally:
-        # in this process: a server the in-process --bulk restarted is our child, and only we can
-        # reap it (a `tg db stop` subprocess would wait its 90 s for the zombie to go)
+        # in this process: the server (started, and restarted by --bulk, in this process) is our
+        # child, and only we can reap it (a `tg db stop` subprocess would wait its 90 s for the zombie)
         cli("db", "stop", env=env)
 
 

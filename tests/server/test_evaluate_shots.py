@@ -11,7 +11,7 @@ import pytest
 
 from transfergraph.readback import evaluate, fewshot
 
-from support import tg
+from support import cli
 
 pytestmark = pytest.mark.server
 
@@ -19,7 +19,7 @@ TARGET = "glue/sst2"
 
 
 def test_shots_score_zero_and_few_shot_on_the_same_unrevealed_models(zoo_graph: neo4j.Driver) -> None:
-    out = tg("evaluate", "--modality", "text", "-t", TARGET, "--shots", "3", "--draws", "2",
+    out = cli("evaluate", "--modality", "text", "-t", TARGET, "--shots", "3", "--draws", "2",
              "-m", "lr+none", "--seeds", "1", "--format", "json")  # fmt: skip
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
@@ -50,12 +50,12 @@ def test_shots_score_zero_and_few_shot_on_the_same_unrevealed_models(zoo_graph: 
 
 
 def test_shots_table_and_refusals(zoo_graph: neo4j.Driver) -> None:
-    out = tg("evaluate", "--modality", "text", "-t", TARGET, "--shots", "1", "--draws", "1",
+    out = cli("evaluate", "--modality", "text", "-t", TARGET, "--shots", "1", "--draws", "1",
              "-m", "lr+none", "--seeds", "1")  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "1 shot(s)" in out.stdout and "+shots" in out.stdout
     assert max(len(line) for line in out.stdout.splitlines()) <= 80
-    refused = tg("evaluate", "--modality", "text", "-t", TARGET, "--shots", "0")
+    refused = cli("evaluate", "--modality", "text", "-t", TARGET, "--shots", "0")
     assert refused.returncode == 2 and "at least 1" in refused.stderr
-    refused = tg("evaluate", "--modality", "text", "-t", TARGET, "--shots", "1000")
+    refused = cli("evaluate", "--modality", "text", "-t", TARGET, "--shots", "1000")
     assert refused.returncode == 2 and "at most" in refused.stderr

@@ -26,9 +26,8 @@ pytestmark = pytest.mark.server
 
 
 @pytest.fixture
-def empty(driver: neo4j.Driver) -> neo4j.Driver:
-    driver.execute_query("MATCH (n) DETACH DELETE n")
-    return driver
+def empty(wiped: neo4j.Driver) -> neo4j.Driver:
+    return wiped
 
 
 def snapshot(drv: neo4j.Driver) -> dict[str, Any]:
