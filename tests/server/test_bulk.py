@@ -21,7 +21,6 @@ from neo4j import GraphDatabase
 from transfergraph import server
 from transfergraph.errors import TGError
 from transfergraph.ingest import apply_schema, bulk
-from transfergraph.ingest.bulk import columnar
 
 from support import HOSTILE, cli, columnar_mode, synth_runs
 
@@ -277,41 +276,22 @@ def _record_taken(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> li
     return taken
 
 
-def test_bulk_columnar_path_writes_the_transactional_graph(
-    own_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The same two files (generated zoo plus hostile ids: quotes, newlines, braces, padding) read
-    row by row and written by the transactional path, and through the columnar --bulk path: the same
-    graph, the same summary, and the columnar path was really taken (one stop, one import, one
-    start). The transactional graph is the one --bulk promises (`bulk`'s docstring) and costs no
-    restart; the Records --bulk path is checked against the files themselves in
-    test_bulk_runs_round_trip_hostile_ids, and writes the columnar path's import files
-    (tests/unit/test_bulk_columnar.py)."""
-    path = synth_runs(tmp_path, models=150, runs=1500, datasets=15, seed=3)
-    files = [str(f) for f in _split(path)]
-    taken = _record_taken(monkeypatch, columnar, "runs")
-    graphs, summaries = [], []
-    for mode, bulk_flag in (("never", []), ("always", ["--bulk"])):
-        _previous_database(own_server)
-        columnar_mode(monkeypatch, mode)
-        proc = cli("ingest", "runs", *files, *RUN_COLS, *bulk_flag, "-f", "json", env=own_server)
-        assert proc.returncode == 0, proc.stderr
-        summaries.append(json.loads(proc.stdout))
-        graphs.append(_graph(own_server))
-    assert taken == [True]
-    assert graphs[0] == graphs[1] and len(graphs[0][1]) == 1500 + len(HOSTILE)
-    assert summaries[0] == summaries[1]
-
-
 def test_bulk_runs_and_hf_models_in_one_import(
     own_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`tg ingest runs ... --hf-models-file ... --bulk` (the combined columnar pass, one import):
-    the graph and summed summary of the transactional `tg ingest runs` then `tg ingest hf-models
-    --file` (models and datasets in both, or in one; a record without properties)."""
+    """`tg ingest runs A.csv B.csv --hf-models-file ... --bulk` (the combined columnar pass, one
+    stop, one import, one start): the graph and summed summary of the transactional `tg ingest runs`
+    (read row by row) then `tg ingest hf-models --file`: runs from two files (a source each, models
+    and datasets in both), hostile ids (quotes, newlines, braces, padding), models and datasets in
+    the runs and the records or in one, a record without properties. The run files' import files are
+    written by the functions `tg ingest runs --bulk` alone takes (`columnar.runs_relationships`,
+    `runs_nodes`); the Records --bulk path is checked against the files themselves in
+    test_bulk_runs_round_trip_hostile_ids, and both write the same import files without a server
+    (tests/unit/test_bulk_columnar.py, test_bulk_combined.py)."""
     from transfergraph.ingest.bulk import combined
 
     path = synth_runs(tmp_path, models=150, runs=1500, datasets=15, seed=3)
+    files = [str(f) for f in _split(path)]
     with open(path, newline="", encoding="utf-8") as f:
         runs_datasets = sorted({r["dataset"] for r in csv.DictReader(f)})
     hf = tmp_path / "hf-models.jsonl"
@@ -325,8 +305,7 @@ def test_bulk_runs_and_hf_models_in_one_import(
     taken = _record_taken(monkeypatch, combined, "runs_and_hf_models")
     _previous_database(own_server)
     totals: dict[str, dict[str, int]] = {}
-    for args in ([str(path), *RUN_COLS], ["--file", str(hf)]):
-        command = "runs" if args[0] == str(path) else "hf-models"
+    for command, args in (("runs", [*files, *RUN_COLS]), ("hf-models", ["--file", str(hf)])):
         proc = cli("ingest", command, *args, "-f", "json", env=own_server)
         assert proc.returncode == 0, proc.stderr
         for row in json.loads(proc.stdout):
@@ -338,7 +317,7 @@ def test_bulk_runs_and_hf_models_in_one_import(
     graph = _graph(own_server)
     _previous_database(own_server)
     columnar_mode(monkeypatch, "always")
-    proc = cli("ingest", "runs", str(path), *RUN_COLS, "--hf-models-file", str(hf), "--bulk", "-f", "json",
+    proc = cli("ingest", "runs", *files, *RUN_COLS, "--hf-models-file", str(hf), "--bulk", "-f", "json",
                env=own_server)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert taken == [True]
@@ -347,3 +326,6 @@ def test_bulk_runs_and_hf_models_in_one_import(
     assert got == totals
     assert totals["models"]["updated"] and totals["models"]["unchanged"]
     assert _graph(own_server) == graph
+    finetuned = [dict(props) for _, kind, _, props in graph[1] if kind == "FINETUNED_ON"]
+    assert len(finetuned) == 1500 + len(HOSTILE)
+    assert {r["source"] for r in finetuned} == {"runs:part0.csv", "runs:part1.csv"}
