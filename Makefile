@@ -18,7 +18,7 @@ TEST_ENV := TG_SERVER_DIR=$(CURDIR)/.tg-test TG_BOLT_PORT=$(TEST_BOLT_PORT) TG_H
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: setup demo test lint test-deps test-server-start test-server-stop clean
+.PHONY: setup demo test test-unit lint test-deps test-server-start test-server-stop clean
 
 # The core package with the regressors ([ml]): all `make demo` needs.
 $(BIN)/tg: pyproject.toml
@@ -74,6 +74,10 @@ test: lint test-deps
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$started = 1 ]; then $(TEST_ENV) $(TG) db stop; fi; \
 	exit $$status
+
+## The unit tests alone (tests/unit): the venv with the test extras, no server, no apt-get.
+test-unit: $(VENV)/.gnn
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
 clean: test-server-stop
 	rm -rf .tg-test

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import neo4j
 import pytest
@@ -33,10 +35,96 @@ def zoo() -> Path:
     return ZOO
 
 
+def _counts(drv: neo4j.Driver) -> dict[str, int]:
+    """Nodes per label and relationships per type: a change of the graph's content by a test that
+    did not say it writes (the paper zoo's own counts are exact, tests/server/test_paper_zoo_counts.py)."""
+    nodes, _, _ = drv.execute_query("MATCH (n) UNWIND labels(n) AS k RETURN k, count(*) AS n")
+    rels, _, _ = drv.execute_query("MATCH ()-[r]->() RETURN type(r) AS k, count(*) AS n")
+    return {r["k"]: r["n"] for r in [*nodes, *rels]}
+
+
+class ServerGraph:
+    """What the test server's graph holds, so that the tests that read the paper zoo share one ingest.
+
+    `summary`: what `tg ingest paper-zoo` reported ingesting the zoo into the empty graph, or None
+    when the graph holds something else (a writer wiped it: `wiped`). `derived`: a test was given
+    `zoo_graph` since, and may have added views, embeddings or predictions to the zoo. `counts`: the
+    zoo's counts right after the ingest; a graph whose zoo counts differ is ingested again, so a
+    writer that forgot to say so cannot hand another test a changed zoo."""
+
+    def __init__(self, driver: neo4j.Driver, zoo: Path) -> None:
+        self.driver, self.zoo = driver, zoo
+        self.summary: list[dict[str, Any]] | None = None
+        self.derived = False
+        self.counts: dict[str, int] = {}
+
+    def wipe(self) -> None:
+        self.summary = None
+        self.driver.execute_query("MATCH (n) DETACH DELETE n")
+
+    def paper_zoo(self, pristine: bool) -> list[dict[str, Any]]:
+        """The zoo in the graph (`pristine`: nothing else either), ingested again only if needed;
+        the summary of its ingest into the empty graph."""
+        if self.summary is None or (pristine and self.derived) or not self._intact(pristine):
+            self.wipe()
+            proc = cli("ingest", "paper-zoo", "--path", str(self.zoo), "-f", "json")
+            assert proc.returncode == 0, proc.stderr
+            self.summary, self.derived, self.counts = json.loads(proc.stdout), False, _counts(self.driver)
+        return self.summary
+
+    def _intact(self, pristine: bool) -> bool:
+        now = _counts(self.driver)
+        return now == self.counts if pristine else {k: now.get(k) for k in self.counts} == self.counts
+
+
+@pytest.fixture(scope="session")
+def server_graph(driver: neo4j.Driver, zoo: Path) -> ServerGraph:
+    return ServerGraph(driver, zoo)
+
+
+@pytest.fixture
+def wiped(server_graph: ServerGraph) -> neo4j.Driver:
+    """An empty graph, for a test that writes its own (the shared zoo is ingested again when a test
+    needs it next)."""
+    server_graph.wipe()
+    return server_graph.driver
+
+
 @pytest.fixture(scope="module")
-def zoo_graph(driver: neo4j.Driver, zoo: Path) -> neo4j.Driver:
-    """The test server holding exactly the paper's zoo (wiped and ingested once per module)."""
-    driver.execute_query("MATCH (n) DETACH DELETE n")
-    proc = cli("ingest", "paper-zoo", "--path", str(zoo), "-f", "json")
-    assert proc.returncode == 0, proc.stderr
-    return driver
+def module_wiped(server_graph: ServerGraph) -> neo4j.Driver:
+    """`wiped` once for a module whose tests share the graph it writes."""
+    server_graph.wipe()
+    return server_graph.driver
+
+
+@pytest.fixture(scope="module")
+def zoo_graph(server_graph: ServerGraph) -> neo4j.Driver:
+    """The test server holding the paper's zoo, shared by the modules that use it (ingested once per
+    session, and again only after a writer); their tests may add views, embeddings, predictions."""
+    server_graph.paper_zoo(pristine=False)
+    server_graph.derived = True
+    return server_graph.driver
+
+
+@pytest.fixture(scope="module")
+def pristine_zoo(server_graph: ServerGraph) -> list[dict[str, Any]]:
+    """The test server holding exactly what `tg ingest paper-zoo` writes into an empty graph, and
+    what it reported doing so."""
+    return server_graph.paper_zoo(pristine=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules that need the zoo exactly as ingested run first, then those that read it (and may
+    add views or embeddings to it), then the rest (which write graphs of their own): one ingest of
+    the zoo per session. Only the speed depends on this order: `zoo_graph` and `pristine_zoo` ingest
+    the zoo again whenever the graph is not what they promise."""
+
+    def rank(item: pytest.Item) -> int:
+        names = set(getattr(item, "fixturenames", ()))
+        return 0 if "pristine_zoo" in names else 1 if "zoo_graph" in names else 2
+
+    module_rank: dict[pytest.Module | None, int] = {}
+    for item in items:
+        module = item.getparent(pytest.Module)
+        module_rank[module] = min(module_rank.get(module, 2), rank(item))
+    items.sort(key=lambda item: module_rank[item.getparent(pytest.Module)])

@@ -47,6 +47,14 @@ def cli(
     return subprocess.CompletedProcess(["tg", *args], code, stdout, stderr)
 
 
+def columnar_mode(monkeypatch: Any, mode: str) -> None:
+    """`tg ingest` in this process reads run and Hub-record files column-wise whatever their size
+    (mode "always") or never ("never"): the size threshold moved to either end."""
+    from transfergraph.ingest.bulk import columnar
+
+    monkeypatch.setattr(columnar, "MIN_BYTES", {"always": 0, "never": sys.maxsize}[mode])
+
+
 def one_line(text: str) -> str:
     """Typer's usage errors come in a box wrapped to the terminal: its words on one line."""
     return " ".join(re.sub(r"[\u2500-\u257f]", " ", text).split())

@@ -26,8 +26,7 @@ def python_blocks(section: str) -> list[str]:
     return re.findall(r"```python\n(.*?)```", body, flags=re.S)
 
 
-def test_the_example_ranks_the_untried_models(driver: neo4j.Driver) -> None:
-    driver.execute_query("MATCH (n) DETACH DELETE n")
+def test_the_example_ranks_the_untried_models(wiped: neo4j.Driver) -> None:
     ranking = runpy.run_path(str(REPO / "examples" / "rank_models.py"))["main"]()
     assert isinstance(ranking, pd.DataFrame) and list(ranking["rank"]) == [1, 2, 3, 4, 5]
     tried = {m["model"] for m in ranking.attrs["measured"]}
@@ -66,16 +65,15 @@ def test_an_explicit_uri_is_used(zoo_graph: neo4j.Driver, settings: Settings) ->
 
 
 @pytest.fixture
-def example(driver: neo4j.Driver) -> neo4j.Driver:
+def example(wiped: neo4j.Driver) -> neo4j.Driver:
     """The test server holding only the example's history (12 image models, six datasets, no
     similarity, no LogME), ingested from a DataFrame, with the production view built."""
-    driver.execute_query("MATCH (n) DETACH DELETE n")
     history = runpy.run_path(str(REPO / "examples" / "rank_models.py"))["history"]
     with TransferGraph() as tg:
         tg.ingest_runs(history(), modality="image", model_col="model", dataset_col="dataset",
                        accuracy_col="accuracy")  # fmt: skip
         tg.graph_build()
-    return driver
+    return wiped
 
 
 def test_a_ranking_without_its_inputs_falls_back_and_says_so(example: neo4j.Driver) -> None:

@@ -68,9 +68,9 @@ def test_login_and_query_in_the_browser_show_the_gds_version(
 
 
 def test_an_explore_file_pasted_whole_sets_its_params_and_lists_what_the_driver_returns(
-    bs: ModuleType, password: str, settings: Settings, driver: neo4j.Driver, tmp_path: Path
+    bs: ModuleType, password: str, settings: Settings, wiped: neo4j.Driver, tmp_path: Path
 ) -> None:
-    # Other modules wipe the test server: put a cifar100 run there (re-ingesting it is a no-op).
+    driver = wiped  # a graph of one cifar100 run
     runs = tmp_path / "runs.csv"
     with open(runs, "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows([["model", "dataset", "acc"], ["tg-browser/top", "cifar100", 0.999]])

@@ -1,8 +1,9 @@
 """`tg ingest --bulk` (neo4j-admin import) on a managed server of its own: hostile ids round-trip from
 two files in one call (one import, one restart), counts match, it refuses a non-empty database, and
-a failure at each step after the server was stopped (import, start, schema) restores the previous
-database. Refusing an external server, the CSV files and the plan of several files need no server:
-tests/unit/test_ingest_input.py, tests/unit/test_bulk_files.py, tests/unit/test_bulk_plan.py."""
+a failure after the server was stopped (with the server down, and with it running on the new store)
+restores the previous database. Refusing an external server, the CSV files, the plan of several
+files and the order of the steps of every restore need no server: tests/unit/test_ingest_input.py,
+tests/unit/test_bulk_files.py, tests/unit/test_bulk_plan.py."""
 
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ import pytest
 from neo4j import GraphDatabase
 
 from transfergraph import server
+from transfergraph.errors import TGError
 from transfergraph.ingest import apply_schema, bulk
-from transfergraph.ingest.bulk import columnar
 
-from support import HOSTILE, cli, synth_runs, tg
+from support import HOSTILE, cli, columnar_mode, synth_runs
 
 pytestmark = pytest.mark.server
 
@@ -49,12 +50,12 @@ def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         "NEO4J_URI": "",
     }
     try:
-        started = tg("db", "start", env=env)
+        started = cli("db", "start", env=env)
         assert started.returncode == 0, started.stderr
         yield env
     finally:
-        # in this process: a server the in-process --bulk restarted is our child, and only we can
-        # reap it (a `tg db stop` subprocess would wait its 90 s for the zombie to go)
+        # in this process: the server (started, and restarted by --bulk, in this process) is our
+        # child, and only we can reap it (a `tg db stop` subprocess would wait its 90 s for the zombie)
         cli("db", "stop", env=env)
 
 
@@ -176,14 +177,14 @@ def _pid(env: dict[str, str]) -> str:
     return (Path(env["TG_SERVER_DIR"]) / "run" / "tg-neo4j.pid").read_text()
 
 
-@pytest.mark.parametrize("columnar_mode", ["never", "always"])
+@pytest.mark.parametrize("mode", ["never", "always"])
 def test_bulk_refuses_before_stopping_the_server(
-    own_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columnar_mode: str
+    own_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     """An id Neo4j could not index, or a store an interrupted --bulk left aside: refused while the
     server still runs (same process), nothing changed. The columnar path hands the long id over to
     the Records path, which names it."""
-    monkeypatch.setenv(columnar.MODE_ENV, columnar_mode)
+    columnar_mode(monkeypatch, mode)
     _previous_database(own_server)
     pid = _pid(own_server)
     long_id = tmp_path / "long.csv"
@@ -204,25 +205,41 @@ def test_bulk_refuses_before_stopping_the_server(
     assert nodes == 0 and "bulk_marker" in names
 
 
-# Every step once: the first ones on the Records path, the last on the columnar one. Both paths
-# reach the same stop / import / restore code (`bulk._swap_in`), and each case costs two server
-# restarts (~45 s), so a step is not repeated per path.
-RESTORE_CASES = [(step, "never") for step in bulk.STEPS[:-1]] + [(bulk.STEPS[-1], "always")]
+def _fail_after(monkeypatch: pytest.MonkeyPatch, step: str) -> None:
+    """The real `step` of the swap runs, then fails: import (neo4j-admin wrote the new store), schema
+    (constraints created on the new store, the server running on it)."""
+    name = {"import": "run_import", "schema": "apply_schema"}[step]
+    real = getattr(bulk, name)
+
+    def failing(*args: Any) -> None:
+        real(*args)
+        raise TGError(f"{step} failed (injected by the test)")
+
+    monkeypatch.setattr(bulk, name, failing)
 
 
-@pytest.mark.parametrize(("step", "columnar_mode"), RESTORE_CASES)
+# The two states a restore starts from, each once: the server stopped with a new store on disk (a
+# failed import; a failed start leaves the same), and the server running on the new store (a failed
+# schema or count check). The first on the Records path, the second on the columnar one: both reach
+# the same stop / import / restore code (`bulk._swap_in`), and each case costs one or two server
+# restarts. The order of the steps for every failure, the failed start and a restore that fails
+# too, with the server's functions replaced: tests/unit/test_bulk_plan.py
+# (test_load_restores_the_previous_store_when_a_step_fails).
+RESTORE_CASES = [("import", "never"), ("schema", "always")]
+
+
+@pytest.mark.parametrize(("step", "mode"), RESTORE_CASES)
 def test_bulk_failure_restores_the_previous_database(
-    own_server: dict[str, str], tmp_path: Path, step: str, columnar_mode: str
+    own_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str, mode: str
 ) -> None:
-    """TG_BULK_FAIL=import (after neo4j-admin wrote the new store), start (instead of starting) or
-    schema (constraints created on the new store, server running): the previous database is back,
-    with its constraints, and the error is one line saying so. Both the Records and the columnar
-    path (TG_BULK_COLUMNAR)."""
+    """A failure once the server was stopped: the previous database is back, with its constraints,
+    and the error is one line saying so."""
     _previous_database(own_server)
     path = tmp_path / "one.csv"
     path.write_text("model,dataset,accuracy,run_id,lr,epochs\norg/m,ds,0.5,r1,0.1,3\n")
-    env = {**own_server, bulk.FAIL_ENV: step, columnar.MODE_ENV: columnar_mode}
-    proc = cli("ingest", "runs", str(path), *RUN_COLS, "--bulk", env=env)
+    columnar_mode(monkeypatch, mode)
+    _fail_after(monkeypatch, step)
+    proc = cli("ingest", "runs", str(path), *RUN_COLS, "--bulk", env=own_server)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert f"{step} failed" in proc.stderr and "the previous database was restored" in proc.stderr
@@ -259,37 +276,22 @@ def _record_taken(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> li
     return taken
 
 
-def test_bulk_columnar_and_records_paths_give_the_same_graph(
-    own_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The same two files (generated zoo plus hostile ids: quotes, newlines, braces, padding) through
-    the Records path and through the columnar one: the same graph, the same summary, and the
-    columnar path was really taken (one stop, one import, one start)."""
-    path = synth_runs(tmp_path, models=150, runs=1500, datasets=15, seed=3)
-    files = [str(f) for f in _split(path)]
-    taken = _record_taken(monkeypatch, columnar, "runs")
-    graphs, summaries = [], []
-    for mode in ("never", "always"):
-        _previous_database(own_server)
-        proc = cli("ingest", "runs", *files, *RUN_COLS, "--bulk", "-f", "json",
-                   env={**own_server, columnar.MODE_ENV: mode})  # fmt: skip
-        assert proc.returncode == 0, proc.stderr
-        summaries.append(json.loads(proc.stdout))
-        graphs.append(_graph(own_server))
-    assert taken == [True]
-    assert graphs[0] == graphs[1] and len(graphs[0][1]) == 1500 + len(HOSTILE)
-    assert summaries[0] == summaries[1]
-
-
 def test_bulk_runs_and_hf_models_in_one_import(
     own_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`tg ingest runs ... --hf-models-file ... --bulk` (the combined columnar pass, one import):
-    the graph and summed summary of the transactional `tg ingest runs` then `tg ingest hf-models
-    --file` (models and datasets in both, or in one; a record without properties)."""
+    """`tg ingest runs A.csv B.csv --hf-models-file ... --bulk` (the combined columnar pass, one
+    stop, one import, one start): the graph and summed summary of the transactional `tg ingest runs`
+    (read row by row) then `tg ingest hf-models --file`: runs from two files (a source each, models
+    and datasets in both), hostile ids (quotes, newlines, braces, padding), models and datasets in
+    the runs and the records or in one, a record without properties. The run files' import files are
+    written by the functions `tg ingest runs --bulk` alone takes (`columnar.runs_relationships`,
+    `runs_nodes`); the Records --bulk path is checked against the files themselves in
+    test_bulk_runs_round_trip_hostile_ids, and both write the same import files without a server
+    (tests/unit/test_bulk_columnar.py, test_bulk_combined.py)."""
     from transfergraph.ingest.bulk import combined
 
     path = synth_runs(tmp_path, models=150, runs=1500, datasets=15, seed=3)
+    files = [str(f) for f in _split(path)]
     with open(path, newline="", encoding="utf-8") as f:
         runs_datasets = sorted({r["dataset"] for r in csv.DictReader(f)})
     hf = tmp_path / "hf-models.jsonl"
@@ -303,8 +305,7 @@ def test_bulk_runs_and_hf_models_in_one_import(
     taken = _record_taken(monkeypatch, combined, "runs_and_hf_models")
     _previous_database(own_server)
     totals: dict[str, dict[str, int]] = {}
-    for args in ([str(path), *RUN_COLS], ["--file", str(hf)]):
-        command = "runs" if args[0] == str(path) else "hf-models"
+    for command, args in (("runs", [*files, *RUN_COLS]), ("hf-models", ["--file", str(hf)])):
         proc = cli("ingest", command, *args, "-f", "json", env=own_server)
         assert proc.returncode == 0, proc.stderr
         for row in json.loads(proc.stdout):
@@ -315,8 +316,9 @@ def test_bulk_runs_and_hf_models_in_one_import(
                 total[key] += row[key]
     graph = _graph(own_server)
     _previous_database(own_server)
-    proc = cli("ingest", "runs", str(path), *RUN_COLS, "--hf-models-file", str(hf), "--bulk", "-f", "json",
-               env={**own_server, columnar.MODE_ENV: "always"})  # fmt: skip
+    columnar_mode(monkeypatch, "always")
+    proc = cli("ingest", "runs", *files, *RUN_COLS, "--hf-models-file", str(hf), "--bulk", "-f", "json",
+               env=own_server)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert taken == [True]
     got = {row["entity"]: {k: row[k] for k in ("rows", "created", "updated", "unchanged")}
@@ -324,6 +326,9 @@ def test_bulk_runs_and_hf_models_in_one_import(
     assert got == totals
     assert totals["models"]["updated"] and totals["models"]["unchanged"]
     assert _graph(own_server) == graph
+    finetuned = [dict(props) for _, kind, _, props in graph[1] if kind == "FINETUNED_ON"]
+    assert len(finetuned) == 1500 + len(HOSTILE)
+    assert {r["source"] for r in finetuned} == {"runs:part0.csv", "runs:part1.csv"}
 
 
 def test_renamed_files_are_the_same_runs_on_both_paths(own_server: dict[str, str], tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from transfergraph.choices import EmbedMethod
 from transfergraph.config import Settings
 from transfergraph.cypher import browser_script
 
-from support import tg
+from support import cli, tg
 
 pytestmark = pytest.mark.server
 
@@ -31,15 +31,16 @@ EDGES = "ACCURACY_EDGE|PRETRAINED_EDGE|TRANSFER_EDGE|SIMILARITY_EDGE"
 
 @pytest.fixture(scope="module")
 def zoo_graph(zoo_graph: neo4j.Driver) -> neo4j.Driver:
-    """The paper's zoo (conftest) with the production view and cifar100's."""
+    """The paper's zoo (conftest) with the production view and cifar100's (built again: a module
+    before may have dropped or rebuilt them with other settings)."""
     for args in (("graph", "build", "-f", "json"), ("graph", "build", "--target", "cifar100", "-f", "json")):
-        proc = tg(*args)
+        proc = cli(*args)
         assert proc.returncode == 0, proc.stderr
     return zoo_graph
 
 
 def cli_embed(*args: str) -> list[dict[str, Any]]:
-    proc = tg("embed", "-f", "json", *args)
+    proc = cli("embed", "-f", "json", *args)
     assert proc.returncode == 0, proc.stderr
     return list(json.loads(proc.stdout))
 
@@ -202,7 +203,7 @@ def test_list_shows_one_row_per_stored_embedding(
     zoo_graph: neo4j.Driver, gnn_runs: dict[str, list[dict[str, Any]]]
 ) -> None:
     """`gnn_runs` stored embeddings (so the test also runs alone)."""
-    proc = tg("embed", "list", "--format", "json")
+    proc = cli("embed", "list", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
     records, _, _ = zoo_graph.execute_query("MATCH (e:EmbeddingRun) RETURN count(e) AS n")
@@ -216,7 +217,7 @@ def test_graph_drop_removes_the_views_embeddings(zoo_graph: neo4j.Driver) -> Non
     cli_embed("--method", "node2vec", "--view", "without:cifar100", "--view", "all", "--dim", "8")
     assert stored_runs(zoo_graph, "without:cifar100", "node2vec")
     for view in ("without:cifar100", "all"):
-        proc = tg("graph", "drop", view)
+        proc = cli("graph", "drop", view)
         assert proc.returncode == 0, proc.stderr
         assert not stored_runs(zoo_graph, view, "node2vec")
         assert embeddings.vectors(zoo_graph, view, EmbedMethod.gat) == {}
@@ -226,21 +227,21 @@ def test_graph_drop_removes_the_views_embeddings(zoo_graph: neo4j.Driver) -> Non
     assert records[0]["n"] == 0
     records, _, _ = zoo_graph.execute_query("MATCH (e:EmbeddingRun) RETURN count(e) AS n")
     assert records[0]["n"] == 0
-    proc = tg("graph", "build", "-f", "json")  # leave the production view for later modules
+    proc = cli("graph", "build", "-f", "json")  # leave the production view for later modules
     assert proc.returncode == 0, proc.stderr
 
 
 def test_missing_view_and_edgeless_view_are_one_line_errors(zoo_graph: neo4j.Driver) -> None:
-    proc = tg("embed", "--method", "node2vec", "--view", "nope")
+    proc = cli("embed", "--method", "node2vec", "--view", "nope")
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "no view named 'nope'" in proc.stderr
     assert "all" in proc.stderr  # the existing views are listed
-    build = tg(
+    build = cli(
         "graph", "build", "--view", "empty", "--no-pretrained",
         "--threshold", "accuracy_pos=1", "--threshold", "similarity=1", "-f", "json",
     )  # fmt: skip
     assert build.returncode == 0, build.stderr
-    proc = tg("embed", "--method", "graphsage", "--view", "empty")
+    proc = cli("embed", "--method", "graphsage", "--view", "empty")
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
     assert "no positive or similarity edges" in proc.stderr
 

@@ -20,15 +20,14 @@ import pytest
 from transfergraph import ingest
 from transfergraph.loaders.records import Records
 
-from support import HOSTILE, RUN_COLS, cli, synth_runs, write_csv
+from support import HOSTILE, RUN_COLS, cli, columnar_mode, synth_runs, write_csv
 
 pytestmark = pytest.mark.server
 
 
 @pytest.fixture
-def empty(driver: neo4j.Driver) -> neo4j.Driver:
-    driver.execute_query("MATCH (n) DETACH DELETE n")
-    return driver
+def empty(wiped: neo4j.Driver) -> neo4j.Driver:
+    return wiped
 
 
 def snapshot(drv: neo4j.Driver) -> dict[str, Any]:
@@ -286,8 +285,10 @@ def test_a_failing_batch_stops_the_other_writers(
     assert 10 <= written <= 50, written  # the bug this guards against wrote all 400
 
 
-def test_columnar_transactional_read_writes_the_same_graph(empty: neo4j.Driver, tmp_path: Path) -> None:
-    """`tg ingest runs` without --bulk reads large files column-wise (TG_BULK_COLUMNAR=always here):
+def test_columnar_transactional_read_writes_the_same_graph(
+    empty: neo4j.Driver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tg ingest runs` without --bulk reads large files column-wise (any file here: columnar_mode):
     the same graph and summary as row by row; an invalid file still gets the row path's one line."""
     path = synth_runs(tmp_path, models=40, runs=300, datasets=6, seed=3, hostile=0.1)
     cols = ["--model-col", "model", "--dataset-col", "dataset", "--accuracy-col", "accuracy",
@@ -295,8 +296,8 @@ def test_columnar_transactional_read_writes_the_same_graph(empty: neo4j.Driver, 
     graphs, summaries = [], []
     for mode in ("never", "always"):
         empty.execute_query("MATCH (n) DETACH DELETE n")
-        proc = cli("ingest", "runs", str(path), "--modality", "image", *cols, "-f", "json",
-                   env={"TG_BULK_COLUMNAR": mode})  # fmt: skip
+        columnar_mode(monkeypatch, mode)
+        proc = cli("ingest", "runs", str(path), "--modality", "image", *cols, "-f", "json")
         summaries.append(summary(proc))
         graphs.append(snapshot(empty))
     assert graphs[0] == graphs[1] and len(graphs[0]["rels"]) >= 300
@@ -304,7 +305,7 @@ def test_columnar_transactional_read_writes_the_same_graph(empty: neo4j.Driver, 
     bad = write_csv(tmp_path / "bad.csv", ["model", "dataset", "accuracy", "run_id", "lr", "epochs"],
                     [["m", "d", 0.5, "r1", 0.1, 3], ["m", "d", 1.5, "r2", 0.1, 3]])  # fmt: skip
     before = snapshot(empty)
-    proc = cli("ingest", "runs", str(bad), "--modality", "image", *cols, env={"TG_BULK_COLUMNAR": "always"})
+    proc = cli("ingest", "runs", str(bad), "--modality", "image", *cols)  # still columnar_mode "always"
     assert proc.returncode == 2
     assert "bad.csv:3: column 'accuracy': expected an accuracy in 0..1, got 1.5" in proc.stderr
     assert snapshot(empty) == before

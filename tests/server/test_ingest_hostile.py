@@ -20,7 +20,7 @@ from transfergraph.config import Settings
 from transfergraph.loaders import runs, storable
 from transfergraph.loaders.records import InvalidInput
 
-from support import tg
+from support import cli
 
 pytestmark = pytest.mark.server
 
@@ -39,11 +39,11 @@ def dump(drv: neo4j.Driver) -> str:
 
 
 @pytest.fixture
-def seeded(driver: neo4j.Driver, tmp_path: Path) -> neo4j.Driver:
-    driver.execute_query("MATCH (n) DETACH DELETE n")
+def seeded(wiped: neo4j.Driver, tmp_path: Path) -> neo4j.Driver:
+    driver = wiped
     seed = tmp_path / "seed.jsonl"
     seed.write_text(json.dumps({"model": "org/seed", "dataset": "dtd", "acc": 0.7, "lr": 0.1}) + "\n")
-    proc = tg("ingest", "runs", str(seed), "--modality", "image", *COLS, "--hparam-col", "lr")
+    proc = cli("ingest", "runs", str(seed), "--modality", "image", *COLS, "--hparam-col", "lr")
     assert proc.returncode == 0, proc.stderr
     return driver
 
@@ -103,7 +103,7 @@ def test_every_refused_input_leaves_the_graph_byte_for_byte_unchanged(
             *extra,
             *small,
         ]
-        proc = tg(*args)
+        proc = cli(*args)
         assert proc.returncode == 2, (case, proc.stderr)
         assert "Traceback" not in proc.stderr
         lines = proc.stderr.strip().splitlines()
@@ -112,11 +112,11 @@ def test_every_refused_input_leaves_the_graph_byte_for_byte_unchanged(
         assert dump(seeded) == before, case
 
 
-def test_bulk_refuses_an_overlong_id_before_importing(driver: neo4j.Driver, tmp_path: Path) -> None:
+def test_bulk_refuses_an_overlong_id_before_importing(wiped: neo4j.Driver, tmp_path: Path) -> None:
     """The --bulk path used to import it, then fail to create the uniqueness constraints."""
-    driver.execute_query("MATCH (n) DETACH DELETE n")
+    driver = wiped
     path = jsonl(tmp_path / "long.jsonl", good(1), good(2, dataset="é" * 4001))
-    proc = tg("ingest", "runs", str(path), "--modality", "image", *COLS, "--bulk")
+    proc = cli("ingest", "runs", str(path), "--modality", "image", *COLS, "--bulk")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert f"{path}:2: column 'dataset': dataset id is 8002 bytes of UTF-8" in proc.stderr
     assert dump(driver) == ""
@@ -136,6 +136,7 @@ values = st.one_of(
 )
 
 
+@pytest.mark.usefixtures("wiped")  # and each example wipes again
 @settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "8")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
 @given(table=st.lists(st.tuples(hostile_ids, hostile_ids, values), min_size=1, max_size=5))

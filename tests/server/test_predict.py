@@ -17,7 +17,7 @@ from transfergraph.choices import Regressor
 from transfergraph.db import run
 from transfergraph.features import table as feats
 
-from support import tg
+from support import cli
 
 pytestmark = pytest.mark.server
 
@@ -65,8 +65,8 @@ def write(driver: neo4j.Driver, zoo: dict[str, list[dict[str, Any]]]) -> None:
 
 
 @pytest.fixture(scope="module")
-def graph(driver: neo4j.Driver) -> dict[str, list[dict[str, Any]]]:
-    driver.execute_query("MATCH (n) DETACH DELETE n")
+def graph(module_wiped: neo4j.Driver) -> dict[str, list[dict[str, Any]]]:
+    driver = module_wiped
     zoo = small_zoo()
     write(driver, zoo)
     for target in (None, TARGET):
@@ -176,13 +176,13 @@ def test_a_target_runs_never_reach_its_features_or_predictions(driver: neo4j.Dri
 
 def test_predict_writes_every_pair_and_replaces(driver: neo4j.Driver, graph: dict) -> None:
     for _ in range(2):
-        out = tg("predict", "--view", "all", "--method", "lr+none", "--format", "json")
+        out = cli("predict", "--view", "all", "--method", "lr+none", "--format", "json")
         assert out.returncode == 0, out.stderr
     counts, _, _ = driver.execute_query(
         "MATCH (:Model)-[p:PREDICTED {view: 'all', method: 'lr+none'}]->(d:Dataset) RETURN count(p) AS n"
     )
     assert counts[0]["n"] == len(MODELS) * (len(DATASETS) + 1)  # src1 is a dataset of the modality too
-    bad = tg("predict", "--view", "nope", "--method", "lr+none")
+    bad = cli("predict", "--view", "nope", "--method", "lr+none")
     assert bad.returncode == 2 and "no view named 'nope'" in bad.stderr
-    bad = tg("predict", "--method", "svm+none")
+    bad = cli("predict", "--method", "svm+none")
     assert bad.returncode == 2 and "REGRESSOR" in bad.stderr

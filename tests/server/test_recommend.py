@@ -16,22 +16,22 @@ from test_predict import DATASETS, MODELS, TARGET, small_zoo, write
 from transfergraph import prune
 from transfergraph.db import run
 
-from support import tg
+from support import cli
 
 pytestmark = pytest.mark.server
 
 
 @pytest.fixture(scope="module")
-def predicted(driver: neo4j.Driver) -> None:
-    driver.execute_query("MATCH (n) DETACH DELETE n")
+def predicted(module_wiped: neo4j.Driver) -> None:
+    driver = module_wiped
     write(driver, small_zoo())
     prune.build(driver, None, "all", prune.BuildSettings())
-    out = tg("predict", "--method", "model-prior")
+    out = cli("predict", "--method", "model-prior")
     assert out.returncode == 0, out.stderr
 
 
 def test_ranking_with_measured_and_evidence(driver: neo4j.Driver, predicted: None) -> None:
-    out = tg("recommend", "--dataset", "a", "--top", "3", "--method", "model-prior", "--include-tried",
+    out = cli("recommend", "--dataset", "a", "--top", "3", "--method", "model-prior", "--include-tried",
              "--format", "json")  # fmt: skip
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
@@ -43,14 +43,14 @@ def test_ranking_with_measured_and_evidence(driver: neo4j.Driver, predicted: Non
         assert r["measured"] == pytest.approx(measured.get(r["model"]), abs=1e-4)
         for e in r["evidence"]:
             assert e["dataset"] != "a" and 0 <= e["similarity"] <= 1
-    explained = tg(
+    explained = cli(
         "recommend", "--dataset", TARGET, "--method", "model-prior", "--include-tried", "--explain"
     )
     assert explained.returncode == 0 and "SIMILARITY_EDGE" in explained.stdout
     every = ("recommend", "-d", "a", "-m", "model-prior", "--include-tried")
-    table = list(csv.DictReader(io.StringIO(tg(*every, "-f", "csv").stdout)))
+    table = list(csv.DictReader(io.StringIO(cli(*every, "-f", "csv").stdout)))
     assert [r["model"] for r in table] == [
-        r["model"] for r in json.loads(tg(*every, "-f", "json").stdout)["rows"]
+        r["model"] for r in json.loads(cli(*every, "-f", "json").stdout)["rows"]
     ]
     for r in table:
         expected = measured.get(r["model"])
@@ -72,21 +72,21 @@ def test_default_method_is_the_recorded_best(driver: neo4j.Driver, predicted: No
         targets=[],
         seeds=1,
     )
-    out = tg("recommend", "--dataset", "b", "--format", "json")
+    out = cli("recommend", "--dataset", "b", "--format", "json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["method"] == "model-prior"
 
 
 def test_error_paths(driver: neo4j.Driver, predicted: None) -> None:
-    typo = tg("recommend", "--dataset", "src")
+    typo = cli("recommend", "--dataset", "src")
     assert typo.returncode == 2 and "unknown dataset 'src'" in typo.stderr and "src1" in typo.stderr
     assert len(typo.stderr.strip().splitlines()) == 1
-    missing = tg("recommend", "--dataset", "a", "--method", "xgb+node2vec")
+    missing = cli("recommend", "--dataset", "a", "--method", "xgb+node2vec")
     assert missing.returncode == 2 and "tg predict --view all --method xgb+node2vec" in missing.stderr
 
 
 def test_stale_predictions_are_flagged(driver: neo4j.Driver, predicted: None) -> None:
-    fresh = tg("recommend", "--dataset", "a", "--method", "model-prior")
+    fresh = cli("recommend", "--dataset", "a", "--method", "model-prior")
     assert "stale" not in fresh.stderr
     write(
         driver,
@@ -102,9 +102,9 @@ def test_stale_predictions_are_flagged(driver: neo4j.Driver, predicted: None) ->
             ],
         },
     )
-    assert "history changed" in tg("recommend", "--dataset", "a", "--method", "model-prior").stderr
+    assert "history changed" in cli("recommend", "--dataset", "a", "--method", "model-prior").stderr
     prune.build(driver, None, "all", prune.BuildSettings())
-    assert "rebuilt after them" in tg("recommend", "--dataset", "a", "--method", "model-prior").stderr
+    assert "rebuilt after them" in cli("recommend", "--dataset", "a", "--method", "model-prior").stderr
 
 
 def test_recommend_never_imports_the_ml_stack(predicted: None) -> None:

@@ -1,4 +1,5 @@
-"""The managed Neo4j: GDS, auth, loopback only, lifecycle, `tg db` commands."""
+"""The managed Neo4j: GDS, auth, loopback only, `tg db` commands (the life cycle of a second server:
+tests/server/test_server_hardening.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from neo4j.exceptions import AuthError
 from transfergraph import server
 from transfergraph.config import Settings
 
-from support import cli, tg
+from support import cli
 
 pytestmark = pytest.mark.server
 
@@ -140,33 +141,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def test_lifecycle_start_idempotent_stop_and_status_down(tmp_path: Path) -> None:
-    """A second managed server of its own: first start, start again, stop, status when down. Real
-    processes (`python -m transfergraph`): the server outlives the command that started it."""
-    env = {
-        "TG_SERVER_DIR": str(tmp_path / "srv"),
-        "TG_BOLT_PORT": str(_free_port()),
-        "TG_HTTP_PORT": str(_free_port()),
-        "TG_HEAP": "512m",
-        "TG_PAGECACHE": "64m",
-    }
-    env.pop("NEO4J_URI", None)
-    try:
-        first = tg("db", "start", env=env)
-        assert first.returncode == 0, first.stderr
-        again = tg("db", "start", env=env)
-        assert again.returncode == 0 and "already running" in again.stdout
-        up = tg("db", "status", "-f", "json", env=env)
-        assert up.returncode == 0 and json.loads(up.stdout)["running"] is True
-    finally:
-        stopped = tg("db", "stop", env=env)
-    assert stopped.returncode == 0 and "stopped" in stopped.stdout
-    down = tg("db", "status", env=env)
-    assert down.returncode == 1
-    assert down.stdout == "" and down.stderr.count("\n") == 1 and "not running" in down.stderr
-    assert "Traceback" not in down.stderr
 
 
 def test_start_on_a_busy_port_names_the_port(tmp_path: Path) -> None:

@@ -63,10 +63,10 @@ def offline() -> Any:
 
 
 @pytest.fixture(scope="module")
-def added(driver: neo4j.Driver, tmp_path_factory: pytest.TempPathFactory, offline: None) -> Path:
+def added(module_wiped: neo4j.Driver, tmp_path_factory: pytest.TempPathFactory, offline: None) -> Path:
     """The text zoo, the packaged model added offline, and two datasets of the user's."""
     folder = tmp_path_factory.mktemp("user")
-    text_zoo(driver)
+    text_zoo(module_wiped)
     out = cli("model", "add", MINILM, "--format", "json")
     assert out.returncode == 0, out.stderr
     for name, suffix in (("mine", ""), ("theirs", " lol")):

@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from transfergraph.ingest import bulk
-from transfergraph.ingest.bulk import columnar, columnar_hf
+from transfergraph.ingest.bulk import columnar_hf
 from transfergraph.loaders import hf_models, storable
 from transfergraph.loaders.records import InvalidInput
 
-from support import HOSTILE, cli
+from support import HOSTILE, cli, columnar_mode
 from support import read_import_files as _read
 
 REPO = Path(__file__).resolve().parents[2]
@@ -269,7 +269,7 @@ def no_import(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Any]:
     monkeypatch.setattr(
         bulk, "_swap_in", lambda s, p, layout, expected, *_: swapped.append((_read(layout), expected))
     )
-    monkeypatch.setenv(columnar.MODE_ENV, "always")
+    columnar_mode(monkeypatch, "always")
     return swapped
 
 
@@ -288,7 +288,7 @@ def test_cli_takes_the_columnar_path_and_prints_the_records_summary(
     )
     out = {}
     for mode in ("always", "never"):
-        monkeypatch.setenv(columnar.MODE_ENV, mode)
+        columnar_mode(monkeypatch, mode)
         result = cli("ingest", "hf-models", "--file", str(path), "--bulk", "--format", "json")
         assert result.returncode == 0, result.stderr
         out[mode] = result.stdout
@@ -329,7 +329,7 @@ def test_cli_dry_run_reads_column_wise_and_prints_the_records_summary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`--file` without --bulk (here --dry-run: no server): the columnar Records when the files are
-    large enough (TG_BULK_COLUMNAR=always), the row loader otherwise; the same summary either way."""
+    large enough (columnar_mode "always"), the row loader otherwise; the same summary either way."""
     taken: list[Any] = []
     real = columnar_hf.records
     monkeypatch.setattr(columnar_hf, "records", lambda *a: taken.append(real(*a)) or taken[-1])
@@ -344,7 +344,7 @@ def test_cli_dry_run_reads_column_wise_and_prints_the_records_summary(
         out = {}
         for mode in ("always", "never"):
             taken.clear()
-            monkeypatch.setenv(columnar.MODE_ENV, mode)
+            columnar_mode(monkeypatch, mode)
             result = cli("ingest", "hf-models", "--file", str(path), *args, "--dry-run", "--format", "json")
             assert result.returncode == 0, result.stderr
             assert len(taken) == (mode == "always") and None not in taken

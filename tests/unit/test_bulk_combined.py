@@ -19,7 +19,7 @@ from transfergraph.ingest.bulk import columnar, columnar_hf, combined
 from transfergraph.loaders import hf_models, runs, storable
 from transfergraph.loaders.records import Records
 
-from support import HOSTILE, cli, synth_runs
+from support import HOSTILE, cli, columnar_mode, synth_runs
 from support import read_import_files as _read
 
 MAPPING = runs.Mapping("model", "dataset", "accuracy", "run_id", hparams=("lr", "epochs"))
@@ -163,7 +163,7 @@ def _fake_bulk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any
     monkeypatch.setattr(bulk, "check_empty", lambda _: None)
     monkeypatch.setattr(bulk, "load_prepared", load_prepared)
     monkeypatch.setattr(bulk, "load", load)
-    monkeypatch.setenv(columnar.MODE_ENV, "always")
+    columnar_mode(monkeypatch, "always")
     return seen
 
 
@@ -209,7 +209,7 @@ def test_cli_dry_run_reads_each_kind_column_wise_or_row_by_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_runs: bool, bad_hf: bool
 ) -> None:
     """Without --bulk the run files and the record files are each read column-wise when they can be
-    (TG_BULK_COLUMNAR=always), else row by row, runs first: the same summary, or the same problems
+    (columnar_mode "always"), else row by row, runs first: the same summary, or the same problems
     of every file, as reading all of them row by row."""
     run_files, hf_files = _zoo(tmp_path)
     if bad_runs:
@@ -226,7 +226,7 @@ def test_cli_dry_run_reads_each_kind_column_wise_or_row_by_row(
     args += [a for f in hf_files for a in ("--hf-models-file", str(f))]
     out = {}
     for mode in ("always", "never"):
-        monkeypatch.setenv(columnar.MODE_ENV, mode)
+        columnar_mode(monkeypatch, mode)
         proc = cli("ingest", "runs", *args)
         out[mode] = (proc.returncode, proc.stdout, proc.stderr)
     assert (taken[columnar] is None, taken[columnar_hf] is None) == (bad_runs, bad_hf)

@@ -60,15 +60,12 @@ from transfergraph.loaders.records import Records
 from transfergraph.schema import ENTITIES
 
 __all__ = [
-    "FAIL_ENV", "STEPS", "TIMINGS_ENV", "Plan", "Prepared", "PreviousStore", "check_empty", "discard_store",
-    "load", "load_prepared", "merge", "plan", "run_import", "write_csv",
+    "TIMINGS_ENV", "Plan", "Prepared", "PreviousStore", "check_empty", "discard_store", "load",
+    "load_prepared", "merge", "plan", "run_import", "write_csv",
 ]  # fmt: skip
 
 READY_TIMEOUT_S = 180.0
 INDEX_TIMEOUT_S = 3600
-# Test hook: TG_BULK_FAIL=import|start|schema makes that step fail (read only by `_injected`).
-FAIL_ENV = "TG_BULK_FAIL"
-STEPS = ("import", "start", "schema")
 # Benchmarks: a file to write the seconds of each step and the peak RSS into (`_Times`).
 TIMINGS_ENV = "TG_BULK_TIMINGS"
 
@@ -80,13 +77,6 @@ def _say_stderr(message: str) -> None:
 
 def _quiet(_: str) -> None:
     pass
-
-
-def _injected(step: str) -> None:
-    """Fail at `step` when the test hook asks for it: import (after neo4j-admin wrote the new store),
-    start (instead of starting the server), schema (after the constraints were created)."""
-    if os.environ.get(FAIL_ENV) == step:
-        raise TGError(f"{step} failed ({FAIL_ENV}={step})")
 
 
 def check_empty(settings: Settings) -> None:
@@ -251,14 +241,11 @@ def _import_and_check(
     run_import(settings, layout)
     times.lap("import")
     times.rss["import_peak_rss_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    _injected("import")
     say("starting Neo4j")
-    _injected("start")
     with _start(settings) as drv:
         times.lap("start")
         say("applying the schema")
         apply_schema(drv)
-        _injected("schema")
         db.run(drv, "ingest/bulk/await_indexes", seconds=INDEX_TIMEOUT_S)
         times.lap("schema_and_indexes")
         found = db.run(drv, "ingest/bulk/counts")[0]

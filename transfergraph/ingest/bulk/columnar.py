@@ -23,7 +23,6 @@ hyper-parameter column numeric. Anything else takes the Records path.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,9 +35,8 @@ from transfergraph.loaders import runs as runs_loader
 from transfergraph.loaders.records import Records
 from transfergraph.loaders.storable import MAX_KEY_BYTES, float_problem, name_problem
 
-# `TG_BULK_COLUMNAR=always|never`: force or forbid this path (tests); by default it takes files of
-# at least MIN_BYTES together (smaller ones are fast enough row by row).
-MODE_ENV = "TG_BULK_COLUMNAR"
+# This path takes files of at least MIN_BYTES together (smaller ones are fast enough row by row);
+# the tests set it to 0 or sys.maxsize to force or forbid it.
 MIN_BYTES = 16 * 2**20
 BLOCK_BYTES = 16 * 2**20
 # Python's str.isspace() characters: an id made only of them is "empty" to runs.py (str.strip()).
@@ -69,15 +67,10 @@ def wanted(files: list[Path], mapping: runs_loader.Mapping) -> bool:
 
 
 def large_enough(files: list[Path], suffixes: tuple[str, ...]) -> bool:
-    """MODE_ENV's answer, else whether `files` (regular files of these types) hold MIN_BYTES."""
-    mode = os.environ.get(MODE_ENV, "")
-    if (
-        mode == "never"
-        or not files
-        or any(f.suffix.lower() not in suffixes or not f.is_file() for f in files)
-    ):
+    """Whether `files` are regular files of these types holding MIN_BYTES together."""
+    if not files or any(f.suffix.lower() not in suffixes or not f.is_file() for f in files):
         return False
-    return mode == "always" or sum(f.stat().st_size for f in files) >= MIN_BYTES
+    return sum(f.stat().st_size for f in files) >= MIN_BYTES
 
 
 def runs(files: list[Path], mapping: runs_loader.Mapping, modality: str, directory: Path) -> Prepared | None:
