@@ -14,6 +14,7 @@ from transfergraph import TransferGraph
 from transfergraph.config import Settings
 from transfergraph.db import run
 from transfergraph.errors import ParameterError
+from transfergraph.features.table import build_table
 
 from support import REPO, cli
 
@@ -127,3 +128,19 @@ def test_recall_then_rank_loses_nothing_the_user_sees(example: neo4j.Driver) -> 
             tg.predict(method="model-prior", top_k=3, candidates=2)
     # flowers: 3 untried of 9 and its 3 tried; the five others: their 3 best tried
     assert rows[3] == rows[1000] and len(rows[3]) == 6 + 5 * 3
+
+
+def test_a_model_pre_trained_on_two_datasets_is_one_row_per_pair(example: neo4j.Driver) -> None:
+    """Hub records often name several source datasets: the feature table still has one row per
+    (model, dataset), and predictions with intervals are written (it used to duplicate the rows)."""
+    example.execute_query(
+        "MATCH (m:Model {id: 'example-org/vit-00'}) "
+        "MERGE (a:Dataset {id: 'src-a', modality: 'image'}) "
+        "MERGE (b:Dataset {id: 'src-b', modality: 'image'}) "
+        "MERGE (m)-[:PRETRAINED_ON]->(a) MERGE (m)-[:PRETRAINED_ON]->(b)"
+    )
+    table = build_table(example, "all", "image")
+    assert not table.frame.duplicated(["model", "dataset"]).any()
+    assert set(table.frame.loc[table.frame["model"] == "example-org/vit-00", "source_dataset"]) == {"src-a"}
+    with TransferGraph() as tg:
+        assert tg.predict(method="model-prior").loc[0, "predicted"] > 0
