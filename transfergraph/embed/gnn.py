@@ -12,6 +12,7 @@ predict edges it cannot see. The stored vectors come from one pass over the full
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -104,6 +105,44 @@ def _split(
     return pos, neg
 
 
+def parse_size(text: str) -> int:
+    """'4g', '512m', '2048k' or plain bytes -> bytes, like the heap settings."""
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+    t = text.strip().lower()
+    try:
+        return int(float(t[:-1]) * units[t[-1]]) if t and t[-1] in units else int(t)
+    except ValueError:
+        raise TGError(f"TG_GNN_MEMORY: {text!r} is not a size like 4g or 512m") from None
+
+
+def training_bytes(method: EmbedMethod, *, nodes: int, edges: int, width: int, dim: int) -> int:
+    """Upper bound on full-batch float32 training memory.
+
+    Per layer, activations and their gradients (x2) for the node inputs, hidden/outputs and the
+    edge-level messages; GAT adds per-edge attention logits, softmax and their gradients, and its
+    linear skip outputs. Parameters are negligible next to these at this scale.
+    """
+    layers = [(width, HIDDEN), (HIDDEN, dim)]
+    floats = nodes * width
+    for fan_in, fan_out in layers:
+        floats += 2 * (nodes * fan_out + edges * fan_in)
+        if method is EmbedMethod.gat:
+            floats += 2 * (4 * edges + nodes * fan_out)
+    return 4 * floats
+
+
+def check_memory(method: EmbedMethod, view: str, *, nodes: int, edges: int, width: int, dim: int) -> None:
+    """Refuse full-batch training that would exceed TG_GNN_MEMORY (there is no neighbour sampling)."""
+    limit = parse_size(os.environ.get("TG_GNN_MEMORY", "4g"))
+    need = training_bytes(method, nodes=nodes, edges=edges, width=width, dim=dim)
+    if need > limit:
+        raise TGError(
+            f"{method.value} on view {view!r}: full-batch training needs ~{need / (1 << 30):.1f} GiB "
+            f"({nodes} nodes, {edges} edges), over the {limit / (1 << 30):.1f} GiB limit (TG_GNN_MEMORY); "
+            "GraphSAGE/GAT have no neighbour sampling yet"
+        )
+
+
 def embed_modality(
     drv: neo4j.Driver,
     view: str,
@@ -120,6 +159,8 @@ def embed_modality(
     sg = subgraph(drv, view, modality)
     if not sg.positive:
         raise TGError(f"view {view!r} has no {modality} edges to learn from")
+    width = node_features(sg).shape[1]
+    check_memory(method, view, nodes=len(sg.nodes), edges=2 * len(sg.edges), width=width, dim=dim)
     vectors, auc, epochs = train(sg, method, dim=dim, seed=seed, options=options, tick=tick)
     keys = [(n["label"], n["id"]) for n in sg.nodes]
     return Embedded(

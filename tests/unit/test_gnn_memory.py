@@ -1,0 +1,32 @@
+"""The full-batch GNN memory estimate and the one-line refusal above TG_GNN_MEMORY."""
+
+import pytest
+
+from transfergraph.choices import EmbedMethod
+from transfergraph.embed.gnn import check_memory, parse_size, training_bytes
+from transfergraph.errors import TGError
+
+
+def test_parse_size() -> None:
+    assert parse_size("4g") == 4 << 30
+    assert parse_size("512M") == 512 << 20
+    assert parse_size("1000") == 1000
+    with pytest.raises(TGError, match="TG_GNN_MEMORY"):
+        parse_size("lots")
+
+
+def test_estimate_grows_with_edges_and_gat_costs_more() -> None:
+    small = training_bytes(EmbedMethod.graphsage, nodes=100, edges=1000, width=16, dim=32)
+    big = training_bytes(EmbedMethod.graphsage, nodes=100, edges=2000, width=16, dim=32)
+    gat = training_bytes(EmbedMethod.gat, nodes=100, edges=1000, width=16, dim=32)
+    assert small < big and small < gat
+
+
+def test_refusal_is_one_line_with_estimate_and_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TG_GNN_MEMORY", "1m")
+    with pytest.raises(TGError) as err:
+        check_memory(EmbedMethod.gat, "all", nodes=10_000, edges=100_000, width=16, dim=32)
+    text = str(err.value)
+    assert "\n" not in text and "10000 nodes, 100000 edges" in text and "TG_GNN_MEMORY" in text
+    monkeypatch.setenv("TG_GNN_MEMORY", "4g")
+    check_memory(EmbedMethod.gat, "all", nodes=10_000, edges=100_000, width=16, dim=32)
