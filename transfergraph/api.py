@@ -169,6 +169,7 @@ class TransferGraph:
         datasets: Sequence[str] | None = None,
         top_k: int = 100,
         candidates: int = 1000,
+        show_progress: bool = False,
     ) -> pd.DataFrame:
         """Fit `method` (default: per modality the one `evaluate` recorded) on the view and write its
         PREDICTED edges (per dataset the `top_k` best untried and the `top_k` best tried models); one
@@ -181,7 +182,7 @@ class TransferGraph:
         chosen = list(datasets or []) or None
         done = predict(
             self.driver, self.settings, view, method, seed=seed, datasets=chosen, top_k=top_k,
-            candidates=candidates,
+            candidates=candidates, show_progress=show_progress,
         )  # fmt: skip
         return pd.DataFrame([asdict(p) for p in done])
 

@@ -48,8 +48,9 @@ def predict(
 
     with TransferGraph() as tg:
         frame = tg.predict(
-            method, view=view, seed=seed, datasets=datasets, top_k=top_k, candidates=candidates
-        )
+            method, view=view, seed=seed, datasets=datasets, top_k=top_k, candidates=candidates,
+            show_progress=True,
+        )  # fmt: skip
     rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
     if fmt is not Format.table:
         emit(rows, fmt)

@@ -410,34 +410,58 @@ def recalled_frame(
     by_dataset = edges.by_dataset
     tried_on = [by_dataset.indices[by_dataset.indptr[t] : by_dataset.indptr[t + 1]] for t in block]
     # k untried per dataset: recall k plus as many as the most tried dataset, then drop the tried
-    recalled = candidates(edges, block, k + max((len(t) for t in tried_on), default=0), tau=None)
-    parts = []
+    recalled = (
+        candidates(edges, block, k + max((len(t) for t in tried_on), default=0), tau=None)
+        if k > 0
+        else np.zeros((len(block), 0), dtype=np.int64)
+    )
+    model_parts: list[np.ndarray] = []
+    dataset_parts: list[np.ndarray] = []
+    value_parts: list[np.ndarray] = []
     for j, target in enumerate(block):
         tried = tried_on[j]
         untried = recalled[j][~np.isin(recalled[j], tried)][:k]
         chosen = np.union1d(untried, tried).astype(np.int64)
+        if not len(chosen):
+            continue
         f = features(edges, np.array([target]), taus, chosen[None, :])
-        parts.append(
-            pd.DataFrame(
-                {
-                    "model": edges.models[chosen].tolist(),
-                    "dataset": [edges.datasets[target]] * len(chosen),
-                    "prior": f.prior[0],
-                    "n_tried": f.n_tried[0],
-                    "sim_hist": f.sim_hist[:, 0, :].T.tolist(),
-                    "nearest_acc": f.nearest_acc[0],
-                    "near3_acc": f.near3_acc[0],
-                    "nearest_sim": f.nearest_sim[0],
-                    "source_sim": f.source_sim[0],
-                    "label": f.label[0],
-                },
-                columns=GRAPH_COLUMNS,
+        model_parts.append(chosen)
+        dataset_parts.append(np.full(len(chosen), target))
+        value_parts.append(
+            np.column_stack(
+                [
+                    f.prior[0],
+                    f.n_tried[0],
+                    *f.sim_hist[:, 0, :],
+                    f.nearest_acc[0],
+                    f.near3_acc[0],
+                    f.nearest_sim[0],
+                    f.source_sim[0],
+                    f.label[0],
+                ]
             )
         )
-    if not parts:
+    if not model_parts:
         return pd.DataFrame(columns=GRAPH_COLUMNS)
-    frame = pd.concat(parts, ignore_index=True)
-    return frame.sort_values(["model", "dataset"], kind="stable").reset_index(drop=True)
+    m, d, v = np.concatenate(model_parts), np.concatenate(dataset_parts), np.concatenate(value_parts)
+    order = np.lexsort((d, m))  # model, then dataset (ids sort as their positions)
+    m, d, v = m[order], d[order], v[order]
+    n_taus = len(taus)
+    return pd.DataFrame(
+        {
+            "model": edges.models[m].tolist(),
+            "dataset": edges.datasets[d].tolist(),
+            "prior": v[:, 0],
+            "n_tried": v[:, 1].astype(np.int64),
+            "sim_hist": v[:, 2 : 2 + n_taus].tolist(),
+            "nearest_acc": v[:, 2 + n_taus],
+            "near3_acc": v[:, 3 + n_taus],
+            "nearest_sim": v[:, 4 + n_taus],
+            "source_sim": v[:, 5 + n_taus],
+            "label": v[:, 6 + n_taus],
+        },
+        columns=GRAPH_COLUMNS,
+    )
 
 
 # -- recall: a cheap score for every model, the top k per dataset -----------------------------------

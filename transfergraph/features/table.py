@@ -19,7 +19,7 @@ import pandas as pd
 
 from transfergraph.choices import EmbedMethod
 from transfergraph.config import Settings
-from transfergraph.db import run
+from transfergraph.db import columns, run
 from transfergraph.errors import TGError
 
 # Temperatures of the similarity-weighted history (fixed in advance; the baseline picks one by
@@ -86,33 +86,65 @@ def _log(v: Any) -> float:
     return math.log10(float(v)) if v is not None and not pd.isna(v) and float(v) > 0 else math.nan
 
 
+@dataclass
+class Side:
+    """What a pair's row joins besides its graph features, prepared once per modality and indexed, so
+    a block of pairs looks its models and datasets up instead of merging with every model."""
+
+    models: pd.DataFrame  # by model: MODEL_NUM, MODEL_CAT, source_dataset
+    datasets: pd.DataFrame  # by dataset: DATASET_NUM
+    transfer: dict[str, pd.DataFrame]  # metric column -> by (model, dataset): the score and its z
+
+
+def side(models: Any, datasets: Any, transfer: Any) -> Side:
+    """From rows (dicts), columns (a dict of lists) or frames of the three metadata queries."""
+    m = pd.DataFrame(models, columns=["model", "num_parameters", "memory_bytes", *MODEL_NUM[2:], *MODEL_CAT,
+                                      "source_dataset"])  # fmt: skip
+    m["log_parameters"] = m["num_parameters"].map(_log)
+    m["log_memory"] = m["memory_bytes"].map(_log)
+    m = m.drop_duplicates("model").set_index("model")[[*MODEL_NUM, *MODEL_CAT, "source_dataset"]]
+    d = pd.DataFrame(datasets, columns=["dataset", "num_samples", "num_classes"])
+    d["log_samples"] = d["num_samples"].map(_log)
+    d["log_classes"] = d["num_classes"].map(_log)
+    d = d.drop_duplicates("dataset").set_index("dataset")[DATASET_NUM]
+    t = pd.DataFrame(transfer, columns=["model", "dataset", "metric", "score", "z"])
+    scores = {}
+    for metric, name in METRICS.items():
+        part = t[t["metric"] == metric].rename(columns={"score": name, "z": f"{name}_z"})
+        scores[name] = part.drop_duplicates(["model", "dataset"]).set_index(["model", "dataset"])[
+            [name, f"{name}_z"]
+        ]
+    return Side(m, d, scores)
+
+
 def assemble(
     graph_rows: list[dict[str, Any]] | pd.DataFrame,
-    models: list[dict[str, Any]],
-    datasets: list[dict[str, Any]],
-    transfer: list[dict[str, Any]],
+    models: Any,
+    datasets: Any,
+    transfer: Any,
     vectors: dict[tuple[str, str], list[float]] | None = None,
 ) -> FeatureTable:
     """Join the query results into one frame (pure: the unit tests call it with hand-made rows)."""
+    return join(graph_rows, side(models, datasets, transfer), vectors)
+
+
+def join(
+    graph_rows: list[dict[str, Any]] | pd.DataFrame,
+    known: Side,
+    vectors: dict[tuple[str, str], list[float]] | None = None,
+) -> FeatureTable:
+    """One row per graph row, with the model's metadata, the dataset's features, the pair's
+    transferability scores and (given `vectors`) the embeddings; sorted by dataset, then model."""
     g = graph_rows.copy() if isinstance(graph_rows, pd.DataFrame) else pd.DataFrame(graph_rows)
     if g.empty:
         raise TGError("the view has no (model, dataset) pair for this modality")
     hist = pd.DataFrame(g.pop("sim_hist").tolist(), columns=SIM_HIST, index=g.index)
     g = pd.concat([g, hist], axis=1)
-    m = pd.DataFrame(models)
-    m["log_parameters"] = m["num_parameters"].map(_log)
-    m["log_memory"] = m["memory_bytes"].map(_log)
-    d = pd.DataFrame(datasets)
-    d["log_samples"] = d["num_samples"].map(_log)
-    d["log_classes"] = d["num_classes"].map(_log)
-    frame = g.merge(m[["model", *MODEL_NUM, *MODEL_CAT, "source_dataset"]], on="model", how="left")
-    frame = frame.merge(d[["dataset", *DATASET_NUM]], on="dataset", how="left")
-    t = pd.DataFrame(transfer, columns=["model", "dataset", "metric", "score", "z"])
-    for metric, name in METRICS.items():
-        part = t[t["metric"] == metric].rename(columns={"score": name, "z": f"{name}_z"})
-        frame = frame.merge(
-            part[["model", "dataset", name, f"{name}_z"]], on=["model", "dataset"], how="left"
-        )
+    parts = [g, known.models.reindex(g["model"]).set_index(g.index),
+             known.datasets.reindex(g["dataset"]).set_index(g.index)]  # fmt: skip
+    pairs = pd.MultiIndex.from_arrays([g["model"], g["dataset"]])
+    parts += [scores.reindex(pairs).set_index(g.index) for scores in known.transfer.values()]
+    frame = pd.concat(parts, axis=1)
     missing = []
     if frame["prior"].isna().all():
         missing.append("history (no other dataset has runs)")
@@ -168,6 +200,15 @@ def fetch(
         "datasets": run(drv, "features/datasets", modality=modality),
         "transfer": run(drv, "features/transfer", modality=modality),
     }
+
+
+def side_of(drv: neo4j.Driver, modality: str) -> Side:
+    """The modality's model metadata, dataset features and transferability scores, streamed."""
+    return side(
+        columns(drv, "features/models", modality=modality),
+        columns(drv, "features/datasets", modality=modality),
+        columns(drv, "features/transfer", modality=modality),
+    )
 
 
 def assemble_raw(

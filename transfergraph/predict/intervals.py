@@ -34,11 +34,18 @@ def fit_level(
     (model -> accuracy). No run: the known datasets' mean level. One or two runs: the span stays at
     its prior, the level shifts to fit. Three or more: the span too, by ridge towards its prior."""
     models = [m for m in revealed.index if m in predicted.index and not math.isnan(predicted[m])]
-    if not models:
+    return _level(predicted[models].to_numpy(float), revealed[models].to_numpy(float), prior_lo, prior_span,
+                  slope_ridge)  # fmt: skip
+
+
+def _level(
+    p: np.ndarray, a: np.ndarray, prior_lo: float, prior_span: float, slope_ridge: float = 0.1
+) -> tuple[float, float]:
+    """`fit_level` on aligned arrays: predictions and accuracies of the revealed models."""
+    if not len(p):
         return prior_lo, prior_span
-    p, a = predicted[models].to_numpy(float), revealed[models].to_numpy(float)
     span = prior_span
-    if len(models) >= 3:
+    if len(p) >= 3:
         pc = p - p.mean()
         span = float((pc @ (a - a.mean()) + slope_ridge * prior_span) / (pc @ pc + slope_ridge))
     return float(np.mean(a - span * p)), span
@@ -80,17 +87,23 @@ class Calibration:
     offsets: dict[int, tuple[float, float]]  # runs revealed -> (low, high) offsets of the accuracy
 
     def interval(self, scores: pd.Series, measured: pd.Series) -> pd.DataFrame:
-        """Per model of `scores` (model -> score): expected accuracy, low, high; `measured` (model ->
-        accuracy) are the dataset's own runs, which fix its level."""
-        predicted = self.a + self.b * scores
-        lo, span = fit_level(predicted, measured, self.lo, self.span)
+        """Per model of `scores` (model -> score, unique): expected accuracy, low, high; `measured`
+        (model -> accuracy) are the dataset's own runs, which fix its level."""
+        predicted = self.a + self.b * scores.to_numpy(float)
+        at = scores.index.get_indexer(measured.index)
+        found = measured.to_numpy(float)[at >= 0]
+        at = at[at >= 0]
+        usable = ~np.isnan(predicted[at])
+        lo, span = _level(predicted[at[usable]], found[usable], self.lo, self.span)
         k = max(s for s in SHOTS if s <= len(measured))
         low, high = self.offsets[k]
         point = lo + span * predicted
         # an accuracy lies in [0, 1]: clipping the band there can only raise its coverage
         return pd.DataFrame(
-            {"expected": point.clip(0, 1), "low": (point + low).clip(0, 1), "high": (point + high).clip(0, 1)}
-        )
+            {"expected": np.clip(point, 0, 1), "low": np.clip(point + low, 0, 1),
+             "high": np.clip(point + high, 0, 1)},
+            index=scores.index,
+        )  # fmt: skip
 
 
 def calibrate(
@@ -116,18 +129,29 @@ def calibrate(
     lo_of, span_of = levels["lo"].astype(float), levels["span"].astype(float)
     accuracy = {d: (lo_of[d] + span_of[d] * labels[d].astype(float)).dropna() for d in known}
     offsets: dict[int, tuple[float, float]] = {}
+    aligned = {}  # per dataset: predictions and accuracies of its measured models, in model order
+    for d in known:
+        predicted = (a + b * honest[d]).dropna()
+        actual = accuracy[d][accuracy[d].index.isin(predicted.index)]
+        aligned[d] = predicted[actual.index].to_numpy(float), actual.to_numpy(float)
     for k in SHOTS:
         residuals: dict[str, np.ndarray] = {}
         for d in known:
             others = levels.drop(index=d)
-            predicted = a + b * honest[d]
-            actual = accuracy[d][accuracy[d].index.isin(predicted.dropna().index)]
+            prior_lo, prior_span = others["lo"].mean(), others["span"].mean()
+            p, y = aligned[d]
             found = []
             for draw in range(DRAWS if k else 1):
-                shown = actual.sample(min(k, len(actual)), random_state=draw) if k else actual.iloc[:0]
-                lo, span = fit_level(predicted, shown, others["lo"].mean(), others["span"].mean())
-                rest = actual.drop(index=shown.index)
-                found.append((rest - (lo + span * predicted[rest.index])).to_numpy(float))
+                # the models pandas' Series.sample(k, random_state=draw) reveals
+                shown = (
+                    np.random.RandomState(draw).choice(len(y), min(k, len(y)), replace=False)
+                    if k
+                    else np.zeros(0, dtype=np.int64)
+                )
+                lo, span = _level(p[shown], y[shown], prior_lo, prior_span)
+                rest = np.ones(len(y), dtype=bool)
+                rest[shown] = False
+                found.append(y[rest] - (lo + span * p[rest]))
             residuals[d] = np.concatenate(found)
         offsets[k] = conformal_offsets(residuals)
     mean = levels.mean()

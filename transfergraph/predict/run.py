@@ -15,13 +15,16 @@ from transfergraph import rankers
 from transfergraph.config import Settings
 from transfergraph.db import run
 from transfergraph.errors import ParameterError, TGError
+from transfergraph.features import collaborative
 from transfergraph.features import table as feats
+from transfergraph.output import progress
 from transfergraph.predict import intervals
 from transfergraph.rankers.fewshot import FewShot
 
 DEFAULT_METHOD = "model-prior"  # no `tg evaluate` choice recorded: the baseline the rule keeps on this zoo
 TOP_K = 100  # PREDICTED edges kept per (dataset, method): the K best untried models, and the K best tried
 CANDIDATES = 1000  # models per dataset recalled by the prior before the full features and the ranker
+WRITE_BATCH = 5000  # PREDICTED edges per write transaction
 
 
 @dataclass
@@ -52,44 +55,77 @@ def chosen_method(drv: neo4j.Driver, modality: str) -> str:
     return str(rows[0]["method"]) if rows else DEFAULT_METHOD
 
 
-@dataclass
-class Scored:
-    """A ranker's scores of rows of a view's feature table, and how it got there."""
+FIT_DATASETS = 200  # datasets whose runs fit the ranker and calibrate the intervals: all, up to this
+FIT_ROWS = 200_000  # ... and this many runs; beyond, a seeded sample of them (tg's memory stays bounded)
+BLOCK_ROWS = 100_000  # rows (tried + recalled pairs) featurised, scored and written at a time
 
-    table: feats.FeatureTable
-    rows: pd.DataFrame
-    values: np.ndarray
+
+def fit_datasets(edges: collaborative.ViewEdges, seed: int) -> list[str]:
+    """The datasets with runs, all of them when within FIT_DATASETS and FIT_ROWS; else a seeded
+    sample within both (a dataset that alone exceeds FIT_ROWS is skipped). Sorted by id."""
+    cols = edges.targets
+    counts = np.diff(edges.by_dataset.indptr)[cols]
+    cols, counts = cols[counts > 0], counts[counts > 0]
+    if len(cols) <= FIT_DATASETS and counts.sum() <= FIT_ROWS:
+        return sorted(edges.datasets[cols])
+    chosen: list[int] = []
+    rows = 0
+    for i in np.random.default_rng(seed).permutation(len(cols)):
+        if len(chosen) == FIT_DATASETS:
+            break
+        if rows + counts[i] <= FIT_ROWS:
+            chosen.append(cols[i])
+            rows += int(counts[i])
+    return sorted(edges.datasets[chosen])
+
+
+def blocks(edges: collaborative.ViewEdges, datasets: list[str], candidates: int) -> list[list[str]]:
+    """`datasets` in consecutive blocks of about BLOCK_ROWS rows (a dataset's tried models plus its
+    candidates), one dataset at least."""
+    tried = np.diff(edges.by_dataset.indptr)
+    position = {d: i for i, d in enumerate(edges.datasets)}
+    out: list[list[str]] = [[]]
+    rows = 0
+    for name in datasets:
+        size = int(tried[position[name]]) + candidates
+        if out[-1] and rows + size > BLOCK_ROWS:
+            out.append([])
+            rows = 0
+        out[-1].append(name)
+        rows += size
+    return [b for b in out if b]
+
+
+@dataclass
+class Fitted:
+    """A ranker fitted on a view, ready to score blocks of its rows."""
+
     ranker: FewShot
+    train: feats.FeatureTable  # the training rows it was fitted on
+    vectors: dict[tuple[str, str], list[float]] | None
     fallbacks: list[str]  # one line per ranking that lacked its inputs, in the order tried
 
 
-def scored(
+def fitted(
     drv: neo4j.Driver, settings: Settings, view: str, modality: str, method: str, seed: int,
-    datasets: set[str] | None, candidates: int | None = None,
-) -> Scored:  # fmt: skip
-    """`method` fitted on the view's labelled rows (wrapped for few-shot datasets) scoring the rows
-    of `datasets` (all when None). When the zoo lacks its inputs, the ranking that needs less
-    (`Ranker.fallback`) takes over, and so on: named in `fallbacks`, never an error. A learned ranker
-    is saved with its configuration under the cache."""
+    edges: collaborative.ViewEdges, side: feats.Side,
+) -> Fitted:  # fmt: skip
+    """`method` fitted on the view's runs of `fit_datasets` (wrapped for few-shot datasets). When the
+    zoo lacks its inputs, the ranking that needs less (`Ranker.fallback`) takes over, and so on: named
+    in `fallbacks`, never an error. A learned ranker is saved with its configuration under the cache."""
     name: str | None = method
     fallbacks: list[str] = []
-    tables: dict[object, feats.FeatureTable] = {}
+    graph_rows = collaborative.recalled_frame(edges, feats.TAUS, 0, fit_datasets(edges, seed))
     while name is not None:
         ranker = FewShot(rankers.get(name))
-        if ranker.embedding not in tables:
-            vectors = (
-                feats.embedding_vectors(drv, settings, view, ranker.embedding, seed, fresh=False)
-                if ranker.embedding is not None
-                else None
-            )
-            tables[ranker.embedding] = feats.build_table(
-                drv, view, modality, vectors=vectors, candidates=candidates
-            )
-        table = tables[ranker.embedding]
-        frame = table.frame
-        rows = frame if datasets is None else frame[frame["dataset"].isin(datasets)]
+        vectors = (
+            feats.embedding_vectors(drv, settings, view, ranker.embedding, seed, fresh=False)
+            if ranker.embedding is not None
+            else None
+        )
+        train = feats.join(graph_rows, side, vectors)
         try:
-            values = ranker.fit(table, frame["label"].notna(), seed).score(rows)
+            ranker.fit(train, train.frame["label"].notna(), seed).base.score(train.frame)
         except rankers.MissingInput as e:
             fallbacks.append(f"{name}: {e}")
             if ranker.fallback is None:
@@ -99,7 +135,7 @@ def scored(
         saved = getattr(ranker.base, "fitted", None)
         if saved is not None:
             saved.save(predictor_dir(settings, view, method), {"view": view, "modality": modality})
-        return Scored(table, rows, values, ranker, fallbacks)
+        return Fitted(ranker, train, vectors, fallbacks)
     raise AssertionError("unreachable")
 
 
@@ -117,42 +153,54 @@ def best_rows(rows: pd.DataFrame, values: np.ndarray, top_k: int) -> pd.DataFram
     return frame.groupby(["dataset", "tried"], sort=False).head(top_k)
 
 
-def with_intervals(
-    drv: neo4j.Driver, view_cfg: dict[str, Any], modality: str, done: Scored, kept: pd.DataFrame
-) -> tuple[pd.DataFrame, str | None]:
-    """`kept` with expected, low, high: each model's expected accuracy on the dataset and its 80%
-    interval (`intervals.py`), from the base ranker's scores (the few-shot re-weighting changes the
-    order, not the level); or NaN and why not (a learned ranker has no honest calibration scores,
-    a thin history cannot calibrate)."""
-    frame = done.table.frame
-    out = kept.assign(expected=np.nan, low=np.nan, high=np.nan)
-    labels = frame.pivot_table(index="model", columns="dataset", values="label", aggfunc="mean")
-    honest = done.ranker.base.training_scores(frame, labels)
-    if honest is None:
-        return out, f"no interval: {done.ranker.name} has no honest scores of known datasets to calibrate on"
+def calibration(
+    drv: neo4j.Driver, view_cfg: dict[str, Any], modality: str, ranker: FewShot
+) -> tuple[intervals.Calibration | None, pd.DataFrame, str | None]:
+    """(calibration, each dataset's accuracy level, None) or (None, levels, why not): what turns the
+    base ranker's scores into an expected accuracy with its 80% interval (`intervals.py`); the
+    few-shot re-weighting changes the order, not the level. A learned ranker has no honest
+    calibration scores; a thin history cannot calibrate."""
     found = run(drv, "predict/levels", modality=modality, target=view_cfg.get("target"),
                 runs=view_cfg.get("runs", "full"), aggregate=view_cfg.get("aggregate", "mean"))  # fmt: skip
     levels = pd.DataFrame(found, columns=["dataset", "lo", "hi"]).set_index("dataset")
     levels = pd.DataFrame({"lo": levels["lo"], "span": levels["hi"] - levels["lo"]})
-    calibration, why = intervals.calibrate(honest, labels, levels)
-    if calibration is None:
-        return out, f"no interval: {why}"
-    base = pd.Series(done.ranker.base.score(done.rows), index=done.rows.index)
-    for dataset, part in kept.groupby("dataset"):
-        rows = done.rows[done.rows["dataset"] == dataset]
-        scores = pd.Series(base[rows.index].to_numpy(float), index=rows["model"].to_numpy())
+    honest = ranker.honest()
+    if honest is None:
+        why = f"no interval: {ranker.name} has no honest scores of known datasets to calibrate on"
+        return None, levels, why
+    found_calibration, why = intervals.calibrate(honest, ranker.labels, levels)
+    return found_calibration, levels, None if found_calibration is not None else f"no interval: {why}"
+
+
+def with_intervals(
+    calibrated: intervals.Calibration | None, levels: pd.DataFrame, rows: pd.DataFrame,
+    base_values: np.ndarray, kept: pd.DataFrame,
+) -> pd.DataFrame:  # fmt: skip
+    """`kept` (rows chosen among `rows`) with expected, low, high: each model's expected accuracy on
+    the dataset and its 80% interval, from the base ranker's scores of `rows`; NaN without a
+    calibration. A dataset's measured runs (its labelled rows) fix its level."""
+    out = kept.assign(expected=np.nan, low=np.nan, high=np.nan)
+    if calibrated is None:
+        return out
+    models, labels = rows["model"].to_numpy(), rows["label"].to_numpy(float)
+    lo_of, span_of = levels["lo"].astype(float), levels["span"].astype(float)
+    where = rows.groupby("dataset", sort=False).indices
+    for dataset, part in kept.groupby("dataset", sort=False):
+        at = where[dataset]
+        scores = pd.Series(base_values[at].astype(float), index=models[at])
         measured = pd.Series(dtype=float)
-        if dataset in levels.index and dataset in labels:
-            lo, span = levels["lo"].astype(float)[dataset], levels["span"].astype(float)[dataset]
-            measured = (lo + span * labels[dataset].astype(float)).dropna()
-        band = calibration.interval(scores, measured).reindex(part["model"].to_numpy())
+        if dataset in lo_of.index:
+            tried = at[~np.isnan(labels[at])]
+            measured = pd.Series(lo_of[dataset] + span_of[dataset] * labels[tried], index=models[tried])
+        band = calibrated.interval(scores, measured).reindex(part["model"].to_numpy())
         out.loc[part.index, ["expected", "low", "high"]] = band.to_numpy(float)
-    return out, None
+    return out
 
 
 def predict(
     drv: neo4j.Driver, settings: Settings, view: str, method: str | None, *, seed: int = 0,
     datasets: list[str] | None = None, top_k: int = TOP_K, candidates: int = CANDIDATES,
+    show_progress: bool = False,
 ) -> list[Predicted]:  # fmt: skip
     """Replace (view, method)'s PREDICTED edges; one summary per modality. `method` None: per
     modality, the one `tg evaluate` recorded as best (else DEFAULT_METHOD).
@@ -188,28 +236,51 @@ def predict(
     out = []
     for modality in modalities:
         method_here = method or chosen_method(drv, modality)
-        keep = None if not datasets else set(datasets)
-        done = scored(drv, settings, view, modality, method_here, seed, keep, candidates)
-        table, ranker, rows_scored, values = done.table, done.ranker, done.rows, done.values
-        fallback = "; ".join(done.fallbacks) or None
-        runs_now = run(drv, "predict/run_count", modality=modality)[0]["runs"]
-        kept, no_interval = with_intervals(
-            drv, view_cfg, modality, done, best_rows(rows_scored, values, top_k)
-        )
-        kept = kept[["model", "dataset", "score", "expected", "low", "high"]].astype(object)
-        rows = kept.where(kept.notna(), None).to_dict("records")
-        removed = run(
-            drv, "predict/clear", view=view, method=method_here, modality=modality,
-            datasets=None if keep is None else sorted(keep),
-        )[0]["removed"]  # fmt: skip
-        written = 0
-        for i in range(0, len(rows), 5000):
-            written += run(
-                drv, "predict/write", rows=rows[i : i + 5000], view=view, method=method_here, runs=runs_now,
-                top_k=top_k, ranked_by=ranker.name, fallback=fallback, no_interval=no_interval,
-            )[0]["written"]  # fmt: skip
-        out.append(
-            Predicted(view, method_here, modality, written, removed, ", ".join(table.missing) or "-",
-                      len(ranker.notes), ranker.name, fallback or "-", no_interval or "-", list(ranker.notes))
-        )  # fmt: skip
+        args = (view_cfg, modality, method_here, seed, datasets or None, top_k, candidates, show_progress)
+        out.append(_predict_modality(drv, settings, view, *args))
     return out
+
+
+def _predict_modality(
+    drv: neo4j.Driver, settings: Settings, view: str, view_cfg: dict[str, Any], modality: str, method: str,
+    seed: int, datasets: list[str] | None, top_k: int, candidates: int, show_progress: bool,
+) -> Predicted:  # fmt: skip
+    """Fit once on the view's runs, then per block of datasets: recall, featurise, score, keep the
+    top K with their intervals, replace that block's predictions. tg's memory is one block's."""
+    edges = collaborative.export(drv, view, modality)
+    side = feats.side_of(drv, modality)
+    done = fitted(drv, settings, view, modality, method, seed, edges, side)
+    ranker, fallback = done.ranker, "; ".join(done.fallbacks) or None
+    calibrated, levels, no_interval = calibration(drv, view_cfg, modality, ranker)
+    runs_now = run(drv, "predict/run_count", modality=modality)[0]["runs"]
+    targets = sorted(edges.datasets[edges.targets])
+    if datasets is not None:
+        wanted = set(datasets)
+        targets = [d for d in targets if d in wanted]
+    removed = written = 0
+    notes: list[str] = []
+    with progress(eta=True) as bar:
+        task = bar.add_task(f"predict {modality}", total=len(targets), visible=show_progress)
+        for names in blocks(edges, targets, candidates):
+            rows = feats.join(collaborative.recalled_frame(edges, feats.TAUS, candidates, names), side,
+                              done.vectors).frame  # fmt: skip
+            values = ranker.score(rows)
+            notes += ranker.notes
+            best = best_rows(rows, values, top_k)
+            kept = with_intervals(calibrated, levels, rows, ranker.base_values, best)
+            kept = kept[["model", "dataset", "score", "expected", "low", "high"]].astype(object)
+            records = kept.where(kept.notna(), None).to_dict("records")
+            removed += run(drv, "predict/clear", view=view, method=method, modality=modality,
+                           datasets=names)[0]["removed"]  # fmt: skip
+            for i in range(0, len(records), WRITE_BATCH):
+                written += run(
+                    drv, "predict/write", rows=records[i : i + WRITE_BATCH], view=view, method=method,
+                    runs=runs_now, top_k=top_k, ranked_by=ranker.name, fallback=fallback,
+                    no_interval=no_interval,
+                )[0]["written"]  # fmt: skip
+            bar.advance(task, len(names))
+    if datasets is None:  # a full run: the datasets no longer in the view lose their predictions
+        removed += run(drv, "predict/clear_others", view=view, method=method, modality=modality,
+                       datasets=targets)[0]["removed"]  # fmt: skip
+    return Predicted(view, method, modality, written, removed, ", ".join(done.train.missing) or "-",
+                     len(notes), ranker.name, fallback or "-", no_interval or "-", notes)  # fmt: skip

@@ -27,7 +27,7 @@ import pandas as pd
 from transfergraph.features.table import FeatureTable
 from transfergraph.numeric import pearson, zscore
 from transfergraph.rankers import profile
-from transfergraph.rankers.base import Ranker
+from transfergraph.rankers.base import Ranker, training_rows
 from transfergraph.rankers.columns import model_prior
 
 MIN_SHARED = 3  # revealed models a known dataset must share (and not all equal) before it counts
@@ -37,6 +37,7 @@ WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)  # candidates `tg evaluate --shots` chooses
 # A dataset with this many measured models or fewer (and at least MIN_SHARED) is in the few-shot
 # regime: its runs re-weight the known datasets (co-performance) for its untried models.
 FEW_SHOT_MAX = 20
+VALIDATION_DATASETS = 50  # training datasets the few-shot settings are chosen on (a hub has thousands)
 
 
 @dataclass(frozen=True)
@@ -179,9 +180,13 @@ def training_bases(
 
 class FewShot(Ranker):
     """`base`, with the few-shot re-weighting for every dataset of the scored rows that has 3 to
-    `FEW_SHOT_MAX` measured models in the table (its measured ones keep the base's scores). Power and
-    weight are chosen nested on the other datasets; weight 0 keeps the base. `notes`: one per dataset
-    changed."""
+    `FEW_SHOT_MAX` measured models among them (its measured ones keep the base's scores); `notes`: one
+    per dataset changed.
+
+    Power and weight are chosen per number of runs k, nested: on the training datasets with more than
+    FEW_SHOT_MAX measured models (at most VALIDATION_DATASETS of them), which a few-shot dataset
+    never is, so one choice per k serves every dataset with k runs, none of which it has read. The
+    co-performance history reads the training datasets other than the one scored."""
 
     def __init__(self, base: Ranker):
         self.base = base
@@ -191,35 +196,57 @@ class FewShot(Ranker):
         self.embedding = base.embedding
         self.fallback = base.fallback
         self.notes: list[str] = []
+        self.base_values = np.zeros(0)  # the base's scores of the rows scored last
 
     def fit(self, table: FeatureTable, train: pd.Series, seed: int = 0) -> FewShot:
         self.base.fit(table, train, seed)
         self.note = self.base.note
-        self.frame = table.frame
+        self.train_rows = training_rows(table, train)
+        self.labels = self.train_rows.pivot_table(
+            index="model", columns="dataset", values="label", aggfunc="mean"
+        )
+        self._choices: dict[int, Settings | None] = {}
+        self._validation: tuple[pd.DataFrame, pd.DataFrame] | None = None
         return self
+
+    def honest(self) -> pd.DataFrame | None:
+        """The base's scores of the training datasets' models, each dataset's labels left out."""
+        return self.base.training_scores(self.train_rows, self.labels)
+
+    def _choice(self, k: int) -> Settings | None:
+        if k not in self._choices:
+            if self._validation is None:
+                counts = self.labels.notna().sum()
+                chosen = sorted(counts[counts > FEW_SHOT_MAX].index)[:VALIDATION_DATASETS]
+                labels = self.labels[chosen]
+                labels = labels[labels.notna().any(axis=1)]
+                rows = self.train_rows[self.train_rows["dataset"].isin(chosen)]
+                bases = training_bases(self.base, rows, labels)[0] if chosen else pd.DataFrame()
+                self._validation = labels, bases
+            labels, bases = self._validation
+            found = choose_settings(labels, k, bases=bases, weights=WEIGHTS)[0] if len(bases) else None
+            self._choices[k] = found
+        return self._choices[k]
 
     def score(self, rows: pd.DataFrame) -> np.ndarray:
         values = self.base.score(rows)
+        self.base_values = values
         out = values.copy()
         self.notes = []
-        frame = self.frame
-        everything = frame.pivot_table(index="model", columns="dataset", values="label", aggfunc="mean")
-        for dataset, part in frame.groupby("dataset"):
-            scored = rows.index[rows["dataset"] == dataset]
-            if scored.empty:
-                continue
+        for dataset, part in rows.groupby("dataset"):
             revealed = part.set_index("model")["label"].dropna()
             if not MIN_SHARED <= len(revealed) <= FEW_SHOT_MAX or len(revealed) == len(part):
                 continue
-            labels = everything.drop(columns=[dataset])
-            bases, _ = training_bases(self.base, frame[frame["dataset"] != dataset], labels)
-            chosen, _ = choose_settings(labels, len(revealed), bases=bases, weights=WEIGHTS)
+            chosen = self._choice(len(revealed))
             if chosen is None or chosen.weight == 0:
                 continue
-            position = rows.index.get_indexer(scored)
-            base = pd.Series(values[position], index=rows.loc[scored, "model"].to_numpy())
+            position = rows.index.get_indexer(part.index)
+            models = part["model"].to_numpy()
+            base = pd.Series(values[position], index=models)
+            labels = self.labels.drop(columns=[dataset], errors="ignore")
+            labels = labels.reindex(labels.index.intersection(base.index.union(revealed.index)))
             few = few_shot_scores(base, labels, revealed, power=chosen.power, weight=chosen.weight)
-            out[position] = few.reindex(rows.loc[scored, "model"].to_numpy()).to_numpy(float)
+            out[position] = few.reindex(models).to_numpy(float)
             self.notes.append(
                 f"{dataset}: few-shot from {len(revealed)} runs "
                 f"(power {chosen.power}, weight {chosen.weight:g})"

@@ -136,7 +136,6 @@ class LogMEProfileHistory(Ranker):
         if frame["logme"].isna().all():
             raise MissingInput("no LogME scores")
         train_rows = training_rows(table, train)
-        self.frame = frame
         self.labels = train_rows.pivot_table(index="model", columns="dataset", values="label", aggfunc="mean")
         chosen = choose_profile(train_rows, self.labels)
         if chosen is None:
@@ -149,7 +148,7 @@ class LogMEProfileHistory(Ranker):
         """Each dataset of `rows` scored without its own labels."""
         out = pd.Series(np.nan, index=rows.index)
         for dataset, part in rows.groupby("dataset"):
-            by_model = _profile_scores(self.frame, self.labels, str(dataset), self.column, self.power)
+            by_model = _profile_scores(part, self.labels, str(dataset), self.column, self.power)
             out.loc[part.index] = part["model"].map(by_model).to_numpy(float)
         return out.to_numpy(float)
 
