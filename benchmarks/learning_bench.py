@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import resource
 import shutil
@@ -48,6 +49,9 @@ def server_hwm_mib(server_dir: Path) -> float | None:
 def step(name: str, args: list[str], env: dict[str, str], server_dir: Path) -> dict[str, object]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
+    timings = server_dir.parent / "predict-timings.json"
+    timings.unlink(missing_ok=True)
+    env = {**env, "TG_PREDICT_TIMINGS": str(timings)}
     proc = subprocess.run(args, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -59,6 +63,8 @@ def step(name: str, args: list[str], env: dict[str, str], server_dir: Path) -> d
         "server_peak_mib": server_hwm_mib(server_dir),
         "exit": proc.returncode,
     }
+    if timings.exists():  # tg predict's seconds per step (transfergraph/predict/run.py)
+        row["steps"] = json.loads(timings.read_text())
     print(row, flush=True)
     if proc.returncode != 0:
         print(proc.stderr[-3000:], file=sys.stderr)
@@ -72,7 +78,7 @@ def main() -> None:
     ap.add_argument("--datasets", type=int, required=True)
     ap.add_argument("--heap", default="6g")
     ap.add_argument("--pagecache", default="2g")
-    ap.add_argument("--learned", default="rf+none", help="The learned method measured beside the prior.")
+    ap.add_argument("--learned", default="rf+none", help="The learned method measured beside the prior ('none': skip it).")
     ap.add_argument("--keep", type=Path, help="Keep the generated zoo here (reused when present).")
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tg-learning-"))
@@ -95,7 +101,8 @@ def main() -> None:
         rows.append(step("ingest --bulk", ingest, env, server_dir))
         rows.append(step("graph build", [*tg, "graph", "build"], env, server_dir))
         rows.append(step("predict model-prior", [*tg, "predict", "--method", "model-prior"], env, server_dir))
-        rows.append(step(f"predict {a.learned}", [*tg, "predict", "--method", a.learned], env, server_dir))
+        if a.learned != "none":
+            rows.append(step(f"predict {a.learned}", [*tg, "predict", "--method", a.learned], env, server_dir))
         with open(zoo / "runs.csv", newline="", encoding="utf-8") as f:
             reader = csv.DictReader(f)
             dataset = next(reader)["dataset"]  # the most popular dataset leads the file

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,6 +97,26 @@ def blocks(edges: collaborative.ViewEdges, datasets: list[str], candidates: int)
         out[-1].append(name)
         rows += size
     return [b for b in out if b]
+
+
+TIMINGS_ENV = "TG_PREDICT_TIMINGS"  # a file: seconds per step of `tg predict`, as JSON (benchmarks)
+
+
+class _Laps:
+    """Seconds per step, summed over blocks and modalities, saved to TIMINGS_ENV's file if set."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, step: str) -> None:
+        now = time.monotonic()
+        self.seconds[step] = round(self.seconds.get(step, 0.0) + now - self.last, 3)
+        self.last = now
+
+    def save(self) -> None:
+        if target := os.environ.get(TIMINGS_ENV):
+            Path(target).write_text(json.dumps(self.seconds, indent=2))
 
 
 @dataclass
@@ -234,24 +257,40 @@ def predict(
     if not modalities:
         raise TGError(f"view {view!r} has no accuracy edges: ingest runs and rebuild it (`tg graph build`)")
     out = []
+    lap = _Laps()
     for modality in modalities:
         method_here = method or chosen_method(drv, modality)
-        args = (view_cfg, modality, method_here, seed, datasets or None, top_k, candidates, show_progress)
+        args = (
+            view_cfg,
+            modality,
+            method_here,
+            seed,
+            datasets or None,
+            top_k,
+            candidates,
+            show_progress,
+            lap,
+        )
         out.append(_predict_modality(drv, settings, view, *args))
+    lap.save()
     return out
 
 
 def _predict_modality(
     drv: neo4j.Driver, settings: Settings, view: str, view_cfg: dict[str, Any], modality: str, method: str,
-    seed: int, datasets: list[str] | None, top_k: int, candidates: int, show_progress: bool,
+    seed: int, datasets: list[str] | None, top_k: int, candidates: int, show_progress: bool, lap: _Laps,
 ) -> Predicted:  # fmt: skip
     """Fit once on the view's runs, then per block of datasets: recall, featurise, score, keep the
     top K with their intervals, replace that block's predictions. tg's memory is one block's."""
     edges = collaborative.export(drv, view, modality)
+    lap("export edges")
     side = feats.side_of(drv, modality)
+    lap("metadata")
     done = fitted(drv, settings, view, modality, method, seed, edges, side)
     ranker, fallback = done.ranker, "; ".join(done.fallbacks) or None
+    lap("fit")
     calibrated, levels, no_interval = calibration(drv, view_cfg, modality, ranker)
+    lap("calibrate")
     runs_now = run(drv, "predict/run_count", modality=modality)[0]["runs"]
     targets = sorted(edges.datasets[edges.targets])
     if datasets is not None:
@@ -264,12 +303,15 @@ def _predict_modality(
         for names in blocks(edges, targets, candidates):
             rows = feats.join(collaborative.recalled_frame(edges, feats.TAUS, candidates, names), side,
                               done.vectors).frame  # fmt: skip
+            lap("recall and features")
             values = ranker.score(rows)
             notes += ranker.notes
             best = best_rows(rows, values, top_k)
+            lap("score")
             kept = with_intervals(calibrated, levels, rows, ranker.base_values, best)
             kept = kept[["model", "dataset", "score", "expected", "low", "high"]].astype(object)
             records = kept.where(kept.notna(), None).to_dict("records")
+            lap("intervals")
             removed += run(drv, "predict/clear", view=view, method=method, modality=modality,
                            datasets=names)[0]["removed"]  # fmt: skip
             for i in range(0, len(records), WRITE_BATCH):
@@ -279,8 +321,10 @@ def _predict_modality(
                     no_interval=no_interval,
                 )[0]["written"]  # fmt: skip
             bar.advance(task, len(names))
+            lap("write")
     if datasets is None:  # a full run: the datasets no longer in the view lose their predictions
         removed += run(drv, "predict/clear_others", view=view, method=method, modality=modality,
                        datasets=targets)[0]["removed"]  # fmt: skip
+        lap("write")
     return Predicted(view, method, modality, written, removed, ", ".join(done.train.missing) or "-",
                      len(notes), ranker.name, fallback or "-", no_interval or "-", notes)  # fmt: skip
