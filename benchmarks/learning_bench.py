@@ -78,7 +78,7 @@ def main() -> None:
     ap.add_argument("--datasets", type=int, required=True)
     ap.add_argument("--heap", default="6g")
     ap.add_argument("--pagecache", default="2g")
-    ap.add_argument("--learned", default="rf+none", help="The learned method measured beside the prior ('none': skip it).")
+    ap.add_argument("--learned", default="rf+none", help="The learned method beside the prior ('none': skip).")
     ap.add_argument("--keep", type=Path, help="Keep the generated zoo here (reused when present).")
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tg-learning-"))
@@ -102,7 +102,8 @@ def main() -> None:
         rows.append(step("graph build", [*tg, "graph", "build"], env, server_dir))
         rows.append(step("predict model-prior", [*tg, "predict", "--method", "model-prior"], env, server_dir))
         if a.learned != "none":
-            rows.append(step(f"predict {a.learned}", [*tg, "predict", "--method", a.learned], env, server_dir))
+            learned = [*tg, "predict", "--method", a.learned]
+            rows.append(step(f"predict {a.learned}", learned, env, server_dir))
         with open(zoo / "runs.csv", newline="", encoding="utf-8") as f:
             reader = csv.DictReader(f)
             dataset = next(reader)["dataset"]  # the most popular dataset leads the file
