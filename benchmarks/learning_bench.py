@@ -78,7 +78,7 @@ def main() -> None:
     ap.add_argument("--datasets", type=int, required=True)
     ap.add_argument("--heap", default="6g")
     ap.add_argument("--pagecache", default="2g")
-    ap.add_argument("--learned", default="rf+none", help="The learned method beside the prior ('none': skip).")
+    ap.add_argument("--learned", default="rf+none", help="Learned method to time too; 'none' skips.")
     ap.add_argument("--keep", type=Path, help="Keep the generated zoo here (reused when present).")
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tg-learning-"))
