@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import neo4j
 import numpy as np
 import pytest
 
-from transfergraph import prune
+from transfergraph import config, prune
 from transfergraph import transferability as scores
 from transfergraph.db import run
 from transfergraph.userdata import data, encode
@@ -148,6 +149,16 @@ def test_an_interrupted_score_keeps_what_it_finished(driver: neo4j.Driver, added
     assert top.returncode == 2 and "cannot load model" in top.stderr  # zoo models: no weights offline
 
 
+def predictions(driver: neo4j.Driver, dataset: str) -> list[tuple[Any, ...]]:
+    rows = driver.execute_query(
+        "MATCH (m:Model)-[p:PREDICTED]->(:Dataset {id: $d}) "
+        "RETURN m.id AS m, p.score AS s, p.expected AS e, p.expected_low AS lo, p.expected_high AS hi "
+        "ORDER BY m",
+        d=dataset,
+    )[0]
+    return [tuple(r.values()) for r in rows]
+
+
 def test_refresh_predicts_only_the_new_dataset_and_recommend_excludes_tried(
     driver: neo4j.Driver, added: Path
 ) -> None:
@@ -162,10 +173,21 @@ def test_refresh_predicts_only_the_new_dataset_and_recommend_excludes_tried(
     out = cli("ingest", "runs", str(ingest), "--model-col", "model", "--dataset-col", "dataset",
               "--accuracy-col", "acc", "--modality", "text")  # fmt: skip
     assert out.returncode == 0, out.stderr
-    out = cli("predict", "-d", "mine", "--method", "model-prior", "--format", "json")
+    timings = added / "timings.json"
+    out = cli("predict", "-d", "mine", "--method", "model-prior", "--format", "json",
+              env={"TG_PREDICT_TIMINGS": str(timings)})  # fmt: skip
     assert out.returncode == 0, out.stderr
     # every zoo model (MiniLM has no history anywhere, so the model prior has nothing to say of it)
     assert json.loads(out.stdout)[0]["predicted"] == len(ZOO_MODELS)
+    # the full run's saved edges, fit and calibration served, patched with mine's new edges ...
+    steps = json.loads(timings.read_text())
+    assert "patch saved edges" in steps and "export edges" not in steps
+    # ... and they write what exporting and fitting anew writes
+    reused = predictions(driver, "mine")
+    shutil.rmtree(config.load().cache_dir / "predict-state")
+    out = cli("predict", "-d", "mine", "--method", "model-prior", env={"TG_PREDICT_TIMINGS": str(timings)})
+    assert out.returncode == 0 and "export edges" in json.loads(timings.read_text())
+    assert predictions(driver, "mine") == reused and len(reused) == len(ZOO_MODELS)
     after = driver.execute_query(
         "MATCH ()-[p:PREDICTED]->(d:Dataset) WHERE d.id <> 'mine' RETURN d.id AS d, p.created_at AS t "
         "ORDER BY d, t"
@@ -185,6 +207,33 @@ def test_refresh_predicts_only_the_new_dataset_and_recommend_excludes_tried(
     nxt = cli("recommend", "-d", "mine", "--next", "2")
     assert nxt.returncode == 0 and "fine-tune next" in nxt.stdout
     assert ranked[0] in nxt.stdout and "already fine-tuned on mine: 2 models, best zoo/t0 0.910" in nxt.stdout
+
+
+def test_the_saved_edges_patched_equal_a_fresh_export(driver: neo4j.Driver, added: Path) -> None:
+    """A refresh of one dataset re-reads its edges and the similarity only (predict/state.py): after
+    new runs on `theirs`, the saved edges patched equal exporting every edge anew."""
+    from transfergraph.features import collaborative
+    from transfergraph.predict import state
+
+    assert cli("predict", "--method", "model-prior").returncode == 0
+    saved = state.load(config.load(), "all", "model-prior", "text")
+    assert saved is not None
+    runs = [["zoo/t2", "theirs", 0.7], ["zoo/t3", "theirs", 0.8], ["zoo/t4", "theirs", 0.75]]
+    ingest = write_csv(added / "more.csv", ["model", "dataset", "acc"], runs)
+    out = cli("ingest", "runs", str(ingest), "--model-col", "model", "--dataset-col", "dataset",
+              "--accuracy-col", "acc", "--modality", "text")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    prune.refresh_dataset(driver, "all", "theirs")
+    patched = collaborative.patched(saved.edges, driver, "all", "text", ["theirs"])
+    fresh = collaborative.export(driver, "all", "text")
+    assert patched is not None
+    assert patched.acc[:, list(fresh.datasets).index("theirs")].nnz == 3  # the new runs' edges
+    assert list(patched.models) == list(fresh.models) and list(patched.datasets) == list(fresh.datasets)
+    assert list(patched.targets) == list(fresh.targets)
+    for name in ("acc", "sim", "sim_max", "source"):
+        a, b = getattr(patched, name), getattr(fresh, name)
+        assert (a.indptr == b.indptr).all() and (a.indices == b.indices).all(), name
+        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
 
 
 def test_image_path_with_a_tiny_random_vit(driver: neo4j.Driver, added: Path, tmp_path: Path) -> None:

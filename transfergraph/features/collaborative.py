@@ -66,8 +66,8 @@ class ViewEdges:
     @classmethod
     def build(
         cls,
-        models: Sequence[str],
-        datasets: Sequence[str],
+        models: Sequence[str] | np.ndarray,
+        datasets: Sequence[str] | np.ndarray,
         targets: Sequence[str],
         accuracy: tuple[Any, Any, Any],
         similarity: tuple[Any, Any, Any],
@@ -205,6 +205,61 @@ def export(drv: neo4j.Driver, view: str, modality: str) -> ViewEdges:
         (m(a_rows), d(a_cols), np.frombuffer(a_vals, dtype=float)),
         (d(s_a), d(s_b), np.frombuffer(s_v, dtype=float)),
         (m(src_rows), d(src_cols)),
+    )
+
+
+def patched(
+    edges: ViewEdges, drv: neo4j.Driver, view: str, modality: str, datasets: Sequence[str]
+) -> ViewEdges | None:
+    """`edges` with the accuracy edges of `datasets` and the modality's similarity edges and datasets
+    read anew: what `export` returns after a refresh of those datasets changed only them, at the cost
+    of their edges and the datasets' (not every model's). None when their edges reach a model that
+    `edges` does not know (export everything then)."""
+    rows: list[np.ndarray] = []
+    values: list[float] = []
+    refreshed: list[str] = []
+    for dataset in datasets:
+        found = run(drv, "features/edges_accuracy_dataset", view=view, modality=modality, dataset=dataset)
+        ids = np.array([r["model"] for r in found], dtype=object)
+        where = np.searchsorted(edges.models, ids).astype(np.int64)
+        inside = np.minimum(where, max(len(edges.models) - 1, 0))
+        if len(ids) and (len(edges.models) == 0 or (edges.models[inside] != ids).any()):
+            return None
+        rows.append(where)
+        values += [float(r["accuracy"]) for r in found]
+        refreshed += [dataset] * len(found)
+    targets: list[str] = []
+    s_a: list[str] = []
+    s_b: list[str] = []
+    s_v = array("d")
+    for record in _stream(drv, "features/edges_similarity", view=view, modality=modality):
+        targets.append(record["dataset"])
+        s_a += [record["dataset"]] * len(record["others"])
+        s_b += record["others"]
+        s_v.extend(record["similarities"])
+    names = np.array(sorted(set(edges.datasets) | set(targets) | set(s_b) | set(datasets)), dtype=object)
+    position = {d: i for i, d in enumerate(names)}
+    column = np.searchsorted(names, edges.datasets)  # old column -> new column (both sorted)
+    gone = np.array([position[d] for d in datasets], dtype=np.int64)
+    acc = edges.acc.tocoo()  # every stored entry, 0.0 included
+    cols = column[acc.col]
+    keep = ~np.isin(cols, gone)
+    source = edges.source.tocoo()
+    return ViewEdges.build(
+        edges.models,
+        names,
+        targets,
+        (
+            np.concatenate([acc.row[keep], *rows]).astype(np.int64),
+            np.concatenate([cols[keep], [position[d] for d in refreshed]]).astype(np.int64),
+            np.concatenate([acc.data[keep], values]),
+        ),
+        (
+            np.array([position[d] for d in s_a], dtype=np.int64),
+            np.array([position[d] for d in s_b], dtype=np.int64),
+            np.frombuffer(s_v, dtype=float) if len(s_v) else np.zeros(0),
+        ),
+        (source.row, column[source.col]),
     )
 
 

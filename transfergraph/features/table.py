@@ -202,13 +202,21 @@ def fetch(
     }
 
 
-def side_of(drv: neo4j.Driver, modality: str) -> Side:
-    """The modality's model metadata, dataset features and transferability scores, streamed."""
-    return side(
-        columns(drv, "features/models", modality=modality),
-        columns(drv, "features/datasets", modality=modality),
-        columns(drv, "features/transfer", modality=modality),
-    )
+def side_of(
+    drv: neo4j.Driver, modality: str, *, models: list[str] | None = None, datasets: list[str] | None = None
+) -> Side:
+    """The modality's model metadata, dataset features and transferability scores, streamed; or, for
+    a refresh, the metadata of `models` and the scores of `datasets` only."""
+    if models is None:
+        found = columns(drv, "features/models", modality=modality)
+    else:
+        found = columns(drv, "features/models_by_id", modality=modality, ids=models)
+    if datasets is None:
+        transfer = columns(drv, "features/transfer", modality=modality)
+    else:
+        parts = [columns(drv, "features/transfer_dataset", modality=modality, dataset=d) for d in datasets]
+        transfer = {k: [v for part in parts for v in part.get(k, [])] for k in parts[0]} if parts else {}
+    return side(found, columns(drv, "features/datasets", modality=modality), transfer)
 
 
 def assemble_raw(

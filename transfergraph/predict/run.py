@@ -21,7 +21,7 @@ from transfergraph.errors import ParameterError, TGError
 from transfergraph.features import collaborative
 from transfergraph.features import table as feats
 from transfergraph.output import progress
-from transfergraph.predict import intervals
+from transfergraph.predict import intervals, state
 from transfergraph.rankers.fewshot import FewShot
 
 DEFAULT_METHOD = "model-prior"  # no `tg evaluate` choice recorded: the baseline the rule keeps on this zoo
@@ -176,6 +176,21 @@ def best_rows(rows: pd.DataFrame, values: np.ndarray, top_k: int) -> pd.DataFram
     return frame.groupby(["dataset", "tried"], sort=False).head(top_k)
 
 
+def accuracy_levels(
+    drv: neo4j.Driver, view_cfg: dict[str, Any], modality: str, datasets: list[str] | None = None
+) -> pd.DataFrame:
+    """lo and span of each dataset's accuracy in the view (all of the modality, or `datasets`)."""
+    params = {"modality": modality, "target": view_cfg.get("target"), "runs": view_cfg.get("runs", "full"),
+              "aggregate": view_cfg.get("aggregate", "mean")}  # fmt: skip
+    found = (
+        run(drv, "predict/levels", **params)
+        if datasets is None
+        else run(drv, "predict/levels_of", datasets=datasets, **params)
+    )
+    levels = pd.DataFrame(found, columns=["dataset", "lo", "hi"]).set_index("dataset")
+    return pd.DataFrame({"lo": levels["lo"], "span": levels["hi"] - levels["lo"]})
+
+
 def calibration(
     drv: neo4j.Driver, view_cfg: dict[str, Any], modality: str, ranker: FewShot
 ) -> tuple[intervals.Calibration | None, pd.DataFrame, str | None]:
@@ -183,10 +198,7 @@ def calibration(
     base ranker's scores into an expected accuracy with its 80% interval (`intervals.py`); the
     few-shot re-weighting changes the order, not the level. A learned ranker has no honest
     calibration scores; a thin history cannot calibrate."""
-    found = run(drv, "predict/levels", modality=modality, target=view_cfg.get("target"),
-                runs=view_cfg.get("runs", "full"), aggregate=view_cfg.get("aggregate", "mean"))  # fmt: skip
-    levels = pd.DataFrame(found, columns=["dataset", "lo", "hi"]).set_index("dataset")
-    levels = pd.DataFrame({"lo": levels["lo"], "span": levels["hi"] - levels["lo"]})
+    levels = accuracy_levels(drv, view_cfg, modality)
     honest = ranker.honest()
     if honest is None:
         why = f"no interval: {ranker.name} has no honest scores of known datasets to calibrate on"
@@ -240,14 +252,15 @@ def predict(
             "candidates", f"must be at least top_k ({top_k}): the stored ones are among them"
         )
     view_cfg = feats.view_settings(drv, view)
+    refreshed: dict[str, list[str]] = {}  # modality -> its datasets refreshed
     if datasets:
         from transfergraph import prune
 
-        modalities = []
         for dataset in datasets:
             prune.refresh_dataset(drv, view, dataset)
             modality = run(drv, "readback/dataset", id=dataset)[0]["modality"]
-            modalities += [modality] if modality not in modalities else []
+            refreshed.setdefault(modality, []).append(dataset)
+        modalities = list(refreshed)
     else:
         modalities = (
             [view_cfg["modality"]]
@@ -265,13 +278,12 @@ def predict(
             modality,
             method_here,
             seed,
-            datasets or None,
+            refreshed.get(modality),
             top_k,
             candidates,
             show_progress,
-            lap,
         )
-        out.append(_predict_modality(drv, settings, view, *args))
+        out.append(_predict_modality(drv, settings, view, *args, lap))
     lap.save()
     return out
 
@@ -281,16 +293,38 @@ def _predict_modality(
     seed: int, datasets: list[str] | None, top_k: int, candidates: int, show_progress: bool, lap: _Laps,
 ) -> Predicted:  # fmt: skip
     """Fit once on the view's runs, then per block of datasets: recall, featurise, score, keep the
-    top K with their intervals, replace that block's predictions. tg's memory is one block's."""
-    edges = collaborative.export(drv, view, modality)
-    lap("export edges")
-    side = feats.side_of(drv, modality)
-    lap("metadata")
-    done = fitted(drv, settings, view, modality, method, seed, edges, side)
+    top K with their intervals, replace that block's predictions. tg's memory is one block's.
+
+    A refresh of `datasets` reuses what the last full run of this view and method saved, when the
+    view changed since only by this refresh (`state.py`); otherwise it exports and fits as a full run."""
+    stamp = feats.view_settings(drv, view).get("stamp")  # after the refresh, if any
+    models_now = run(drv, "features/model_count", modality=modality)[0]["models"]
+    saved = None if datasets is None else state.load(settings, view, method, modality)
+    edges = None
+    reusable = saved is not None and saved.stamp == view_cfg.get("stamp") and saved.models == models_now
+    if saved is not None and reusable and saved.fitted.ranker.embedding is None:
+        edges = collaborative.patched(saved.edges, drv, view, modality, datasets or [])
+    if edges is not None and saved is not None:
+        done, (calibrated, levels, no_interval) = saved.fitted, saved.calibration
+        refreshed = accuracy_levels(drv, view_cfg, modality, datasets)
+        levels = pd.concat([levels.drop(index=datasets or [], errors="ignore"), refreshed])
+        lap("patch saved edges")
+    else:
+        edges = collaborative.export(drv, view, modality)
+        lap("export edges")
+        whole = feats.side_of(drv, modality)
+        lap("metadata")
+        done = fitted(drv, settings, view, modality, method, seed, edges, whole)
+        lap("fit")
+        calibrated, levels, no_interval = calibration(drv, view_cfg, modality, done.ranker)
+        lap("calibrate")
     ranker, fallback = done.ranker, "; ".join(done.fallbacks) or None
-    lap("fit")
-    calibrated, levels, no_interval = calibration(drv, view_cfg, modality, ranker)
-    lap("calibrate")
+
+    def side_of(rows: pd.DataFrame, names: list[str]) -> feats.Side:
+        if saved is None or edges is None or done is not saved.fitted:
+            return whole
+        return feats.side_of(drv, modality, models=sorted(set(rows["model"])), datasets=names)
+
     runs_now = run(drv, "predict/run_count", modality=modality)[0]["runs"]
     targets = sorted(edges.datasets[edges.targets])
     if datasets is not None:
@@ -301,8 +335,8 @@ def _predict_modality(
     with progress(eta=True) as bar:
         task = bar.add_task(f"predict {modality}", total=len(targets), visible=show_progress)
         for names in blocks(edges, targets, candidates):
-            rows = feats.join(collaborative.recalled_frame(edges, feats.TAUS, candidates, names), side,
-                              done.vectors).frame  # fmt: skip
+            graph_rows = collaborative.recalled_frame(edges, feats.TAUS, candidates, names)
+            rows = feats.join(graph_rows, side_of(graph_rows, names), done.vectors).frame
             lap("recall and features")
             values = ranker.score(rows)
             notes += ranker.notes
@@ -326,5 +360,9 @@ def _predict_modality(
         removed += run(drv, "predict/clear_others", view=view, method=method, modality=modality,
                        datasets=targets)[0]["removed"]  # fmt: skip
         lap("write")
+    if stamp is not None:
+        kept_state = state.State(stamp, models_now, edges, done, (calibrated, levels, no_interval))
+        state.save(settings, view, method, modality, kept_state)
+        lap("save state")
     return Predicted(view, method, modality, written, removed, ", ".join(done.train.missing) or "-",
                      len(notes), ranker.name, fallback or "-", no_interval or "-", notes)  # fmt: skip

@@ -157,6 +157,7 @@ def refresh_dataset(drv: neo4j.Driver, view: str, dataset: str) -> dict[str, int
     counts = {"ACCURACY_EDGE": run(drv, "prune/accuracy", **params)[0]["edges"]}
     counts["TRANSFER_EDGE"] = run(drv, "prune/transfer", **params)[0]["edges"] if settings.logme else 0
     counts["SIMILARITY_EDGE"] = _similarity(drv, params, modality)  # the whole probe: min-max range
+    run(drv, "prune/restamp", view=view)
     return counts
 
 
