@@ -71,6 +71,32 @@ def step(name: str, args: list[str], env: dict[str, str], server_dir: Path) -> d
     return row
 
 
+def tiny_probe(work: Path) -> tuple[Path, Path] | None:
+    """(a tiny random ViT saved offline, a folder of 12 images in 2 classes), as the user-dataset
+    tests make them; None without torch and transformers."""
+    try:
+        import numpy as np
+        import torch
+        from PIL import Image
+        from transformers import ViTConfig, ViTImageProcessor, ViTModel
+    except ImportError:
+        return None
+    torch.manual_seed(0)
+    vit = work / "tiny-vit"
+    config = ViTConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37,
+                       image_size=32, patch_size=8)  # fmt: skip
+    ViTModel(config).save_pretrained(vit)
+    ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(vit)
+    images = work / "images"
+    rng = np.random.default_rng(0)
+    for c, level in (("dark", 40), ("light", 210)):
+        (images / c).mkdir(parents=True, exist_ok=True)
+        for i in range(6):
+            pixels = np.clip(rng.normal(level, 20, (32, 32, 3)), 0, 255).astype("uint8")
+            Image.fromarray(pixels).save(images / c / f"{i}.png")
+    return vit, images
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", type=int, required=True)
@@ -104,6 +130,16 @@ def main() -> None:
         if a.learned != "none":
             learned = [*tg, "predict", "--method", a.learned]
             rows.append(step(f"predict {a.learned}", learned, env, server_dir))
+        probe = tiny_probe(work)
+        if probe is None:
+            print("dataset add / predict --dataset: skipped (needs the [gnn,hf] extras: torch, transformers)")
+        else:  # one new dataset ranked against every model: the saved state of the full run is reused
+            vit, images = probe
+            add = [*tg, "dataset", "add", "shades", "--from", str(images), "--modality", "image", "--probe",
+                   "tiny-vit", "--probe-path", str(vit)]  # fmt: skip
+            rows.append(step("dataset add", add, env, server_dir))
+            one = [*tg, "predict", "--dataset", "shades", "--method", "model-prior"]
+            rows.append(step("predict --dataset", one, env, server_dir))
         with open(zoo / "runs.csv", newline="", encoding="utf-8") as f:
             reader = csv.DictReader(f)
             dataset = next(reader)["dataset"]  # the most popular dataset leads the file
