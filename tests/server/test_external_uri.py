@@ -118,11 +118,12 @@ def _tg(ext: External, stage: str, *args: str) -> Any:
     return ext.out[stage]
 
 
-VECTORS = {"cifar100": [0.1, 0.2, 0.3, 0.4], "my_photos": [0.3, 0.1, 0.0, 0.4]}
+# my_photos lies near cifar100 and far from dtd (the farthest pair gives no similarity edge)
+VECTORS = {"cifar100": [0.1, 0.2, 0.3, 0.4], "my_photos": [0.3, 0.1, 0.0, 0.4], "dtd": [2.0, 2.0, 2.0, 2.0]}
 
 
 def _fingerprints(path: Path) -> Path:
-    """A fingerprint file (README's format, version 1) placing cifar100 and a new dataset in PROBE."""
+    """A fingerprint file (README's format, version 1) placing two zoo datasets and a new one in PROBE."""
     with open(path, "w", encoding="utf-8") as f:
         for name, vector in VECTORS.items():
             record = {"format": "transfergraph-fingerprint", "version": 1, "id": name, "modality": "image",
@@ -153,12 +154,18 @@ def external(
         ext = External(env, drv, zoo_slice(zoo, home / "zoo"), home, {}, {})
         d, s = ext.driver, ext.seen
         _tg(ext, "ingest", "ingest", "paper-zoo", "--path", str(ext.zoo.root), "--modality", "image")
-        s["ingest"] = {
-            label: _one(d, f"MATCH (n:{label}) RETURN count(n)") for label in ("Model", "Dataset")
-        } | {
-            rel: _one(d, f"MATCH ()-[r:{rel}]->() RETURN count(r)")
-            for rel in ("FINETUNED_ON", "PRETRAINED_ON", "TRANSFERABILITY", "SIMILAR_TO")
-        }
+        nodes, _, _ = d.execute_query("MATCH (n) UNWIND labels(n) AS k RETURN k, count(*) AS n")
+        rels, _, _ = d.execute_query("MATCH ()-[r]->() RETURN type(r) AS k, count(*) AS n")
+        s["ingest"] = {r["k"]: r["n"] for r in [*nodes, *rels]}
+        # a user's dataset without its data: placed by fingerprint beside cifar100, then ranked
+        _tg(ext, "fingerprints", "ingest", "fingerprints", str(_fingerprints(home / "fingerprints.jsonl")))
+        s["fingerprints"] = _one(
+            d,
+            "MATCH (:Dataset {id: 'cifar100'})-[r:SIMILAR_TO {probe_model: $probe}]-(:Dataset {id: $new}) "
+            "RETURN collect(r {.distance, .computed})",
+            probe=PROBE,
+            new="my_photos",
+        )
         _tg(ext, "build", "graph", "build")
         s["build"] = {
             "views": _one(d, "MATCH (v:View) RETURN collect(v.name)"),
@@ -179,21 +186,10 @@ def external(
         s["predict"] = [r.data() for r in predicted]
         s["datasets"] = _one(d, "MATCH (n:Dataset {modality: 'image'}) RETURN count(n)")
         _tg(ext, "recommend", "recommend", "--dataset", "cifar100", "--top", "5")
+        _tg(ext, "recommend_new", "recommend", "--dataset", "my_photos", "--top", str(MODELS))
         _tg(ext, "evaluate", "evaluate", "--modality", "image", "--targets", "cifar100", "--methods",
             "model-prior", "--seeds", "1", "--no-record")  # fmt: skip
         s["evaluate"] = _one(d, "MATCH (v:View) RETURN collect(v.name)")
-        # a user's dataset without its data: placed by fingerprint beside cifar100, then ranked
-        _tg(ext, "fingerprints", "ingest", "fingerprints", str(_fingerprints(home / "fingerprints.jsonl")))
-        s["fingerprints"] = _one(
-            d,
-            "MATCH (:Dataset {id: 'cifar100'})-[r:SIMILAR_TO {probe_model: $probe}]-(:Dataset {id: $new}) "
-            "RETURN collect(r {.distance, .computed})",
-            probe=PROBE,
-            new="my_photos",
-        )
-        _tg(ext, "refresh", "predict", "--dataset", "my_photos", "--method", "model-prior")
-        _tg(ext, "recommend_new", "recommend", "--dataset", "my_photos", "--method", "model-prior",
-            "--top", str(MODELS))  # fmt: skip
         yield ext
 
 
@@ -201,6 +197,7 @@ def test_ingest_writes_the_slice_transactionally(external: External) -> None:
     zoo, seen = external.zoo, external.seen["ingest"]
     summary = {row["entity"]: row for row in external.out["ingest"]}
     n = len(zoo.matrix)
+    assert set(seen) == {"Model", "Dataset", "FINETUNED_ON", "PRETRAINED_ON", "TRANSFERABILITY", "SIMILAR_TO"}
     assert seen["Model"] == summary["models"]["created"] == len(zoo.models)
     assert seen["FINETUNED_ON"] == summary["runs"]["created"] == len(zoo.runs)
     assert seen["PRETRAINED_ON"] == summary["pretrained_on"]["created"] == len(zoo.models)
@@ -248,13 +245,14 @@ def test_evaluate_scores_a_target_on_its_held_out_view(external: External) -> No
     assert "without:cifar100" in external.seen["evaluate"]
 
 
-def test_a_dataset_placed_by_fingerprint_is_ranked(external: External) -> None:
+def test_a_dataset_placed_by_fingerprint_is_ranked_with_its_neighbour(external: External) -> None:
     [edge] = external.seen["fingerprints"]
     assert edge["computed"] is True
     assert edge["distance"] == pytest.approx(math.dist(VECTORS["cifar100"], VECTORS["my_photos"]))
     shown = external.out["recommend_new"]
     assert [r["rank"] for r in shown["rows"]] == list(range(1, MODELS + 1))
     assert {r["model"] for r in shown["rows"]} == set(external.zoo.models)
+    assert any(e["dataset"] == "cifar100" for r in shown["rows"] for e in r["evidence"])  # its neighbour
 
 
 def test_nothing_local_was_read_or_made(external: External) -> None:
