@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +16,7 @@ import pytest
 from transfergraph import config, db
 from transfergraph.config import Settings
 
-from support import ZOO, cli
+from support import ZOO, SecondServer, cli, tg
 
 
 @pytest.fixture(scope="session")
@@ -111,6 +114,62 @@ def pristine_zoo(server_graph: ServerGraph) -> list[dict[str, Any]]:
     """The test server holding exactly what `tg ingest paper-zoo` writes into an empty graph, and
     what it reported doing so."""
     return server_graph.paper_zoo(pristine=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _scan(seen: dict[int, bytes], stop: threading.Event) -> None:
+    """Every process's argv and environment, as often as possible, until stopped."""
+    while not stop.is_set():
+        for d in Path("/proc").iterdir():
+            if not d.name.isdigit():
+                continue
+            try:
+                blob = (d / "cmdline").read_bytes() + b"\0" + (d / "environ").read_bytes()
+            except OSError:
+                continue
+            seen[hash(blob)] = blob
+        time.sleep(0.01)
+
+
+@pytest.fixture(scope="session")
+def second_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecondServer]:
+    """One second managed server for the session (own folder, free ports), first-started by a `tg db
+    start` process while every /proc cmdline and environ is recorded: one first start (the slowest
+    kind) serves the life-cycle and hardening tests and those that address it only by NEO4J_URI;
+    each wipes its graph. Stopped at the end of the session, where the stop and the status of a
+    stopped server are checked (a failure there is an error of the session's last test)."""
+    env = {
+        "TG_SERVER_DIR": str(tmp_path_factory.mktemp("second") / "srv"),
+        "TG_BOLT_PORT": str(_free_port()),
+        "TG_HTTP_PORT": str(_free_port()),
+        "TG_HEAP": "512m",
+        "TG_PAGECACHE": "64m",
+        "NEO4J_URI": "",
+    }
+    seen: dict[int, bytes] = {}
+    stop = threading.Event()
+    scanner = threading.Thread(target=_scan, args=(seen, stop), daemon=True)
+    scanner.start()
+    try:
+        started = tg("db", "start", env=env)
+    finally:
+        stop.set()
+        scanner.join()
+    try:
+        assert started.returncode == 0, started.stderr
+        yield SecondServer(env, list(seen.values()))
+    finally:
+        stopped = cli("db", "stop", env=env)
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout
+    down = cli("db", "status", env=env)
+    assert down.returncode == 1
+    assert down.stdout == "" and down.stderr.count("\n") == 1 and "not running" in down.stderr
+    assert "Traceback" not in down.stderr
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

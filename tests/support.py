@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,23 @@ def cli(
         sys.stderr.flush()
         stdout, stderr = out.getvalue().decode(), err.getvalue().decode()
     return subprocess.CompletedProcess(["tg", *args], code, stdout, stderr)
+
+
+@dataclass(frozen=True)
+class SecondServer:
+    """A managed server besides the test server. `env`: the variables that make `tg` manage it;
+    `seen`: every process's argv and environment recorded during its first start."""
+
+    env: dict[str, str]
+    seen: list[bytes]
+
+    @property
+    def uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.env['TG_BOLT_PORT']}"
+
+    @property
+    def password(self) -> str:
+        return (Path(self.env["TG_SERVER_DIR"]) / "password").read_text().strip()
 
 
 def columnar_mode(monkeypatch: Any, mode: str) -> None:

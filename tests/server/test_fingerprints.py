@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ from transfergraph import config, db
 from transfergraph.db import run
 from transfergraph.userdata import data, encode, zoo
 
-from support import cli, hub_layout, tg, write_csv
+from support import SecondServer, cli, hub_layout, tg, write_csv
 
 pytestmark = pytest.mark.server
 
@@ -64,12 +62,6 @@ def snapshot(driver: neo4j.Driver) -> tuple[Any, ...]:
     return [(r["id"], r["p"]) for r in nodes], [dict(r) for r in rels]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def offline() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
@@ -78,22 +70,10 @@ def offline() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def second(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A second managed server (TG_SECOND_SERVER_DIR / _BOLT_PORT / _HTTP_PORT, else a temporary one),
-    started for this module and stopped after it: the machine the fingerprints are shared with."""
-    env = {
-        "TG_SERVER_DIR": os.environ.get("TG_SECOND_SERVER_DIR") or str(tmp_path_factory.mktemp("srv2")),
-        "TG_BOLT_PORT": os.environ.get("TG_SECOND_BOLT_PORT") or str(_free_port()),
-        "TG_HTTP_PORT": os.environ.get("TG_SECOND_HTTP_PORT") or str(_free_port()),
-        "TG_HEAP": "512m",
-        "TG_PAGECACHE": "64m",
-    }
-    started = tg("db", "start", env=env)
-    assert started.returncode == 0, started.stderr
-    try:
-        yield env
-    finally:
-        tg("db", "stop", env=env)
+def second(second_server: SecondServer) -> dict[str, str]:
+    """The session's second managed server (tests/conftest.py): the machine the fingerprints are
+    shared with (each test writes its own graph there)."""
+    return second_server.env
 
 
 @pytest.fixture(scope="module")

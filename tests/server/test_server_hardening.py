@@ -10,7 +10,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,52 +19,17 @@ import pytest
 from transfergraph.config import Settings
 from transfergraph.server.probe import identify
 
-from support import cli, tg
+from support import SecondServer, cli
 
 pytestmark = pytest.mark.server
 
 
-def _scan(seen: dict[int, bytes], stop: threading.Event) -> None:
-    """Every process's argv and environment, as often as possible, until stopped."""
-    while not stop.is_set():
-        for d in Path("/proc").iterdir():
-            if not d.name.isdigit():
-                continue
-            try:
-                blob = (d / "cmdline").read_bytes() + b"\0" + (d / "environ").read_bytes()
-            except OSError:
-                continue
-            seen[hash(blob)] = blob
-        time.sleep(0.01)
-
-
 @pytest.fixture(scope="module")
-def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], list[bytes]]]:
-    """A second managed server, first-started by a `tg db start` process while every /proc cmdline
-    and environ is recorded: one first start (the slowest kind) serves the whole module. Stopped at
-    the end of the module, where the stop and the status of a stopped server are checked (a failure
-    there is an error of the module's last test)."""
-    env = {"TG_SERVER_DIR": str(tmp_path_factory.mktemp("hardened") / "srv"), "TG_BOLT_PORT": "18087",
-           "TG_HTTP_PORT": "18074", "TG_HEAP": "512m", "TG_PAGECACHE": "64m", "NEO4J_URI": ""}  # fmt: skip
-    seen: dict[int, bytes] = {}
-    stop = threading.Event()
-    scanner = threading.Thread(target=_scan, args=(seen, stop), daemon=True)
-    scanner.start()
-    try:
-        started = tg("db", "start", env=env)
-    finally:
-        stop.set()
-        scanner.join()
-    try:
-        assert started.returncode == 0, started.stderr
-        yield env, list(seen.values())
-    finally:
-        stopped = cli("db", "stop", env=env)
-    assert stopped.returncode == 0 and "stopped" in stopped.stdout
-    down = cli("db", "status", env=env)
-    assert down.returncode == 1
-    assert down.stdout == "" and down.stderr.count("\n") == 1 and "not running" in down.stderr
-    assert "Traceback" not in down.stderr
+def fresh(second_server: SecondServer) -> tuple[dict[str, str], list[bytes]]:
+    """The session's second managed server (tests/conftest.py): first-started by a `tg db start`
+    process while every /proc cmdline and environ was recorded; its stop and the status of a stopped
+    server are checked when the session ends."""
+    return second_server.env, second_server.seen
 
 
 def test_the_server_outlives_the_process_that_started_it(fresh: tuple[dict[str, str], list[bytes]]) -> None:

@@ -45,7 +45,9 @@ def classpath(settings: Settings) -> str:
 
 
 def password(settings: Settings) -> str | None:
-    if settings.password is not None:
+    """NEO4J_PASSWORD, else the managed server's password file; never that file for NEO4J_URI: the
+    managed server's password is not sent to another server."""
+    if settings.password is not None or settings.external:
         return settings.password
     try:
         return Paths.of(settings).password.read_text().strip()
