@@ -14,7 +14,8 @@ process of:
   against D and printing its rows (`BARE`, the floor any Python client pays);
 - `tg db cypher` with that same query (a tg process that does no recommending).
 
-Prints the median (and min) seconds of each and the ratio of the medians. With --filler N it also
+Prints the median (and min) seconds of each and the ratio of the medians. --compare DIR times the
+`tg recommend` of another source tree in the same rounds (before/after a change). With --filler N it also
 PROFILEs each query `tg recommend` makes (db hits), adds N PREDICTED edges of the same view and
 method between other datasets and models, PROFILEs again and times again: the hits must not move.
 The filler edges are deleted at the end (with --running too).
@@ -56,36 +57,46 @@ COUNT = "MATCH ()-[p:PREDICTED]->() RETURN count(p) AS n"
 POPULAR = "MATCH (d:Dataset) RETURN d.id AS id ORDER BY COUNT { (d)<-[:FINETUNED_ON]-() } DESC, id LIMIT 1"
 
 
-def whole(args: list[str], env: dict[str, str]) -> float:
+def whole(args: list[str], env: dict[str, str], tree: Path = ROOT) -> float:
+    """Seconds of one process running `args` with the package of `tree` (a source checkout)."""
     start = time.perf_counter()
-    proc = subprocess.run(args, env=env, capture_output=True, text=True)
+    tree_env = {**env, "PYTHONPATH": str(tree)}
+    proc = subprocess.run(args, env=tree_env, cwd=tree, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args[:4])} ... failed:\n{proc.stderr[-2000:]}")
     return seconds
 
 
-def timings(dataset: str, env: dict[str, str], repeat: int) -> None:
+def timings(dataset: str, env: dict[str, str], repeat: int, compare: Path | None) -> None:
     tg = [sys.executable, "-m", "transfergraph"]
+    recommend = [*tg, "recommend", "--dataset", dataset, "--method", "model-prior"]
     commands = {
-        "tg recommend": [*tg, "recommend", "--dataset", dataset, "--method", "model-prior"],
-        "bare driver process": [sys.executable, "-c", BARE, env["BENCH_URI"], dataset],
-        "tg db cypher": [*tg, "db", "cypher", BARE_QUERY, "--param", f"d={dataset}"],
+        "tg recommend": (recommend, ROOT),
+        "bare driver process": ([sys.executable, "-c", BARE, env["BENCH_URI"], dataset], ROOT),
+        "tg db cypher": ([*tg, "db", "cypher", BARE_QUERY, "--param", f"d={dataset}"], ROOT),
     }
+    if compare is not None:
+        commands[f"tg recommend of {compare.name}"] = (recommend, compare)
     seconds: dict[str, list[float]] = {name: [] for name in commands}
-    for args in commands.values():
-        whole(args, env)  # warm the OS cache and the server's plan cache
+    for args, tree in commands.values():
+        whole(args, env, tree)  # warm the OS cache and the server's plan cache
     for _ in range(repeat):
-        for name, args in commands.items():
-            seconds[name].append(whole(args, env))
+        for name, (args, tree) in commands.items():
+            seconds[name].append(whole(args, env, tree))
     for name, values in seconds.items():
-        print(f"{name:20s} median {statistics.median(values):.3f} s  min {min(values):.3f} s  (n={repeat})")
+        print(f"{name:26s} median {statistics.median(values):.3f} s  min {min(values):.3f} s  (n={repeat})")
     ratio = statistics.median(seconds["tg recommend"]) / statistics.median(seconds["bare driver process"])
     print(f"tg recommend / bare driver process: {ratio:.2f}x (medians)", flush=True)
+    if compare is not None:
+        before = statistics.median(seconds[f"tg recommend of {compare.name}"])
+        print(f"tg recommend of {compare.name} / bare driver process: "
+              f"{before / statistics.median(seconds['bare driver process']):.2f}x (medians)")  # fmt: skip
 
 
 def recorded(dataset: str, env: dict[str, str]) -> list[tuple[str, dict[str, object]]]:
-    """The statements `tg recommend --dataset D --method model-prior` runs, with their parameters."""
+    """The statements `tg recommend --dataset D --method model-prior` (a table) runs, with their
+    parameters."""
     from dataclasses import replace
 
     from transfergraph import config, db
@@ -101,7 +112,7 @@ def recorded(dataset: str, env: dict[str, str]) -> list[tuple[str, dict[str, obj
     with db.connect(settings) as drv:
         readback.run, original = recording, readback.run  # type: ignore[assignment]
         try:
-            readback.recommend(drv, dataset, method="model-prior")
+            readback.recommend(drv, dataset, method="model-prior", list_tried=False)
         finally:
             readback.run = original
     return calls
@@ -142,14 +153,16 @@ def run_statement(statement: str, env: dict[str, str], **params: object) -> list
         return [r.data() for r in session.run(statement, params)]
 
 
-def measure(dataset: str, env: dict[str, str], repeat: int, filler: int, filler_datasets: int) -> None:
+def measure(
+    dataset: str, env: dict[str, str], repeat: int, filler: int, filler_datasets: int, compare: Path | None
+) -> None:
     from transfergraph import views
 
     print(f"dataset {dataset}; PREDICTED edges: {run_statement(COUNT, env)[0]['n']}")
     before = profile(dataset, env)
     for name, hits in before.items():
         print(f"{name:22s} db hits {hits:>9}")
-    timings(dataset, env, repeat)
+    timings(dataset, env, repeat, compare)
     if not filler:
         return
     try:
@@ -160,7 +173,7 @@ def measure(dataset: str, env: dict[str, str], repeat: int, filler: int, filler_
         after = profile(dataset, env)
         for name, hits in before.items():
             print(f"{name:22s} db hits {hits:>9} -> {after[name]:>9}")
-        timings(dataset, env, repeat)
+        timings(dataset, env, repeat, compare)
     finally:
         run_statement(DROP_FILLER, env)
 
@@ -178,6 +191,8 @@ def main() -> None:
     ap.add_argument("--dataset", help="The dataset to recommend for (default: the zoo's most popular).")
     ap.add_argument("--filler", type=int, default=0, help="PREDICTED edges to add on other datasets.")
     ap.add_argument("--filler-datasets", type=int, default=200)
+    ap.add_argument("--compare", type=Path, help="Also time `tg recommend` of this source tree (e.g. a "
+                    "`git archive` of the commit before a change).")  # fmt: skip
     a = ap.parse_args()
     from transfergraph import config
 
@@ -188,7 +203,7 @@ def main() -> None:
         env["BENCH_URI"] = settings.bolt_uri
         env["BENCH_PASSWORD"] = (settings.server_dir / "password").read_text().strip()
         dataset = a.dataset or str(run_statement(POPULAR, env)[0]["id"])
-        measure(dataset, env, a.repeat, a.filler, a.filler_datasets)
+        measure(dataset, env, a.repeat, a.filler, a.filler_datasets, a.compare)
         return
     work = Path(tempfile.mkdtemp(prefix="tg-recommend-"))
     zoo = a.keep or work / "zoo"
@@ -202,7 +217,7 @@ def main() -> None:
                 "TG_HEAP": a.heap, "TG_PAGECACHE": a.pagecache})  # fmt: skip
     env["BENCH_URI"] = f"bolt://127.0.0.1:{bolt}"
     tg = [sys.executable, "-m", "transfergraph"]
-    subprocess.run([*tg, "db", "start"], env=env, check=True, capture_output=True)
+    subprocess.run([*tg, "db", "start"], env=env, cwd=ROOT, check=True, capture_output=True)
     try:
         env["BENCH_PASSWORD"] = (server_dir / "password").read_text().strip()
         whole([*tg, "ingest", "runs", str(zoo / "runs.csv"), "--modality", "image", "--model-col", "model",
@@ -212,9 +227,9 @@ def main() -> None:
         whole([*tg, "predict", "--method", "model-prior"], env)
         with open(zoo / "runs.csv", newline="", encoding="utf-8") as f:
             dataset = a.dataset or next(csv.DictReader(f))["dataset"]  # the most popular leads the file
-        measure(dataset, env, a.repeat, a.filler, a.filler_datasets)
+        measure(dataset, env, a.repeat, a.filler, a.filler_datasets, a.compare)
     finally:
-        subprocess.run([*tg, "db", "stop"], env=env, capture_output=True)
+        subprocess.run([*tg, "db", "stop"], env=env, cwd=ROOT, capture_output=True)
 
 
 if __name__ == "__main__":
