@@ -9,7 +9,8 @@ folder and fills it as a user would (`ingest runs --bulk`, `graph build`, `predi
 model-prior`). Then, in rounds (so that a busy machine slows all three alike), times the whole
 process of:
 
-- `tg recommend --dataset D --method model-prior` (D: the most popular dataset, the first of runs.csv);
+- `tg recommend --dataset D --method model-prior` (D: the dataset with the most runs, the one whose
+  tried models cost most);
 - a bare driver process: Python importing only the `neo4j` driver, connecting, running one query
   against D and printing its rows (`BARE`, the floor any Python client pays);
 - `tg db cypher` with that same query (a tg process that does no recommending).
@@ -24,8 +25,8 @@ The filler edges are deleted at the end (with --running too).
 from __future__ import annotations
 
 import argparse
-import csv
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -225,11 +226,13 @@ def main() -> None:
                "--hf-models-file", str(zoo / "hf-models.jsonl"), "--bulk"], env)  # fmt: skip
         whole([*tg, "graph", "build"], env)
         whole([*tg, "predict", "--method", "model-prior"], env)
-        with open(zoo / "runs.csv", newline="", encoding="utf-8") as f:
-            dataset = a.dataset or next(csv.DictReader(f))["dataset"]  # the most popular leads the file
+        dataset = a.dataset or str(run_statement(POPULAR, env)[0]["id"])
         measure(dataset, env, a.repeat, a.filler, a.filler_datasets, a.compare)
     finally:
         subprocess.run([*tg, "db", "stop"], env=env, cwd=ROOT, capture_output=True)
+        shutil.rmtree(server_dir, ignore_errors=True)
+        if a.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
