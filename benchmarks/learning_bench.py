@@ -4,10 +4,11 @@
 
 Generates a zoo (`synth_zoo.py`, seed 3), starts a managed server in a temporary folder (its own
 ports), then runs each step as a separate `tg` process, as a user would: `ingest runs --bulk`,
-`graph build`, `predict` with the model prior and with one learned method, `recommend`, and a bare
-driver query process for comparison. Prints each step's wall seconds, the tg process's peak RSS and
-the server's peak RSS (VmHWM) after the step, and the ratio of `tg predict` to the bulk ingest. The
-server is stopped at the end.
+`graph build`, `predict` with the model prior and with one learned method, `recommend`, and for
+comparison a bare driver process (`BARE`: Python importing only the `neo4j` driver, one query, its
+rows printed) and `tg db cypher` with the same query. Prints each step's wall seconds, the tg
+process's peak RSS and the server's peak RSS (VmHWM) after the step, the ratio of `tg predict` to
+the bulk ingest and of `recommend` to the bare driver process. The server is stopped at the end.
 """
 
 from __future__ import annotations
@@ -26,6 +27,17 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# The floor of any Python client: import the driver, connect, one query on the dataset, print the rows.
+# argv: URI, dataset id; the password in BENCH_PASSWORD. `tg db cypher` runs BARE_QUERY too.
+BARE_QUERY = "MATCH (d:Dataset {id: $d}) RETURN d.id"
+BARE = """
+import os, sys
+import neo4j
+with neo4j.GraphDatabase.driver(sys.argv[1], auth=("neo4j", os.environ["BENCH_PASSWORD"])) as drv:
+    records, _, _ = drv.execute_query("MATCH (d:Dataset {id: $d}) RETURN d.id", {"d": sys.argv[2]})
+    for record in records:
+        print(record.data())
+"""
 
 
 def free_port() -> int:
@@ -114,7 +126,8 @@ def main() -> None:
                         str(a.runs), "--datasets", str(a.datasets), "--out", str(zoo), "--seed", "3"],
                        check=True)  # fmt: skip
     server_dir = work / "server"
-    env = {**os.environ, "TG_SERVER_DIR": str(server_dir), "TG_BOLT_PORT": str(free_port()),
+    bolt = free_port()
+    env = {**os.environ, "TG_SERVER_DIR": str(server_dir), "TG_BOLT_PORT": str(bolt),
            "TG_HTTP_PORT": str(free_port()), "TG_HEAP": a.heap, "TG_PAGECACHE": a.pagecache}  # fmt: skip
     env.pop("NEO4J_URI", None)
     tg = [sys.executable, "-m", "transfergraph"]
@@ -145,16 +158,21 @@ def main() -> None:
             dataset = next(reader)["dataset"]  # the most popular dataset leads the file
         rows.append(step("recommend", [*tg, "recommend", "--dataset", dataset, "--method", "model-prior"],
                          env, server_dir))  # fmt: skip
-        rows.append(step("bare driver query", [*tg, "db", "cypher", "MATCH (d:Dataset {id: $d}) RETURN d.id",
-                                               "--param", f"d={dataset}"], env, server_dir))  # fmt: skip
+        bare_env = {**env, "BENCH_PASSWORD": (server_dir / "password").read_text().strip()}
+        bare = [sys.executable, "-c", BARE, f"bolt://127.0.0.1:{bolt}", dataset]
+        rows.append(step("bare driver process", bare, bare_env, server_dir))
+        rows.append(step("tg db cypher", [*tg, "db", "cypher", BARE_QUERY, "--param", f"d={dataset}"], env,
+                         server_dir))  # fmt: skip
     finally:
         subprocess.run([*tg, "db", "stop"], env=env, capture_output=True)
     loaded = rows[0]["seconds"]
     for r in rows:
         if str(r["step"]).startswith("predict") and isinstance(loaded, float) and loaded > 0:
             print(f"{r['step']}: {float(r['seconds']) / loaded:.2f}x the bulk ingest's time")  # type: ignore[arg-type]
-    if rows[-1]["seconds"] and rows[-2]["seconds"]:
-        print(f"recommend / bare query: {float(rows[-2]['seconds']) / float(rows[-1]['seconds']):.2f}")  # type: ignore[arg-type]
+    seconds = {str(r["step"]): float(r["seconds"]) for r in rows}  # type: ignore[arg-type]
+    if seconds.get("bare driver process") and "recommend" in seconds:
+        ratio = seconds["recommend"] / seconds["bare driver process"]
+        print(f"recommend / bare driver process: {ratio:.2f}x (one run each: recommend_bench.py has medians)")
     if a.keep is None:
         shutil.rmtree(work, ignore_errors=True)
     else:

@@ -194,13 +194,16 @@ class TransferGraph:
         method: str | None = None,
         view: str = views.PRODUCTION,
         include_tried: bool = False,
+        list_tried: bool = True,
     ) -> Recommendation:
-        """The ranking as a typed result (no pandas: what `tg recommend` prints)."""
+        """The ranking as a typed result (no pandas: what `tg recommend` prints). `list_tried` False:
+        of the models already fine-tuned on the dataset, only their number and the best."""
         from transfergraph.readback.recommend import recommend
 
         return recommend(
-            self.driver, dataset, top=top, method=method, view=view, exclude_tried=not include_tried
-        )
+            self.driver, dataset, top=top, method=method, view=view, exclude_tried=not include_tried,
+            list_tried=list_tried,
+        )  # fmt: skip
 
     def recommend(
         self,

@@ -7,22 +7,17 @@ import io
 import json
 import sys
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.console import Console, JustifyMethod
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 from rich.text import Text
 
 from transfergraph.choices import Format
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 __all__ = ["Format", "emit", "emit_record", "minute", "progress"]
 
@@ -178,7 +173,16 @@ def emit_record(record: dict[str, Any], fmt: Format) -> None:
 
 def progress(eta: bool = False) -> Progress:
     """The progress bar of long commands: on stderr, gone when done, off when stderr is not a terminal;
-    `eta`: with the time left."""
+    `eta`: with the time left. (rich.progress is imported here: `tg recommend` prints no bar.)"""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -116,3 +116,19 @@ def test_recommend_never_imports_the_ml_stack(predicted: None) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "LOADED []" in out.stdout, out.stdout + out.stderr
+
+
+def test_the_table_summarises_the_tried_models_as_the_full_list_does(
+    driver: neo4j.Driver, predicted: None
+) -> None:
+    """The table reads back only how many models were tried and the best (readback/context), the JSON
+    lists them all (readback/measured): both name the same count and best, ties broken by id."""
+    write(driver, {**{k: [] for k in small_zoo()}, "runs": [
+        {"run_id": f"tie-{m}", "model": m, "dataset": "a", "props": {"accuracy": 0.999, "peft": "full"}}
+        for m in (MODELS[3], MODELS[1])
+    ]})  # fmt: skip
+    listed = json.loads(cli("recommend", "-d", "a", "-m", "model-prior", "-f", "json").stdout)["measured"]
+    assert listed[0]["model"] == MODELS[1] and listed[0]["accuracy"] == 0.999  # the tie goes to the id
+    table = cli("recommend", "-d", "a", "-m", "model-prior")
+    assert table.returncode == 0, table.stderr
+    assert f"already fine-tuned on a: {len(listed)} models, best {MODELS[1]} 0.999" in table.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import os
 import re
@@ -17,21 +18,15 @@ from typer.core import TyperGroup
 from typer.main import solve_typer_info_help
 
 from transfergraph import __version__
-from transfergraph.cli import dataset as dataset_cli
-from transfergraph.cli import db as db_cli
-from transfergraph.cli import embed as embed_cli
-from transfergraph.cli import evaluate as evaluate_cli
-from transfergraph.cli import graph as graph_cli
-from transfergraph.cli import ingest as ingest_cli
-from transfergraph.cli import model as model_cli
-from transfergraph.cli import predict as predict_cli
-from transfergraph.cli import recommend as recommend_cli
-from transfergraph.cli import score as score_cli
 from transfergraph.errors import ECHO_LIMIT, ParameterError, TGError, command_line, cut_echoes
 from transfergraph.loaders.records import InvalidInput
 
 # The order of `tg --help`: the order a user runs them in (Typer would list commands before groups).
 PIPELINE = ("db", "ingest", "graph", "embed", "predict", "recommend", "evaluate", "dataset", "model", "score")
+_HELP = "TransferGraph: which pre-trained model to fine-tune for your dataset (a Neo4j model-zoo graph)."
+# The command groups; the other names are single commands. Each lives in `transfergraph.cli.<name>`
+# (a group as its `app`, a command as the function of its name).
+GROUPS = frozenset({"db", "ingest", "graph", "embed", "dataset", "model"})
 # An example command line starts a line of its own: `tg ...`, maybe after environment settings.
 _NEXT_EXAMPLE = re.compile(r";\s+(?=(?:[A-Z_]+=\S*\s+)*tg\s)")
 _EXAMPLE_WIDTH = 78  # an example line fits 80 columns after click's indent of 2
@@ -53,19 +48,6 @@ class _Root(TyperGroup):
         except _CLICK_ERROR as e:
             e.message = cut_echoes(e.message)
             raise
-
-
-app = typer.Typer(
-    name="tg",
-    help="TransferGraph: which pre-trained model to fine-tune for your dataset (a Neo4j model-zoo graph).",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    cls=_Root,
-    # click's own help: it wraps docstrings as prose at the terminal's width (rich keeps their line
-    # breaks) and gives options' help room to read at 80 columns
-    rich_markup_mode=None,
-)
 
 
 def prose_help(doc: str) -> str:
@@ -115,7 +97,8 @@ def reflow_help(typer_app: typer.Typer) -> None:
     for group in typer_app.registered_groups:
         doc = solve_typer_info_help(group)
         group.help, group.short_help = prose_help(doc), _short_help(doc)
-        if group.typer_instance is not None:
+        if group.typer_instance is not None and id(group.typer_instance) not in _REFLOWED:
+            _REFLOWED.add(id(group.typer_instance))
             reflow_help(group.typer_instance)
 
 
@@ -125,7 +108,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
@@ -134,17 +116,43 @@ def _root(
     """TransferGraph: which pre-trained model to fine-tune for your dataset (a Neo4j model-zoo graph)."""
 
 
-app.add_typer(db_cli.app, name="db")
-app.add_typer(ingest_cli.app, name="ingest")
-app.add_typer(graph_cli.app, name="graph")
-app.add_typer(embed_cli.app, name="embed")
-app.command("predict")(predict_cli.predict)
-app.command("recommend")(recommend_cli.recommend)
-app.command("evaluate")(evaluate_cli.evaluate)
-app.add_typer(dataset_cli.app, name="dataset")
-app.add_typer(model_cli.app, name="model")
-app.command("score")(score_cli.score)
-reflow_help(app)
+def build(only: str | None = None) -> typer.Typer:
+    """The `tg` app with every command, or with `only` that one: a command's module (and what it
+    imports) is loaded only when the app holds it, so `tg recommend` does not pay for `tg ingest`'s
+    imports. Built once per `only`."""
+    if only not in _BUILT:
+        root = typer.Typer(
+            name="tg",
+            help=_HELP,
+            no_args_is_help=True,
+            pretty_exceptions_enable=False,
+            context_settings={"help_option_names": ["-h", "--help"]},
+            cls=_Root,
+            # click's own help: it wraps docstrings as prose at the terminal's width (rich keeps their
+            # line breaks) and gives options' help room to read at 80 columns
+            rich_markup_mode=None,
+        )
+        root.callback()(_root)
+        for name in PIPELINE if only is None else (only,):
+            module = importlib.import_module(f"transfergraph.cli.{name}")
+            if name in GROUPS:
+                root.add_typer(module.app, name=name)
+            else:
+                root.command(name)(getattr(module, name))
+        reflow_help(root)
+        _BUILT[only] = root
+    return _BUILT[only]
+
+
+_BUILT: dict[str | None, typer.Typer] = {}
+_REFLOWED: set[int] = set()  # the groups' own Typer apps, shared by every build: reflowed once
+
+
+def __getattr__(name: str) -> Any:
+    # `app`: the whole command line (for tests and for anything embedding it), built on first use
+    if name == "app":
+        return build()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def flag(parameter: str) -> str:
@@ -179,8 +187,11 @@ def run(argv: Sequence[str] | None = None, prog_name: str | None = None) -> int:
     """The command line on `argv` (default: sys.argv[1:]), returning the exit code instead of
     exiting: library errors become one line on stderr and a non-zero code. Anything else is a bug
     and keeps its traceback. The tests call this in-process."""
-    command_line.set(list(sys.argv[1:] if argv is None else argv))
+    args = list(sys.argv[1:] if argv is None else argv)
+    command_line.set(args)
     try:
+        # a command's own app when it names one (its help and errors are the same), else the whole one
+        app = build(args[0] if args and args[0] in PIPELINE else None)
         app(args=None if argv is None else list(argv), prog_name=prog_name, standalone_mode=True)
     except SystemExit as e:
         return _exit_code(e)

@@ -34,11 +34,9 @@ def _print_measured(result: dict[str, object]) -> None:
     measured = result["measured"]
     if not isinstance(measured, list) or not measured or not result["exclude_tried"]:
         return
-    best = measured[0]
+    best, tried = measured[0], result.get("tried") or len(measured)
     accuracy = "" if best["accuracy"] is None else f" {best['accuracy']:.3f}"
-    print(
-        f"already fine-tuned on {result['dataset']}: {len(measured)} models, best {best['model']}{accuracy}"
-    )
+    print(f"already fine-tuned on {result['dataset']}: {tried} models, best {best['model']}{accuracy}")
     print("(--include-tried ranks them too; --format json lists them all)")
 
 
@@ -70,9 +68,11 @@ def recommend(
     from transfergraph.readback.recommend import evidence_text
 
     with TransferGraph() as tg:
+        include_tried = not (exclude_tried or next_k is not None)
         result = tg.recommendation(
-            dataset, top=next_k or top, method=method, include_tried=not (exclude_tried or next_k is not None)
-        ).to_dict()
+            dataset, top=next_k or top, method=method, include_tried=include_tried,
+            list_tried=fmt is Format.json,  # the table shows how many and the best; csv has only the ranking
+        ).to_dict()  # fmt: skip
     if result["stale"]:
         print(f"warning: {result['stale']}", file=sys.stderr)
     if result["more"]:

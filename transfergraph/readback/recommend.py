@@ -35,9 +35,14 @@ class Recommendation:
     fallback: str | None = None  # "used RANKER: why", when `tg predict` fell back for lack of inputs
     more: str | None = None  # how to get more models, when fewer than asked were stored
     no_interval: str | None = None  # why there is no expected accuracy with an 80% interval
+    tried: int | None = None  # how many models `measured` stands for, when it holds only the best
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields as plain data (`tried` only when set, so the full listing keeps its shape)."""
+        data = asdict(self)
+        if self.tried is None:
+            del data["tried"]
+        return data
 
     def frame(self) -> pd.DataFrame:
         """The ranking as a DataFrame (evidence as one line per model); the rest in `.attrs`."""
@@ -52,26 +57,24 @@ class Recommendation:
         return frame
 
 
-def resolve_dataset(drv: neo4j.Driver, dataset: str) -> str:
-    found = run(drv, "readback/dataset", id=dataset)
-    if found:
-        return str(found[0]["modality"])
+def unknown_dataset(drv: neo4j.Driver, dataset: str) -> TGError:
     ids = [r["id"] for r in run(drv, "readback/datasets")]
     close = difflib.get_close_matches(dataset, ids, n=5, cutoff=0.5)
     if not close:
         lowered = dataset.lower()
         close = sorted(i for i in ids if lowered in i.lower())[:5]
     hint = f"; close matches: {', '.join(close)}" if close else ""
-    raise TGError(f"unknown dataset {dataset!r}{hint}")
+    return TGError(f"unknown dataset {dataset!r}{hint}")
 
 
-def choose_method(drv: neo4j.Driver, dataset: str, modality: str, view: str, method: str | None) -> str:
-    """--method, else what `tg evaluate` recorded as best, else the newest predictions there are."""
-    available = run(drv, "readback/methods", dataset=dataset, view=view)
+def choose_method(context: dict[str, Any], dataset: str, view: str, method: str | None) -> dict[str, Any]:
+    """--method, else what `tg evaluate` recorded as best, else the newest predictions there are:
+    that method's entry of readback/context's `methods`."""
+    available = context["methods"]
+    modality = context["modality"]
     if method is None:
-        chosen = run(drv, "readback/choice", modality=modality)
-        if chosen:
-            method = chosen[0]["method"]
+        if context["chosen"] is not None:
+            method = context["chosen"]
         elif available:
             method = available[0]["method"]
         else:
@@ -79,40 +82,56 @@ def choose_method(drv: neo4j.Driver, dataset: str, modality: str, view: str, met
                 f"no predictions for {dataset!r} in view {view!r}: run `tg evaluate --modality {modality}` "
                 f"to pick a method, then `tg predict --view {view} --method METHOD`"
             )
-    if not any(a["method"] == method for a in available):
+    found = next((a for a in available if a["method"] == method), None)
+    if found is None:
         raise TGError(
             f"no {method} predictions for {dataset!r} in view {view!r}: run `tg predict --view {view} "
             f"--method {method}` (or, for this dataset only, `tg predict --view {view} --method {method} "
             f"--dataset {dataset}`)"
         )
-    return str(method)
+    return dict(found)
 
 
-def staleness(drv: neo4j.Driver, dataset: str, modality: str, view: str, method: str) -> str | None:
-    rows = run(drv, "readback/freshness", dataset=dataset, view=view, method=method, modality=modality)
-    if not rows:
-        return None
-    r = rows[0]
+def staleness(context: dict[str, Any], predicted: dict[str, Any], view: str) -> str | None:
+    """A warning when `predicted` (an entry of readback/context's `methods`) is older than the view's
+    last build or than the fine-tuning history."""
+    created_at, built_at = predicted["oldest"], context["built_at"]
+    runs_then, runs_now = predicted["runs_then"], context["runs_now"]
     reasons = []
-    if r["built_at"] is not None and r["created_at"] is not None and r["created_at"] < r["built_at"]:
+    if built_at is not None and created_at is not None and created_at < built_at:
         reasons.append(f"the view {view!r} was rebuilt after them")
-    if r["runs_then"] is not None and r["runs_now"] != r["runs_then"]:
-        reasons.append(f"the fine-tuning history changed since ({r['runs_then']} -> {r['runs_now']} runs)")
+    if runs_then is not None and runs_now != runs_then:
+        reasons.append(f"the fine-tuning history changed since ({runs_then} -> {runs_now} runs)")
     if not reasons:
         return None
+    method = predicted["method"]
     return f"stale predictions: {' and '.join(reasons)}; rerun `tg predict --view {view} --method {method}`"
+
+
+def _measured(r: dict[str, Any]) -> dict[str, Any]:
+    accuracy = None if r["accuracy"] is None else round(r["accuracy"], 4)
+    return {"model": r["model"], "accuracy": accuracy, "runs": r["runs"], "regimes": r["regimes"]}
 
 
 def recommend(
     drv: neo4j.Driver, dataset: str, *, top: int = 10, method: str | None = None,
-    view: str = views.PRODUCTION, evidence: int = 3, exclude_tried: bool = True,
+    view: str = views.PRODUCTION, evidence: int = 3, exclude_tried: bool = True, list_tried: bool = True,
 ) -> Recommendation:  # fmt: skip
     """Rows ranked by predicted score (without the models already fine-tuned on the dataset unless
-    `exclude_tried` is False); `measured` lists those, best first, with their accuracy."""
+    `exclude_tried` is False); `measured` lists those, best first, with their accuracy. With
+    `list_tried` False, `measured` holds only the best of them and `tried` their number: what the
+    table shows, without reading every tried model of a popular dataset back.
+
+    Two round trips: readback/context (everything but the ranking) and readback/recommend (one more
+    for the list of tried models)."""
     if top < 1:
         raise ParameterError("top", "must be at least 1")
-    modality = resolve_dataset(drv, dataset)
-    chosen = choose_method(drv, dataset, modality, view, method)
+    found = run(drv, "readback/context", dataset=dataset, view=view)
+    if not found:
+        raise unknown_dataset(drv, dataset)
+    context = found[0]
+    predicted = choose_method(context, dataset, view, method)
+    chosen = str(predicted["method"])
     raw = run(
         drv, "readback/recommend", dataset=dataset, view=view, method=chosen, top=top, evidence=evidence,
         exclude_tried=exclude_tried,
@@ -139,16 +158,17 @@ def recommend(
             }
         )
     fell = next((r for r in raw if r.get("fallback")), None)
+    if list_tried:
+        measured, tried = [_measured(r) for r in run(drv, "readback/measured", dataset=dataset)], None
+    else:
+        measured, tried = ([] if context["best"] is None else [_measured(context["best"])]), context["tried"]
     return Recommendation(
-        dataset, modality, chosen, view, staleness(drv, dataset, modality, view, chosen), rows, exclude_tried,
-        [
-            {"model": r["model"], "accuracy": None if r["accuracy"] is None else round(r["accuracy"], 4),
-             "runs": r["runs"], "regimes": r["regimes"]}
-            for r in run(drv, "readback/measured", dataset=dataset)
-        ],
+        dataset, context["modality"], chosen, view, staleness(context, predicted, view), rows, exclude_tried,
+        measured,
         None if fell is None else f"ranked by {fell['ranked_by']} ({fell['fallback']})",
         _more(raw, top, view, chosen, dataset),
         next((r["no_interval"] for r in raw if r.get("no_interval")), None),
+        tried,
     )  # fmt: skip
 
 
