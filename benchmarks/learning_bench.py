@@ -17,7 +17,6 @@ import argparse
 import csv
 import json
 import os
-import resource
 import shutil
 import socket
 import subprocess
@@ -59,19 +58,21 @@ def server_hwm_mib(server_dir: Path) -> float | None:
 
 
 def step(name: str, args: list[str], env: dict[str, str], server_dir: Path) -> dict[str, object]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
     timings = server_dir.parent / "predict-timings.json"
     timings.unlink(missing_ok=True)
     env = {**env, "TG_PREDICT_TIMINGS": str(timings)}
-    proc = subprocess.run(args, env=env, capture_output=True, text=True)
+    rss = server_dir.parent / "rss"
+    rss.unlink(missing_ok=True)
+    # the process's own peak RSS (a child's ru_maxrss seen from here includes this script's pre-exec memory)
+    timed = ["/usr/bin/time", "-f", "%M", "-o", str(rss), *args] if Path("/usr/bin/time").exists() else args
+    start = time.perf_counter()
+    proc = subprocess.run(timed, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak = rss.read_text().split()[-1] if rss.exists() else None
     row = {
         "step": name,
         "seconds": round(seconds, 1),
-        # ru_maxrss of children is the largest of any child so far: exact when the step sets a new peak
-        "tg_peak_mib": round(peak / 1024) if peak > before else f"<= {round(before / 1024)}",
+        "tg_peak_mib": round(int(peak) / 1024) if peak and peak.isdigit() else None,
         "server_peak_mib": server_hwm_mib(server_dir),
         "exit": proc.returncode,
     }
