@@ -1,7 +1,7 @@
 """`tg embed` on the real server and the paper zoo: every node of a view gets a vector of the chosen
 dimension per method and modality, re-runs replace, `tg graph drop` removes, PyG reproduces exactly,
 held-out link-prediction AUC, the Browser script, the one-line errors (missing view, no edges,
-missing [gnn] extra)."""
+missing [gnn] extra, GNN memory over TG_GNN_MEMORY)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from transfergraph import embed as embeddings
 from transfergraph.choices import EmbedMethod
 from transfergraph.config import Settings
 from transfergraph.cypher import browser_script
+from transfergraph.embed import gnn
+from transfergraph.embed.export import subgraph
 
 from support import cli, tg
 
@@ -269,3 +271,51 @@ def test_gnn_without_torch_names_the_extra_and_node2vec_still_runs(
     proc = tg("embed", "--method", "node2vec", "--view", "all", "--dim", "8", "-f", "json", env=env)
     assert proc.returncode == 0, proc.stderr
     assert {r["modality"] for r in json.loads(proc.stdout)} == set(MODALITIES)
+
+
+def stored_state(drv: neo4j.Driver, view: str, method: str) -> list[Any]:
+    """Everything an embedding run of (view, method) writes: its runs, their vectors, and the
+    production view's node property."""
+    runs, _, _ = drv.execute_query(
+        "MATCH (e:EmbeddingRun {view: $view, method: $method})-[v:EMBEDS]->(n) "
+        "RETURN e.modality AS modality, e.created_at AS created, n.id AS id, v.vector AS vector ORDER BY id",
+        view=view,
+        method=method,
+    )
+    nodes, _, _ = drv.execute_query(
+        "MATCH (n) WHERE n[$p] IS NOT NULL RETURN n.id AS id, n[$p] AS v ORDER BY id",
+        p="embedding_" + method,
+    )
+    return [r.data() for r in [*runs, *nodes]]
+
+
+@pytest.mark.parametrize("method", ["graphsage", "gat"])
+def test_gnn_over_the_memory_limit_refuses_in_one_line_and_writes_nothing(
+    zoo_graph: neo4j.Driver, method: str
+) -> None:
+    """TG_GNN_MEMORY below the full-batch estimate: exit 2 before training, one line giving the
+    estimate for the view's nodes and edges and the limit; what (view, method) had stored stays."""
+    before = stored_state(zoo_graph, "all", method)
+    proc = cli("embed", "--method", method, "--view", "all", env={"TG_GNN_MEMORY": "1m"})
+    assert proc.returncode == 2, proc.stderr
+    line = proc.stderr.strip()
+    assert "\n" not in line and proc.stdout == ""
+    # The image modality comes first; its node and edge counts, found here without cypher/embed.
+    nodes = len(view_nodes(zoo_graph, "all", positive_only=False)["image"])
+    records, _, _ = zoo_graph.execute_query(
+        f"MATCH ()-[r:{EDGES} {{view: 'all'}}]->(:Dataset {{modality: 'image'}}) RETURN count(r) AS n"
+    )
+    edges = 2 * records[0]["n"]  # message passing runs both ways
+    width = gnn.node_features(subgraph(zoo_graph, "all", "image")).shape[1]
+    need = gnn.training_bytes(EmbedMethod(method), nodes=nodes, edges=edges, width=width, dim=128)
+    assert need > 1 << 20
+    assert line == (
+        f"error: {method} on view 'all' (image): full-batch training needs ~{gnn.size_text(need)} "
+        f"({nodes} nodes, {edges} edges, {width} features), over the 1.0 MiB limit (TG_GNN_MEMORY); "
+        "GraphSAGE/GAT have no neighbour sampling yet"
+    )
+    assert stored_state(zoo_graph, "all", method) == before
+    proc = cli("embed", "--method", method, "--view", "all", env={"TG_GNN_MEMORY": "lots"})
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: TG_GNN_MEMORY: 'lots' is not a size like 4g or 512m"
+    assert stored_state(zoo_graph, "all", method) == before

@@ -131,15 +131,22 @@ def training_bytes(method: EmbedMethod, *, nodes: int, edges: int, width: int, d
     return 4 * floats
 
 
-def check_memory(method: EmbedMethod, view: str, *, nodes: int, edges: int, width: int, dim: int) -> None:
+def size_text(n: int) -> str:
+    """Bytes as GiB, or MiB below one GiB (a small limit would read '0.0 GiB')."""
+    return f"{n / (1 << 30):.1f} GiB" if n >= 1 << 30 else f"{n / (1 << 20):.1f} MiB"
+
+
+def check_memory(
+    method: EmbedMethod, view: str, modality: str, *, nodes: int, edges: int, width: int, dim: int
+) -> None:
     """Refuse full-batch training that would exceed TG_GNN_MEMORY (there is no neighbour sampling)."""
     limit = parse_size(os.environ.get("TG_GNN_MEMORY", "4g"))
     need = training_bytes(method, nodes=nodes, edges=edges, width=width, dim=dim)
     if need > limit:
         raise TGError(
-            f"{method.value} on view {view!r}: full-batch training needs ~{need / (1 << 30):.1f} GiB "
-            f"({nodes} nodes, {edges} edges), over the {limit / (1 << 30):.1f} GiB limit (TG_GNN_MEMORY); "
-            "GraphSAGE/GAT have no neighbour sampling yet"
+            f"{method.value} on view {view!r} ({modality}): full-batch training needs ~{size_text(need)} "
+            f"({nodes} nodes, {edges} edges, {width} features), over the {size_text(limit)} limit "
+            "(TG_GNN_MEMORY); GraphSAGE/GAT have no neighbour sampling yet"
         )
 
 
@@ -160,7 +167,7 @@ def embed_modality(
     if not sg.positive:
         raise TGError(f"view {view!r} has no {modality} edges to learn from")
     width = node_features(sg).shape[1]
-    check_memory(method, view, nodes=len(sg.nodes), edges=2 * len(sg.edges), width=width, dim=dim)
+    check_memory(method, view, modality, nodes=len(sg.nodes), edges=2 * len(sg.edges), width=width, dim=dim)
     vectors, auc, epochs = train(sg, method, dim=dim, seed=seed, options=options, tick=tick)
     keys = [(n["label"], n["id"]) for n in sg.nodes]
     return Embedded(
