@@ -8,7 +8,7 @@ TG_BOLT_PORT, ...), which must hold the ingested paper zoo; it builds the target
 With --scale MODELS RUNS DATASETS it measures instead a generated zoo on a server of its own
 (`learning_bench.py`'s way: seed-3 `synth_zoo.py`, temporary folder, own ports, --heap): bulk
 ingest, `graph build`, GDS's Node2Vec memory estimate for each modality of the production view, then
-`tg embed --method node2vec` and `--method graphsage` as whole processes, each with its wall
+`tg embed` with each of --methods (node2vec graphsage) as whole processes, each with its wall
 seconds, the tg process's peak RSS and the server's (VmHWM). A step still running after --timeout
 seconds is stopped; GDS's progress is printed every minute meanwhile.
 
@@ -18,9 +18,10 @@ seconds is stopped; GDS's progress is printed every minute meanwhile.
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -106,32 +107,42 @@ def watch_gds(stop: threading.Event, every: float = 60.0) -> None:
 
 
 def timed(name: str, args: list[str], server_dir: Path, timeout: float | None = None) -> dict[str, Any]:
-    """One `tg` process: wall seconds, its peak RSS, the server's VmHWM after it, exit code and the
-    last stderr line; with a `timeout`, GDS's progress meanwhile, and stopped after it."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """One `tg` process: wall seconds, its own peak RSS, the server's VmHWM after it, exit code, the
+    seconds `tg embed` reports for the method itself (before the write-back) and the last stderr
+    line; with a `timeout`, GDS's progress meanwhile, and stopped after it.
+
+    The peak comes from /usr/bin/time: a child's ru_maxrss seen from here would include this
+    process's own peak (Linux carries the pre-exec memory into it)."""
     started = time.perf_counter()
     stop = threading.Event()
     if timeout is not None:
         threading.Thread(target=watch_gds, args=(stop,), daemon=True).start()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        _, err = proc.communicate(timeout=timeout)
-        code: int | str = proc.returncode
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _, err = proc.communicate()
-        code = f"stopped after {timeout:.0f} s"
-    finally:
+    with tempfile.TemporaryDirectory() as tmp:
+        out, err, rss = Path(tmp, "out"), Path(tmp, "err"), Path(tmp, "rss")
+        with open(out, "w") as o, open(err, "w") as e:
+            proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", str(rss), *args], stdout=o, stderr=e)
+            try:
+                code: int | str = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                for child in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split():
+                    os.kill(int(child), signal.SIGKILL)  # tg itself: time then reports its peak
+                proc.wait()
+                code = f"stopped after {timeout:.0f} s"
         stop.set()
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        seconds = time.perf_counter() - started
+        stdout, stderr, peak_kib = out.read_text(), err.read_text(), int(rss.read_text().split()[-1])
+    try:
+        method_s: Any = round(sum(float(r["seconds"]) for r in json.loads(stdout)), 1)
+    except (ValueError, KeyError, TypeError):
+        method_s = None
     row = {
         "step": name,
-        "seconds": round(time.perf_counter() - started, 1),
-        # ru_maxrss of children is the largest of any child so far: exact when the step sets a new peak
-        "tg_peak_mib": round(peak / 1024) if peak > before else f"<= {round(before / 1024)}",
+        "seconds": round(seconds, 1),
+        "method_s": method_s,
+        "tg_peak_mib": round(peak_kib / 1024),
         "server_peak_mib": round(server_hwm_mib(server_dir) or 0),
         "exit": code,
-        "stderr": (err.strip().splitlines() or [""])[-1][:400],
+        "stderr": (stderr.strip().splitlines() or [""])[-1][:400],
     }
     print(row, flush=True)
     return row
@@ -143,7 +154,7 @@ def clock() -> None:
 
 
 def scale(models: int, runs: int, datasets: int, heap: str, pagecache: str, keep: Path | None,
-          timeout: float) -> None:  # fmt: skip
+          timeout: float, methods: list[str]) -> None:  # fmt: skip
     """The --scale benchmark (module docstring)."""
     work = Path(tempfile.mkdtemp(prefix="tg-embed-"))
     zoo = keep or work / "zoo"
@@ -166,7 +177,7 @@ def scale(models: int, runs: int, datasets: int, heap: str, pagecache: str, keep
         timed("graph build", [*tg, "graph", "build"], server_dir)
         for est in node2vec_estimates():
             print(f"GDS Node2Vec estimate: {est}", flush=True)
-        for method in ("node2vec", "graphsage"):
+        for method in methods:
             timed(f"embed {method}", [*tg, "embed", "--method", method, "--view", "all", "-f", "json"],
                   server_dir, timeout)  # fmt: skip
         clock()
@@ -185,11 +196,13 @@ def main() -> None:
     parser.add_argument("--pagecache", default="2g", help="--scale: the server's page cache.")
     parser.add_argument("--keep", type=Path, help="--scale: keep the generated zoo here (reused if there).")
     parser.add_argument("--timeout", type=float, default=900, help="--scale: stop an embed step after this.")
+    parser.add_argument("--methods", nargs="+", default=["node2vec", "graphsage"],
+                        choices=[m.value for m in EmbedMethod], help="--scale: the methods to run.")  # fmt: skip
     args = parser.parse_args()
     if args.scale:
         models, runs, datasets = args.scale
         scale(models, runs, datasets, heap=args.heap, pagecache=args.pagecache, keep=args.keep,
-              timeout=args.timeout)  # fmt: skip
+              timeout=args.timeout, methods=args.methods)  # fmt: skip
         return
     settings = config.load()
     targets = [t for ts in TARGETS.values() for t in ts]
