@@ -197,7 +197,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="--scale: keep the generated zoo here (reused if there).")
     parser.add_argument("--timeout", type=float, default=900, help="--scale: stop an embed step after this.")
     parser.add_argument("--methods", nargs="+", default=["node2vec", "graphsage"],
-                        choices=[m.value for m in EmbedMethod], help="--scale: the methods to run.")  # fmt: skip
+                        choices=[m.value for m in EmbedMethod], help="--scale: methods to run.")  # fmt: skip
     args = parser.parse_args()
     if args.scale:
         models, runs, datasets = args.scale
