@@ -294,12 +294,10 @@ def test_gnn_over_the_memory_limit_refuses_in_one_line_and_writes_nothing(
     zoo_graph: neo4j.Driver, method: str
 ) -> None:
     """TG_GNN_MEMORY below the full-batch estimate: exit 2 before training, one line giving the
-    estimate for the view's nodes and edges and the limit; what (view, method) had stored stays."""
+    estimate for the view's nodes and edges and the limit; what (view, method) had stored stays.
+    Under the lower bound (one feature) it refuses before exporting; between that and the estimate
+    with the real features, after."""
     before = stored_state(zoo_graph, "all", method)
-    proc = cli("embed", "--method", method, "--view", "all", env={"TG_GNN_MEMORY": "1m"})
-    assert proc.returncode == 2, proc.stderr
-    line = proc.stderr.strip()
-    assert "\n" not in line and proc.stdout == ""
     # The image modality comes first; its node and edge counts, found here without cypher/embed.
     nodes = len(view_nodes(zoo_graph, "all", positive_only=False)["image"])
     records, _, _ = zoo_graph.execute_query(
@@ -307,14 +305,24 @@ def test_gnn_over_the_memory_limit_refuses_in_one_line_and_writes_nothing(
     )
     edges = 2 * records[0]["n"]  # message passing runs both ways
     width = gnn.node_features(subgraph(zoo_graph, "all", "image")).shape[1]
-    need = gnn.training_bytes(EmbedMethod(method), nodes=nodes, edges=edges, width=width, dim=128)
-    assert need > 1 << 20
-    assert line == (
-        f"error: {method} on view 'all' (image): full-batch training needs ~{gnn.size_text(need)} "
-        f"({nodes} nodes, {edges} edges, {width} features), over the 1.0 MiB limit (TG_GNN_MEMORY); "
-        "GraphSAGE/GAT have no neighbour sampling yet"
-    )
-    assert stored_state(zoo_graph, "all", method) == before
+    size = {"nodes": nodes, "edges": edges, "dim": 128}
+    lower = gnn.training_bytes(EmbedMethod(method), width=1, **size)
+    need = gnn.training_bytes(EmbedMethod(method), width=width, **size)
+    assert 1 << 20 < lower < need
+    between = (lower + need) // 2
+    for limit, expected in [
+        ("1m", f"needs over ~{gnn.size_text(lower)} ({nodes} nodes, {edges} edges, before node features), "
+               "over the 1.0 MiB limit"),
+        (str(between), f"needs ~{gnn.size_text(need)} ({nodes} nodes, {edges} edges, {width} features), "
+                       f"over the {gnn.size_text(between)} limit"),
+    ]:  # fmt: skip
+        proc = cli("embed", "--method", method, "--view", "all", env={"TG_GNN_MEMORY": limit})
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stdout == "" and proc.stderr.strip() == (
+            f"error: {method} on view 'all' (image): full-batch training {expected} (TG_GNN_MEMORY); "
+            "GraphSAGE/GAT have no neighbour sampling yet"
+        )
+        assert stored_state(zoo_graph, "all", method) == before
     proc = cli("embed", "--method", method, "--view", "all", env={"TG_GNN_MEMORY": "lots"})
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: TG_GNN_MEMORY: 'lots' is not a size like 4g or 512m"

@@ -35,5 +35,15 @@ def test_refusal_is_one_line_with_estimate_and_limit(monkeypatch: pytest.MonkeyP
     check_memory(EmbedMethod.gat, "all", "image", nodes=10_000, edges=100_000, width=16, dim=32)
 
 
+def test_before_the_export_the_estimate_is_a_lower_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TG_GNN_MEMORY", "1m")
+    with pytest.raises(TGError) as err:
+        check_memory(EmbedMethod.graphsage, "all", "text", nodes=10_000, edges=100_000, width=None, dim=32)
+    lower = training_bytes(EmbedMethod.graphsage, nodes=10_000, edges=100_000, width=1, dim=32)
+    text = str(err.value)
+    assert f"over ~{lower / (1 << 20):.1f} MiB (10000 nodes, 100000 edges, before node features)" in text
+    assert lower < training_bytes(EmbedMethod.graphsage, nodes=10_000, edges=100_000, width=2, dim=32)
+
+
 def test_size_text() -> None:
     assert size_text(1 << 20) == "1.0 MiB" and size_text(3 << 29) == "1.5 GiB"
