@@ -1,7 +1,7 @@
 """`tg embed` on the real server and the paper zoo: every node of a view gets a vector of the chosen
 dimension per method and modality, re-runs replace, `tg graph drop` removes, PyG reproduces exactly,
 held-out link-prediction AUC, the Browser script, the one-line errors (missing view, no edges,
-missing [gnn] extra)."""
+missing [gnn] extra, GNN memory over TG_GNN_MEMORY)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from transfergraph import embed as embeddings
 from transfergraph.choices import EmbedMethod
 from transfergraph.config import Settings
 from transfergraph.cypher import browser_script
+from transfergraph.embed import gnn
+from transfergraph.embed.export import subgraph
 
 from support import cli, tg
 
@@ -269,3 +271,59 @@ def test_gnn_without_torch_names_the_extra_and_node2vec_still_runs(
     proc = tg("embed", "--method", "node2vec", "--view", "all", "--dim", "8", "-f", "json", env=env)
     assert proc.returncode == 0, proc.stderr
     assert {r["modality"] for r in json.loads(proc.stdout)} == set(MODALITIES)
+
+
+def stored_state(drv: neo4j.Driver, view: str, method: str) -> list[Any]:
+    """Everything an embedding run of (view, method) writes: its runs, their vectors, and the
+    production view's node property."""
+    runs, _, _ = drv.execute_query(
+        "MATCH (e:EmbeddingRun {view: $view, method: $method})-[v:EMBEDS]->(n) "
+        "RETURN e.modality AS modality, e.created_at AS created, n.id AS id, v.vector AS vector ORDER BY id",
+        view=view,
+        method=method,
+    )
+    nodes, _, _ = drv.execute_query(
+        "MATCH (n) WHERE n[$p] IS NOT NULL RETURN n.id AS id, n[$p] AS v ORDER BY id",
+        p="embedding_" + method,
+    )
+    return [r.data() for r in [*runs, *nodes]]
+
+
+@pytest.mark.parametrize("method", ["graphsage", "gat"])
+def test_gnn_over_the_memory_limit_refuses_in_one_line_and_writes_nothing(
+    zoo_graph: neo4j.Driver, method: str
+) -> None:
+    """TG_GNN_MEMORY below the full-batch estimate: exit 2 before training, one line giving the
+    estimate for the view's nodes and edges and the limit; what (view, method) had stored stays.
+    Under the lower bound (one feature) it refuses before exporting; between that and the estimate
+    with the real features, after."""
+    before = stored_state(zoo_graph, "all", method)
+    # The image modality comes first; its node and edge counts, found here without cypher/embed.
+    nodes = len(view_nodes(zoo_graph, "all", positive_only=False)["image"])
+    records, _, _ = zoo_graph.execute_query(
+        f"MATCH ()-[r:{EDGES} {{view: 'all'}}]->(:Dataset {{modality: 'image'}}) RETURN count(r) AS n"
+    )
+    edges = 2 * records[0]["n"]  # message passing runs both ways
+    width = gnn.node_features(subgraph(zoo_graph, "all", "image")).shape[1]
+    size = {"nodes": nodes, "edges": edges, "dim": 128}
+    lower = gnn.training_bytes(EmbedMethod(method), width=1, **size)
+    need = gnn.training_bytes(EmbedMethod(method), width=width, **size)
+    assert 1 << 20 < lower < need
+    between = (lower + need) // 2
+    for limit, expected in [
+        ("1m", f"needs over ~{gnn.size_text(lower)} ({nodes} nodes, {edges} edges, before node features), "
+               "over the 1.0 MiB limit"),
+        (str(between), f"needs ~{gnn.size_text(need)} ({nodes} nodes, {edges} edges, {width} features), "
+                       f"over the {gnn.size_text(between)} limit"),
+    ]:  # fmt: skip
+        proc = cli("embed", "--method", method, "--view", "all", env={"TG_GNN_MEMORY": limit})
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stdout == "" and proc.stderr.strip() == (
+            f"error: {method} on view 'all' (image): full-batch training {expected} (TG_GNN_MEMORY); "
+            "GraphSAGE/GAT have no neighbour sampling yet"
+        )
+        assert stored_state(zoo_graph, "all", method) == before
+    proc = cli("embed", "--method", method, "--view", "all", env={"TG_GNN_MEMORY": "lots"})
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: TG_GNN_MEMORY: 'lots' is not a size like 4g or 512m"
+    assert stored_state(zoo_graph, "all", method) == before

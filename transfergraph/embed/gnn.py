@@ -22,6 +22,7 @@ import neo4j
 import numpy as np
 
 from transfergraph.choices import EmbedMethod
+from transfergraph.db import run
 from transfergraph.embed import features, linkpred
 from transfergraph.embed.export import Subgraph, subgraph
 from transfergraph.embed.store import Embedded
@@ -131,15 +132,27 @@ def training_bytes(method: EmbedMethod, *, nodes: int, edges: int, width: int, d
     return 4 * floats
 
 
-def check_memory(method: EmbedMethod, view: str, *, nodes: int, edges: int, width: int, dim: int) -> None:
-    """Refuse full-batch training that would exceed TG_GNN_MEMORY (there is no neighbour sampling)."""
+def size_text(n: int) -> str:
+    """Bytes as GiB, or MiB below one GiB (a small limit would read '0.0 GiB')."""
+    return f"{n / (1 << 30):.1f} GiB" if n >= 1 << 30 else f"{n / (1 << 20):.1f} MiB"
+
+
+def check_memory(
+    method: EmbedMethod, view: str, modality: str, *, nodes: int, edges: int, width: int | None, dim: int
+) -> None:
+    """Refuse full-batch training that would exceed TG_GNN_MEMORY (there is no neighbour sampling).
+
+    `width` None: the node features are not built yet, and the estimate with one feature (a lower
+    bound) refuses before the subgraph's export, which at 100k models takes a minute and a GiB."""
     limit = parse_size(os.environ.get("TG_GNN_MEMORY", "4g"))
-    need = training_bytes(method, nodes=nodes, edges=edges, width=width, dim=dim)
+    need = training_bytes(method, nodes=nodes, edges=edges, width=width or 1, dim=dim)
     if need > limit:
+        size = f"~{size_text(need)}" if width else f"over ~{size_text(need)}"
+        features = f"{width} features" if width else "before node features"
         raise TGError(
-            f"{method.value} on view {view!r}: full-batch training needs ~{need / (1 << 30):.1f} GiB "
-            f"({nodes} nodes, {edges} edges), over the {limit / (1 << 30):.1f} GiB limit (TG_GNN_MEMORY); "
-            "GraphSAGE/GAT have no neighbour sampling yet"
+            f"{method.value} on view {view!r} ({modality}): full-batch training needs {size} "
+            f"({nodes} nodes, {edges} edges, {features}), over the {size_text(limit)} limit "
+            "(TG_GNN_MEMORY); GraphSAGE/GAT have no neighbour sampling yet"
         )
 
 
@@ -156,11 +169,13 @@ def embed_modality(
 ) -> Embedded:
     """Train on one modality of `view` and return every node's vector plus the held-out AUC."""
     started = time.perf_counter()
+    size = run(drv, "embed/size", view=view, modality=modality)[0]
+    check_memory(method, view, modality, nodes=size["nodes"], edges=2 * size["edges"], width=None, dim=dim)
     sg = subgraph(drv, view, modality)
     if not sg.positive:
         raise TGError(f"view {view!r} has no {modality} edges to learn from")
     width = node_features(sg).shape[1]
-    check_memory(method, view, nodes=len(sg.nodes), edges=2 * len(sg.edges), width=width, dim=dim)
+    check_memory(method, view, modality, nodes=len(sg.nodes), edges=2 * len(sg.edges), width=width, dim=dim)
     vectors, auc, epochs = train(sg, method, dim=dim, seed=seed, options=options, tick=tick)
     keys = [(n["label"], n["id"]) for n in sg.nodes]
     return Embedded(
