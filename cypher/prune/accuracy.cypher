@@ -3,13 +3,15 @@
 // view's $target (hidden, not deleted), aggregated per (model, dataset) ($aggregate: 'mean' |
 // 'max' | 'none' = one edge per run, as the paper did), min-max normalised per dataset.
 // positive: normalised accuracy > $accuracy_pos; negative: <= $accuracy_neg; a dataset whose
-// accuracies are all equal gives no edge (no evidence about any model). $dataset: null, or the one
-// dataset to derive (a refresh after new facts about it: normalisation is within a dataset).
-MATCH (m:Model)-[r:FINETUNED_ON]->(d:Dataset)
+// accuracies are all equal gives no edge (no evidence about any model). $datasets: the datasets to
+// derive, a block of them per transaction (normalisation is within a dataset, so blocks are
+// independent; one transaction for a million-model zoo outgrew the server's transaction memory).
+UNWIND $datasets AS id
+MATCH (d:Dataset {id: id})
 WHERE ($target IS NULL OR d.id <> $target)
   AND ($modality IS NULL OR d.modality = $modality)
-  AND ($dataset IS NULL OR d.id = $dataset)
-  AND ($runs = 'all' OR r.peft = $runs)
+MATCH (m:Model)-[r:FINETUNED_ON]->(d)
+WHERE ($runs = 'all' OR r.peft = $runs)
   AND r.accuracy IS NOT NULL
 WITH m, d, CASE WHEN $aggregate = 'none' THEN r.run_id END AS run,
      CASE WHEN $aggregate = 'max' THEN max(r.accuracy) ELSE avg(r.accuracy) END AS accuracy

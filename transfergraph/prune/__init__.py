@@ -111,8 +111,8 @@ def build(drv: neo4j.Driver, target: str | None, view: str, settings: BuildSetti
             raise TGError(f"--target {target!r}: no such dataset in the graph (ingest it first)")
         modality = found[0]["modality"]
     params = {**settings.params(), "view": view, "target": target, "modality": modality, "dataset": None}
-    run(drv, "prune/clear_view", view=view)
-    counts = {"ACCURACY_EDGE": run(drv, "prune/accuracy", **params)[0]["edges"]}
+    clear(drv, view)
+    counts = {"ACCURACY_EDGE": _accuracy(drv, params, target, modality)}
     counts["PRETRAINED_EDGE"] = (
         run(drv, "prune/pretrained", **params)[0]["edges"] if settings.pretrained else 0
     )
@@ -121,6 +121,34 @@ def build(drv: neo4j.Driver, target: str | None, view: str, settings: BuildSetti
     record = {**settings.params(), "modality": modality, "edges": sum(counts.values())}
     run(drv, "prune/view_node", view=view, target=target, settings=record)
     return counts
+
+
+BLOCK_RUNS = 500_000  # fine-tuning runs whose accuracy edges one transaction derives
+CLEAR_BATCH = 100_000  # derived edges one transaction removes
+
+
+def clear(drv: neo4j.Driver, view: str) -> tuple[int, int]:
+    """Remove a view's derived edges, CLEAR_BATCH at a time, then its node and embeddings; returns
+    (edges removed, view nodes removed)."""
+    removed = 0
+    while found := run(drv, "prune/clear_view_edges", view=view, batch=CLEAR_BATCH)[0]["removed"]:
+        removed += found
+    result = run(drv, "prune/clear_view", view=view)[0]
+    return removed + int(result["removed"]), int(result["views"])
+
+
+def _accuracy(drv: neo4j.Driver, params: dict[str, Any], target: str | None, modality: str | None) -> int:
+    """The view's accuracy edges, derived for blocks of datasets of at most BLOCK_RUNS runs each."""
+    edges, runs = 0, 0
+    block: list[str] = []
+    rows = run(drv, "prune/run_counts", modality=modality, target=target)
+    for i, row in enumerate(rows):
+        block.append(row["dataset"])
+        runs += row["runs"]
+        if runs >= BLOCK_RUNS or i == len(rows) - 1:
+            edges += run(drv, "prune/accuracy", **params, datasets=block)[0]["edges"]
+            block, runs = [], 0
+    return edges
 
 
 def _similarity(drv: neo4j.Driver, params: dict[str, Any], modality: str | None) -> int:
@@ -154,7 +182,7 @@ def refresh_dataset(drv: neo4j.Driver, view: str, dataset: str) -> dict[str, int
     params = {**settings.params(), "view": view, "target": recorded.get("target"), "modality": modality,
               "dataset": dataset}  # fmt: skip
     run(drv, "prune/clear_dataset", view=view, dataset=dataset)
-    counts = {"ACCURACY_EDGE": run(drv, "prune/accuracy", **params)[0]["edges"]}
+    counts = {"ACCURACY_EDGE": run(drv, "prune/accuracy", **params, datasets=[dataset])[0]["edges"]}
     counts["TRANSFER_EDGE"] = run(drv, "prune/transfer", **params)[0]["edges"] if settings.logme else 0
     counts["SIMILARITY_EDGE"] = _similarity(drv, params, modality)  # the whole probe: min-max range
     run(drv, "prune/restamp", view=view)
@@ -162,10 +190,10 @@ def refresh_dataset(drv: neo4j.Driver, view: str, dataset: str) -> dict[str, int
 
 
 def drop(drv: neo4j.Driver, view: str) -> int:
-    result = run(drv, "prune/clear_view", view=view)[0]
-    if result["views"] == 0 and result["removed"] == 0:
+    removed, views = clear(drv, view)
+    if views == 0 and removed == 0:
         raise TGError(f"no view named {view!r} (see `tg graph views`)")
-    return int(result["removed"])
+    return removed
 
 
 def views(drv: neo4j.Driver) -> list[dict[str, Any]]:
