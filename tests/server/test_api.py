@@ -13,7 +13,7 @@ import pytest
 from transfergraph import TransferGraph
 from transfergraph.config import Settings
 from transfergraph.db import run
-from transfergraph.errors import ParameterError
+from transfergraph.errors import ParameterError, TGError
 from transfergraph.features.table import build_table
 
 from support import REPO, cli
@@ -60,7 +60,11 @@ def test_library_errors_name_parameters_and_the_cli_names_flags(zoo_graph: neo4j
 
 
 def test_an_explicit_uri_is_used(zoo_graph: neo4j.Driver, settings: Settings) -> None:
-    with TransferGraph(uri=settings.bolt_uri) as tg:
+    from transfergraph import server
+
+    with pytest.raises(TGError, match="NEO4J_PASSWORD"):  # never the managed server's password file
+        TransferGraph(uri=settings.bolt_uri)
+    with TransferGraph(uri=settings.bolt_uri, password=server.password(settings)) as tg:
         assert tg.settings.uri == settings.bolt_uri
         assert run(tg.driver, "readback/dataset", id="cifar100")[0]["modality"] == "image"
 
