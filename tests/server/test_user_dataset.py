@@ -18,6 +18,7 @@ import pytest
 from transfergraph import config, prune
 from transfergraph import transferability as scores
 from transfergraph.db import run
+from transfergraph.features import table as feats
 from transfergraph.userdata import data, encode
 
 from support import cli, write_csv
@@ -216,7 +217,8 @@ def test_the_saved_edges_patched_equal_a_fresh_export(driver: neo4j.Driver, adde
     from transfergraph.predict import state
 
     assert cli("predict", "--method", "model-prior").returncode == 0
-    saved = state.load(config.load(), "all", "model-prior", "text")
+    stamp = feats.view_settings(driver, "all")["stamp"]
+    saved = state.load(config.load(), "all", "model-prior", "text", stamp)
     assert saved is not None
     runs = [["zoo/t2", "theirs", 0.7], ["zoo/t3", "theirs", 0.8], ["zoo/t4", "theirs", 0.75]]
     ingest = write_csv(added / "more.csv", ["model", "dataset", "acc"], runs)

@@ -99,17 +99,22 @@ def test_auc_equals_the_pairwise_definition_with_ties(seed: int) -> None:
     assert linkpred.auc([0.0], [1.0]) == 0.0
 
 
-def test_holdout_is_seeded_positive_model_dataset_only_and_order_free() -> None:
+def test_holdout_is_seeded_positive_model_dataset_only_and_free_of_order_and_ids() -> None:
     edges = [
-        {"rel": f"r{i}", "source_label": "Model" if i % 4 else "Dataset", "positive": i % 5 != 0}
+        {"rel": f"r{i}", "type": "ACCURACY_EDGE", "source_label": "Model" if i % 4 else "Dataset",
+         "source": f"s{i % 7}", "target": f"t{i}", "positive": i % 5 != 0}
         for i in range(200)
-    ]
+    ]  # fmt: skip
     eligible = {e["rel"] for e in edges if e["positive"] and e["source_label"] == "Model"}
     a = linkpred.holdout(edges, 0.1, seed=7)
     assert a == linkpred.holdout(list(reversed(edges)), 0.1, seed=7)
     assert set(a) <= eligible and len(a) == round(0.1 * len(eligible))
     assert a != linkpred.holdout(edges, 0.1, seed=8)
     assert linkpred.holdout(edges, 0.0, seed=7) == []
+    # a rebuilt view: the same edges under new element ids, the ids in another order
+    renamed = [{**e, "rel": f"x{199 - i}"} for i, e in enumerate(edges)]
+    new_id = {e["rel"]: r["rel"] for e, r in zip(edges, renamed, strict=True)}
+    assert linkpred.holdout(renamed, 0.1, seed=7) == [new_id[r] for r in a]
 
 
 def test_options_are_checked_per_method() -> None:

@@ -94,7 +94,7 @@ def _split(
         "val": [e for e in rest if e["rel"] in val_ids],
         "train": [e for e in rest if e["rel"] not in val_ids],
     }
-    negatives = sorted(sg.negative, key=lambda e: e["rel"])
+    negatives = sorted(sg.negative, key=linkpred.edge_key)
     order = np.random.default_rng(seed + 2).permutation(len(negatives))
     n_test = round(holdout * len(negatives))
     n_val = round(validation * len(negatives))

@@ -49,20 +49,26 @@ def is_model_dataset(edge: dict[str, Any]) -> bool:
     return bool(edge["source_label"] == "Model")
 
 
+def edge_key(edge: dict[str, Any]) -> tuple[str, str, str, str]:
+    """What an exported edge is, independent of the server's element ids, which a view rebuild
+    reassigns: splits sorted by it depend on the graph's contents and the seed only."""
+    return (edge["type"], edge["source_label"], edge["source"], edge["target"])
+
+
 def holdout(edges: Sequence[dict[str, Any]], fraction: float, seed: int) -> list[str]:
     """elementIds of a seeded random `fraction` of the positive model-dataset edges.
 
-    Edges are sorted by elementId first so the choice depends on the seed only, not on the order
-    the server returned them in.
+    The edges are sorted by `edge_key` first, so the choice is the same for the same graph and seed
+    whatever order the server returned them in and whatever ids it gave them.
     """
     if not 0.0 <= fraction < 1.0:
         raise ValueError(f"holdout fraction must be in [0, 1), got {fraction}")
-    candidates = sorted(e["rel"] for e in edges if e["positive"] and is_model_dataset(e))
+    candidates = sorted((e for e in edges if e["positive"] and is_model_dataset(e)), key=edge_key)
     count = round(fraction * len(candidates))
     if count == 0:
         return []
     rng = np.random.default_rng(seed)
-    return sorted(candidates[i] for i in rng.choice(len(candidates), size=count, replace=False))
+    return [candidates[i]["rel"] for i in sorted(rng.choice(len(candidates), size=count, replace=False))]
 
 
 def score_pairs(vectors: dict[tuple[str, str], np.ndarray], edges: Sequence[dict[str, Any]]) -> np.ndarray:

@@ -299,9 +299,12 @@ def _predict_modality(
     view changed since only by this refresh (`state.py`); otherwise it exports and fits as a full run."""
     stamp = feats.view_settings(drv, view).get("stamp")  # after the refresh, if any
     models_now = run(drv, "features/model_count", modality=modality)[0]["models"]
-    saved = None if datasets is None else state.load(settings, view, method, modality)
+    before = view_cfg.get("stamp")  # before the refresh, if any
+    saved = None
+    if datasets is not None and before is not None:
+        saved = state.load(settings, view, method, modality, before)
     edges = None
-    reusable = saved is not None and saved.stamp == view_cfg.get("stamp") and saved.models == models_now
+    reusable = saved is not None and saved.models == models_now
     if saved is not None and reusable and saved.fitted.ranker.embedding is None:
         edges = collaborative.patched(saved.edges, drv, view, modality, datasets or [])
     if edges is not None and saved is not None:
@@ -362,7 +365,7 @@ def _predict_modality(
         lap("write")
     if stamp is not None:
         kept_state = state.State(stamp, models_now, edges, done, (calibrated, levels, no_interval))
-        state.save(settings, view, method, modality, kept_state)
+        state.save(settings, view, method, modality, kept_state, replaces=before if datasets else None)
         lap("save state")
     return Predicted(view, method, modality, written, removed, ", ".join(done.train.missing) or "-",
                      len(notes), ranker.name, fallback or "-", no_interval or "-", notes)  # fmt: skip

@@ -35,26 +35,44 @@ class State:
     version: int = VERSION
 
 
-def path(settings: Settings, view: str, method: str, modality: str) -> Path:
-    slug = re.sub(r"[^A-Za-z0-9_.+-]", "_", f"{view}--{method}--{modality}")
+KEEP = 3  # states kept per (view, method, modality): other servers sharing the cache keep theirs
+
+
+def path(settings: Settings, view: str, method: str, modality: str, stamp: str) -> Path:
+    """Named by the view's stamp too: the cache is shared by every server (the managed one, a test
+    server, one given by NEO4J_URI), and a stamp is drawn anew for every build, so one server's
+    state neither overwrites another's nor is read for it."""
+    slug = re.sub(r"[^A-Za-z0-9_.+-]", "_", f"{view}--{method}--{modality}--{stamp}")
     return settings.cache_dir / "predict-state" / f"{slug}.pkl"
 
 
-def load(settings: Settings, view: str, method: str, modality: str) -> State | None:
-    """The saved state, or None (none saved, unreadable, or of another layout)."""
+def load(settings: Settings, view: str, method: str, modality: str, stamp: str) -> State | None:
+    """The state saved at `stamp`, or None (none saved, unreadable, or of another layout)."""
     try:
-        with path(settings, view, method, modality).open("rb") as f:
+        with path(settings, view, method, modality, stamp).open("rb") as f:
             state = pickle.load(f)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         return None
-    return state if isinstance(state, State) and state.version == VERSION else None
+    ok = isinstance(state, State) and state.version == VERSION and state.stamp == stamp
+    return state if ok else None
 
 
-def save(settings: Settings, view: str, method: str, modality: str, state: State) -> None:
-    """Written beside, then renamed: a crash leaves the old state or the new, never half of one."""
-    target = path(settings, view, method, modality)
+def save(
+    settings: Settings, view: str, method: str, modality: str, state: State, replaces: str | None
+) -> None:
+    """Written beside, then renamed: a crash leaves the old state or the new, never half of one.
+    The state it `replaces` (the stamp a refresh started from) is stale and goes; beyond that the
+    KEEP newest of this view, method and modality stay."""
+    target = path(settings, view, method, modality, state.stamp)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     with partial.open("wb") as f:
         pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
     partial.replace(target)
+    if replaces and replaces != state.stamp:
+        path(settings, view, method, modality, replaces).unlink(missing_ok=True)
+    stem = target.name[: -len(f"{state.stamp}.pkl")]
+    # a stamp is a UUID: the same length
+    mine = [p for p in target.parent.glob(f"{stem}*.pkl") if len(p.name) == len(target.name)]
+    for old in sorted(mine, key=lambda p: p.stat().st_mtime, reverse=True)[KEEP:]:
+        old.unlink(missing_ok=True)
