@@ -119,6 +119,8 @@ def main() -> None:
     ap.add_argument("--pagecache", default="2g")
     ap.add_argument("--learned", default="rf+none", help="Learned method to time too; 'none' skips.")
     ap.add_argument("--keep", type=Path, help="Keep the generated zoo here (reused when present).")
+    ap.add_argument("--server-dir", type=Path, help="Run the server in this (new) folder and keep it, stopped, "
+                    "for later measurements (recommend_bench.py --running).")  # fmt: skip
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tg-learning-"))
     zoo = a.keep or work / "zoo"
@@ -126,7 +128,7 @@ def main() -> None:
         subprocess.run([sys.executable, str(HERE / "synth_zoo.py"), "--models", str(a.models), "--runs",
                         str(a.runs), "--datasets", str(a.datasets), "--out", str(zoo), "--seed", "3"],
                        check=True)  # fmt: skip
-    server_dir = work / "server"
+    server_dir = a.server_dir or work / "server"
     bolt = free_port()
     env = {**os.environ, "TG_SERVER_DIR": str(server_dir), "TG_BOLT_PORT": str(bolt),
            "TG_HTTP_PORT": str(free_port()), "TG_HEAP": a.heap, "TG_PAGECACHE": a.pagecache}  # fmt: skip
@@ -176,7 +178,7 @@ def main() -> None:
         print(f"recommend / bare driver process: {ratio:.2f}x (one run each: recommend_bench.py has medians)")
     if a.keep is None:
         shutil.rmtree(work, ignore_errors=True)
-    else:
+    elif a.server_dir is None:
         shutil.rmtree(server_dir, ignore_errors=True)
 
 
