@@ -119,8 +119,8 @@ def main() -> None:
     ap.add_argument("--pagecache", default="2g")
     ap.add_argument("--learned", default="rf+none", help="Learned method to time too; 'none' skips.")
     ap.add_argument("--keep", type=Path, help="Keep the generated zoo here (reused when present).")
-    ap.add_argument("--server-dir", type=Path, help="Run the server in this (new) folder and keep it, stopped, "
-                    "for later measurements (recommend_bench.py --running).")  # fmt: skip
+    ap.add_argument("--server-dir", type=Path, help="Run the server in this (new) folder and keep it, "
+                    "stopped, for later measurements (recommend_bench.py --running).")  # fmt: skip
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tg-learning-"))
     zoo = a.keep or work / "zoo"
