@@ -248,11 +248,9 @@ def test_missing_view_and_edgeless_view_are_one_line_errors(zoo_graph: neo4j.Dri
     assert "no positive or similarity edges" in proc.stderr
 
 
-def test_gnn_without_torch_names_the_extra_and_node2vec_still_runs(
-    zoo_graph: neo4j.Driver, tmp_path: Path
-) -> None:
-    """torch is installed here; a sitecustomize makes `import torch` fail as on a core install."""
-    (tmp_path / "sitecustomize.py").write_text(
+def without_torch(folder: Path) -> dict[str, str]:
+    """An environment whose Python cannot import torch or PyG (a sitecustomize in `folder`)."""
+    (folder / "sitecustomize.py").write_text(
         textwrap.dedent(
             """
             import sys
@@ -261,7 +259,14 @@ def test_gnn_without_torch_names_the_extra_and_node2vec_still_runs(
             """
         )
     )
-    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))}
+
+
+def test_gnn_without_torch_names_the_extra_and_node2vec_still_runs(
+    zoo_graph: neo4j.Driver, tmp_path: Path
+) -> None:
+    """torch is installed here; a sitecustomize makes `import torch` fail as on a core install."""
+    env = without_torch(tmp_path)
     proc = tg("embed", "--method", "gat", "--view", "all", env=env)
     assert proc.returncode == 2
     assert (
@@ -291,12 +296,12 @@ def stored_state(drv: neo4j.Driver, view: str, method: str) -> list[Any]:
 
 @pytest.mark.parametrize("method", ["graphsage", "gat"])
 def test_gnn_over_the_memory_limit_refuses_in_one_line_and_writes_nothing(
-    zoo_graph: neo4j.Driver, method: str
+    zoo_graph: neo4j.Driver, method: str, tmp_path: Path
 ) -> None:
     """TG_GNN_MEMORY below the full-batch estimate: exit 2 before training, one line giving the
     estimate for the view's nodes and edges and the limit; what (view, method) had stored stays.
-    Under the lower bound (one feature) it refuses before exporting; between that and the estimate
-    with the real features, after."""
+    Under the lower bound (one feature) it refuses before exporting and before importing torch
+    (checked with torch unimportable); between that and the estimate with the real features, after."""
     before = stored_state(zoo_graph, "all", method)
     # The image modality comes first; its node and edge counts, found here without cypher/embed.
     nodes = len(view_nodes(zoo_graph, "all", positive_only=False)["image"])
@@ -316,7 +321,11 @@ def test_gnn_over_the_memory_limit_refuses_in_one_line_and_writes_nothing(
         (str(between), f"needs ~{gnn.size_text(need)} ({nodes} nodes, {edges} edges, {width} features), "
                        f"over the {gnn.size_text(between)} limit"),
     ]:  # fmt: skip
-        proc = cli("embed", "--method", method, "--view", "all", env={"TG_GNN_MEMORY": limit})
+        if limit == "1m":  # a whole process that cannot import torch: refused before it would
+            env = {"TG_GNN_MEMORY": limit, **without_torch(tmp_path)}
+            proc = tg("embed", "--method", method, "--view", "all", env=env)
+        else:
+            proc = cli("embed", "--method", method, "--view", "all", env={"TG_GNN_MEMORY": limit})
         assert proc.returncode == 2, proc.stderr
         assert proc.stdout == "" and proc.stderr.strip() == (
             f"error: {method} on view 'all' (image): full-batch training {expected} (TG_GNN_MEMORY); "

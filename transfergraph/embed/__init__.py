@@ -109,8 +109,10 @@ def embed(
     modalities = _modalities(drv, view)
     results: list[Embedded] = []
     if method.needs_torch:
-        from transfergraph.embed import gnn  # torch stays unloaded until here
+        from transfergraph.embed import gnn  # torch stays unloaded until require_torch
 
+        for modality in modalities:
+            gnn.refuse_early(drv, view, modality, method, dim)
         gnn.require_torch()
         for modality in modalities:
             with progress_bar(

@@ -156,6 +156,13 @@ def check_memory(
         )
 
 
+def refuse_early(drv: neo4j.Driver, view: str, modality: str, method: EmbedMethod, dim: int) -> None:
+    """The memory check from a count of the view's nodes and edges (one feature per node, a lower
+    bound): run before torch is imported (~20 s, 0.9 GiB) and before the subgraph is exported."""
+    size = run(drv, "embed/size", view=view, modality=modality)[0]
+    check_memory(method, view, modality, nodes=size["nodes"], edges=2 * size["edges"], width=None, dim=dim)
+
+
 def embed_modality(
     drv: neo4j.Driver,
     view: str,
@@ -169,8 +176,6 @@ def embed_modality(
 ) -> Embedded:
     """Train on one modality of `view` and return every node's vector plus the held-out AUC."""
     started = time.perf_counter()
-    size = run(drv, "embed/size", view=view, modality=modality)[0]
-    check_memory(method, view, modality, nodes=size["nodes"], edges=2 * size["edges"], width=None, dim=dim)
     sg = subgraph(drv, view, modality)
     if not sg.positive:
         raise TGError(f"view {view!r} has no {modality} edges to learn from")
