@@ -24,7 +24,7 @@ CALL (row, old) {
 }
 CALL (r, before) {
   // a changed run leaves the dataset's degree as it was: mark its tried summary stale
-  // (prune/store_tried.cypher)
+  // (tried/store.cypher)
   WITH r, before
   WHERE before IS NOT NULL AND before <> properties(r)
   WITH endNode(r) AS d

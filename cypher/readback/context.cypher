@@ -31,7 +31,7 @@ CALL (t) {
   RETURN sum(COUNT { (d)<-[:FINETUNED_ON]-() }) AS runs_now
 }
 CALL (t) {
-  // the count and best of the models tried, as `tg graph build` stored them (readback/tried.cypher),
+  // the count and best of the models tried, as `tg graph build` stored them (tried/count.cypher),
   // while no run was added, removed or changed since; else no row, and tg recommend counts them live
   OPTIONAL MATCH (t)-[:TRIED_SUMMARY]->(s:TriedSummary)
   WHERE s.runs = COUNT { (t)<-[:FINETUNED_ON]-() }

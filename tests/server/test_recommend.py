@@ -137,7 +137,7 @@ def test_the_table_summarises_the_tried_models_as_the_full_list_does(
 def test_the_tried_summary_is_read_while_current_and_counted_live_otherwise(
     driver: neo4j.Driver, predicted: None
 ) -> None:
-    """`tg graph build` stores each dataset's tried count and best (prune/store_tried); readback/context
+    """`tg graph build` stores each dataset's tried count and best (tried/store.cypher); readback/context
     reads it while the dataset's runs are as they were. A new run (the degree moves) or a changed one
     (ingest/runs marks it) makes tg recommend count them live; the next build stores them again."""
 
@@ -155,7 +155,7 @@ def test_the_tried_summary_is_read_while_current_and_counted_live_otherwise(
         return f"already fine-tuned on a: {len(listed)} models, best {best['model']} {best['accuracy']:.3f}"
 
     prune.build(driver, None, "all", prune.BuildSettings())
-    live = run(driver, "readback/tried", datasets=["a"])[0]
+    live = run(driver, "tried/count", datasets=["a"])[0]
     stored = context()
     assert stored["summarised"] and stored["tried"] == live["tried"] and stored["best"] == live["best"]
     assert table_line().startswith(expected_line())
@@ -175,8 +175,7 @@ def test_the_tried_summary_is_read_while_current_and_counted_live_otherwise(
     write(driver, {**{k: [] for k in small_zoo()}, "runs": [changed]})  # unchanged: no mark needed
     prune.build(driver, None, "all", prune.BuildSettings())
     assert (
-        context()["summarised"]
-        and context()["best"] == run(driver, "readback/tried", datasets=["a"])[0]["best"]
+        context()["summarised"] and context()["best"] == run(driver, "tried/count", datasets=["a"])[0]["best"]
     )
     summaries, _, _ = driver.execute_query(
         "MATCH (d:Dataset) RETURN d.id AS id, COUNT { (d)-[:TRIED_SUMMARY]->() } AS n, "

@@ -1,4 +1,4 @@
-// Store readback/tried.cypher's rows ($rows) as each dataset's (:TriedSummary), which
+// Store tried/count.cypher's rows ($rows) as each dataset's (:TriedSummary), which
 // readback/context reads instead of counting the dataset's runs. One summary per dataset, replaced.
 // It is current while `runs` equals the dataset's FINETUNED_ON in-degree; ingest/runs.cypher sets
 // `runs` to -1 when it changes an existing run, since that leaves the degree as it was.

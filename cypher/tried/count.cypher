@@ -1,7 +1,7 @@
 // For each of $datasets: how many models were fine-tuned on it, the best of them (best accuracy,
 // then id, as readback/measured orders them) and its run count (in-degree) then. This reads every run
 // of those datasets (for a dataset with 752k runs, 2.3M db hits), so `tg graph build` stores it
-// (prune/store_tried.cypher) and readback/context reads the stored summary while the dataset's
+// (tried/store.cypher) and readback/context reads the stored summary while the dataset's
 // degree still equals `runs`; `tg recommend` runs this only for a dataset without a current one.
 UNWIND $datasets AS id
 MATCH (t:Dataset {id: id})
