@@ -41,7 +41,9 @@ VIEW = NodeKind("View", "name", None)  # how a view was built (`tg graph views`)
 # one `tg embed` run per (view, method, modality): its settings, seconds and held-out AUC
 EMBEDDING_RUN = NodeKind("EmbeddingRun", "view, method, modality", None)
 CHOICE = NodeKind("Choice", "modality", None)  # the method `tg evaluate` found best, used by recommend
-NODES = (DATASET, MODEL, VIEW, EMBEDDING_RUN, CHOICE)
+# a dataset's tried models (count, best) as `tg graph build` counted them, read by `tg recommend`
+TRIED_SUMMARY_NODE = NodeKind("TriedSummary", "its dataset", None)
+NODES = (DATASET, MODEL, VIEW, EMBEDDING_RUN, CHOICE, TRIED_SUMMARY_NODE)
 
 # Raw facts: written by `tg ingest`, never deleted by the pipeline.
 PRETRAINED_ON = RelKind("PRETRAINED_ON", "Model", "Dataset", "pretrained_on", "model", "dataset")
@@ -70,7 +72,10 @@ EMBEDS = RelKind("EMBEDS", "EmbeddingRun", "Model|Dataset", per_view=True)
 PREDICTED = RelKind("PREDICTED", "Model", "Dataset", per_view=True)
 LEARNED_RELS = (EMBEDS, PREDICTED)
 
-RELS = RAW_RELS + VIEW_EDGES + LEARNED_RELS
+# Derived, not per view: each dataset's one TriedSummary (tried/store.cypher).
+TRIED_SUMMARY = RelKind("TRIED_SUMMARY", "Dataset", "TriedSummary")
+
+RELS = RAW_RELS + VIEW_EDGES + LEARNED_RELS + (TRIED_SUMMARY,)
 
 # Write order of a loader's records: nodes before the relationships that need them.
 ENTITIES: tuple[str, ...] = tuple(k.entity for k in (*NODES, *RAW_RELS) if k.entity is not None)

@@ -22,6 +22,15 @@ CALL (row, old) {
   SET old.source = coalesce(first, old.source)
   RETURN old AS r
 }
+CALL (r, before) {
+  // a changed run leaves the dataset's degree as it was: mark its tried summary stale
+  // (tried/store.cypher)
+  WITH r, before
+  WHERE before IS NOT NULL AND before <> properties(r)
+  WITH endNode(r) AS d
+  MATCH (d)-[:TRIED_SUMMARY]->(s:TriedSummary)
+  SET s.runs = -1
+}
 WITH before, properties(r) AS after
 RETURN count(CASE WHEN before IS NULL THEN 1 END) AS created,
        count(CASE WHEN before IS NOT NULL AND before <> after THEN 1 END) AS updated,

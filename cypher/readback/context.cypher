@@ -2,10 +2,12 @@
 // dataset's modality; the methods with predictions for it in the view, newest first, each with what
 // staleness compares (its oldest prediction and the run count it saw); the method `tg evaluate`
 // recorded for the modality; when the view was built; the fine-tuning runs on the modality now; and
-// how many models were fine-tuned on the dataset, with the best of them. $dataset, $view.
-// Its cost does not grow with the graph, only with this dataset's own edges: it starts at the
-// dataset, runs_now sums degrees (every FINETUNED_ON starts at a Model, so it equals
-// predict/run_count without reading a run), and only this dataset's PREDICTED are read.
+// how many models were fine-tuned on the dataset, with the best of them, from its stored summary
+// (`summarised` false: none current). $dataset, $view.
+// Its cost does not grow with the graph nor with the dataset's runs: it starts at the dataset,
+// runs_now sums degrees (every FINETUNED_ON starts at a Model, so it equals predict/run_count
+// without reading a run), only this dataset's PREDICTED are read (at most 2K per method), and the
+// tried models come from the stored summary.
 MATCH (t:Dataset {id: $dataset})
 CALL (t) {
   MATCH (:Model)-[p:PREDICTED {view: $view}]->(t)
@@ -29,18 +31,15 @@ CALL (t) {
   RETURN sum(COUNT { (d)<-[:FINETUNED_ON]-() }) AS runs_now
 }
 CALL (t) {
-  OPTIONAL MATCH (m)-[r:FINETUNED_ON]->(t)
-  RETURN count(DISTINCT m) AS tried, max(r.accuracy) AS top
+  // the count and best of the models tried, as `tg graph build` stored them (tried/count.cypher),
+  // while no run was added, removed or changed since; else no row, and tg recommend counts them live
+  OPTIONAL MATCH (t)-[:TRIED_SUMMARY]->(s:TriedSummary)
+  WHERE s.runs = COUNT { (t)<-[:FINETUNED_ON]-() }
+  RETURN s
+  LIMIT 1
 }
-CALL (t, top) {
-  // the best tried model as readback/measured orders them: best accuracy, then id (two passes over
-  // the dataset's runs, no sort of them all)
-  OPTIONAL MATCH (m)-[r:FINETUNED_ON]->(t)
-  WHERE r.accuracy = top OR top IS NULL
-  WITH m ORDER BY m.id LIMIT 1
-  OPTIONAL MATCH (m)-[r:FINETUNED_ON]->(t)
-  WITH m, max(r.accuracy) AS accuracy, count(r) AS runs, collect(DISTINCT r.peft) AS regimes
-  RETURN CASE WHEN m IS NULL THEN null
-              ELSE {model: m.id, accuracy: accuracy, runs: runs, regimes: regimes} END AS best
-}
-RETURN t.modality AS modality, methods, chosen, built_at, runs_now, tried, best
+RETURN t.modality AS modality, methods, chosen, built_at, runs_now, s IS NOT NULL AS summarised,
+       s.tried AS tried,
+       CASE WHEN s.best_model IS NULL THEN null
+            ELSE {model: s.best_model, accuracy: s.best_accuracy, runs: s.best_runs,
+                  regimes: s.best_regimes} END AS best

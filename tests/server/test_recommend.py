@@ -132,3 +132,54 @@ def test_the_table_summarises_the_tried_models_as_the_full_list_does(
     table = cli("recommend", "-d", "a", "-m", "model-prior")
     assert table.returncode == 0, table.stderr
     assert f"already fine-tuned on a: {len(listed)} models, best {MODELS[1]} 0.999" in table.stdout
+
+
+def test_the_tried_summary_is_read_while_current_and_counted_live_otherwise(
+    driver: neo4j.Driver, predicted: None
+) -> None:
+    """`tg graph build` stores each dataset's tried count and best (tried/store.cypher); readback/context
+    reads it while the dataset's runs are as they were. A new run (the degree moves) or a changed one
+    (ingest/runs marks it) makes tg recommend count them live; the next build stores them again."""
+
+    def context() -> dict:
+        return dict(run(driver, "readback/context", dataset="a", view="all")[0])
+
+    def table_line() -> str:
+        out = cli("recommend", "-d", "a", "-m", "model-prior")
+        assert out.returncode == 0, out.stderr
+        return next(line for line in out.stdout.splitlines() if "already fine-tuned on a" in line)
+
+    def expected_line() -> str:
+        listed = json.loads(cli("recommend", "-d", "a", "-m", "model-prior", "-f", "json").stdout)["measured"]
+        best = listed[0]
+        return f"already fine-tuned on a: {len(listed)} models, best {best['model']} {best['accuracy']:.3f}"
+
+    prune.build(driver, None, "all", prune.BuildSettings())
+    live = run(driver, "tried/count", datasets=["a"])[0]
+    stored = context()
+    assert stored["summarised"] and stored["tried"] == live["tried"] and stored["best"] == live["best"]
+    assert table_line().startswith(expected_line())
+
+    new_run = {"run_id": "summary-new", "model": MODELS[5], "dataset": "a",
+               "props": {"accuracy": 0.9995, "peft": "full"}}  # fmt: skip
+    write(driver, {**{k: [] for k in small_zoo()}, "runs": [new_run]})
+    assert not context()["summarised"]  # one run more than the summary counted
+    assert table_line().startswith(expected_line()) and MODELS[5] in table_line()
+
+    prune.build(driver, None, "all", prune.BuildSettings())
+    assert context()["summarised"] and context()["best"]["model"] == MODELS[5]
+    changed = {**new_run, "props": {"accuracy": 0.1, "peft": "full"}}  # the same run, corrected
+    write(driver, {**{k: [] for k in small_zoo()}, "runs": [changed]})
+    assert not context()["summarised"]  # the degree is unchanged, the ingest marked it
+    assert MODELS[5] not in table_line() and table_line().startswith(expected_line())
+    write(driver, {**{k: [] for k in small_zoo()}, "runs": [changed]})  # unchanged: no mark needed
+    prune.build(driver, None, "all", prune.BuildSettings())
+    assert (
+        context()["summarised"] and context()["best"] == run(driver, "tried/count", datasets=["a"])[0]["best"]
+    )
+    summaries, _, _ = driver.execute_query(
+        "MATCH (d:Dataset) RETURN d.id AS id, COUNT { (d)-[:TRIED_SUMMARY]->() } AS n, "
+        "COUNT { (d)<-[:FINETUNED_ON]-() } > 0 AS tried ORDER BY id"
+    )
+    assert {r["id"]: r["n"] for r in summaries} == {r["id"]: int(r["tried"]) for r in summaries}
+    assert sum(r["n"] for r in summaries) == len(DATASETS)  # one per dataset with runs, replaced

@@ -138,7 +138,10 @@ def clear(drv: neo4j.Driver, view: str) -> tuple[int, int]:
 
 
 def _accuracy(drv: neo4j.Driver, params: dict[str, Any], target: str | None, modality: str | None) -> int:
-    """The view's accuracy edges, derived for blocks of datasets of at most BLOCK_RUNS runs each."""
+    """The view's accuracy edges, derived for blocks of datasets of at most BLOCK_RUNS runs each.
+    A build that hides no target also stores each dataset's tried summary (count and best of the
+    models tried on it, tried/count.cypher) while it reads the runs, so that `tg recommend` does
+    not count a popular dataset's runs each time."""
     edges, runs = 0, 0
     block: list[str] = []
     rows = run(drv, "prune/run_counts", modality=modality, target=target)
@@ -147,6 +150,8 @@ def _accuracy(drv: neo4j.Driver, params: dict[str, Any], target: str | None, mod
         runs += row["runs"]
         if runs >= BLOCK_RUNS or i == len(rows) - 1:
             edges += run(drv, "prune/accuracy", **params, datasets=block)[0]["edges"]
+            if target is None:
+                run(drv, "tried/store", rows=run(drv, "tried/count", datasets=block))
             block, runs = [], 0
     return edges
 

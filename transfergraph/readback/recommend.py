@@ -161,6 +161,8 @@ def recommend(
     if list_tried:
         measured, tried = [_measured(r) for r in run(drv, "readback/measured", dataset=dataset)], None
     else:
+        if not context["summarised"]:  # no summary current since the last build: count them now
+            context = {**context, **run(drv, "tried/count", datasets=[dataset])[0]}
         measured, tried = ([] if context["best"] is None else [_measured(context["best"])]), context["tried"]
     return Recommendation(
         dataset, context["modality"], chosen, view, staleness(context, predicted, view), rows, exclude_tried,
