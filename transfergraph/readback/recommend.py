@@ -122,8 +122,9 @@ def recommend(
     `list_tried` False, `measured` holds only the best of them and `tried` their number: what the
     table shows, without reading every tried model of a popular dataset back.
 
-    Two round trips: readback/context (everything but the ranking) and readback/recommend (one more
-    for the list of tried models)."""
+    Two round trips: readback/context (everything but the ranking) and readback/recommend; one more
+    for the list of tried models, or for their count and best when no summary is current
+    (tried/count.cypher)."""
     if top < 1:
         raise ParameterError("top", "must be at least 1")
     found = run(drv, "readback/context", dataset=dataset, view=view)
