@@ -229,6 +229,16 @@ def hub_layout(
     return folder
 
 
+def hub_snapshot(cache: Path, repo: str, splits: dict[str, dict[str, list[Any]]], **layout: Any) -> Path:
+    """`repo` as a download leaves it in the hub cache `cache` (HF_HOME/hub): a Hub-layout snapshot
+    (`hub_layout`) under datasets--OWNER--NAME/snapshots/, and refs/main naming it."""
+    folder = cache / f"datasets--{repo.replace('/', '--')}"
+    snap = hub_layout(folder / "snapshots" / "0123abcd", splits, **layout)
+    (folder / "refs").mkdir()
+    (folder / "refs" / "main").write_text("0123abcd")
+    return snap
+
+
 def png(level: int, seed: int, size: int = 32) -> bytes:
     """A noisy grey PNG around `level`."""
     import io

@@ -17,7 +17,7 @@ from PIL import Image
 
 from transfergraph.errors import DownloadError, TGError
 from transfergraph.userdata import encode
-from transfergraph.userdata.data import UserData
+from transfergraph.userdata.sample import UserData
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 TEXTS = [

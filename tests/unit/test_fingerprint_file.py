@@ -12,11 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from transfergraph.errors import ParameterError
 from transfergraph.evaluation.similarity import rank_correlation
 from transfergraph.loaders import fingerprints, paper_zoo
 from transfergraph.loaders.fingerprints import Fingerprint
 from transfergraph.loaders.records import InvalidInput
 from transfergraph.userdata import zoo
+from transfergraph.userdata.source import HubRef, parse_source
 
 from support import ZOO
 
@@ -150,24 +152,49 @@ def test_the_packaged_mapping_names_every_dataset_of_the_paper_zoo() -> None:
     targets = {"cifar100", "caltech101", "dtd", "flowers", "pets", "stanfordcars", "svhn", "glue/cola",
                "glue/sst2", "rotten_tomatoes", *tweets}  # fmt: skip
     assert targets <= with_hub
-    assert (
-        entries["glue/cola"].hub == "hf:nyu-mll/glue:cola"
-        and entries["tweet_eval/irony"].hub == "hf:cardiffnlp/tweet_eval:irony"
-    )
+    assert entries["glue/cola"].hub == HubRef("nyu-mll/glue", "cola")
+    assert str(entries["tweet_eval/irony"].hub) == "hf:cardiffnlp/tweet_eval:irony"
+    assert all(isinstance(e.hub, HubRef) for e in entries.values() if e.hub)  # Hub ids only, no folders
 
 
 def test_a_bad_mapping_names_line_and_column(tmp_path: Path) -> None:
     path = tmp_path / "m.csv"
     path.write_text(
         "# c\ndataset,modality,hub,label_col,text_col,note\na,image,uoft-cs/cifar100,,,\na,audio,,,,\n"
+        "b,text,hf:../b,,,\n"
     )
     with pytest.raises(InvalidInput) as e:
         zoo.hub_ids(path)
+    no_id = parse_problem("hf:../b")
     assert [str(p) for p in e.value.problems] == [
-        f"{path}:3: column 'hub': expected hf:REPO[:CONFIG][:SPLIT], got 'uoft-cs/cifar100'",
+        f"{path}:3: column 'hub': expected hf:REPO[:CONFIG][:SPLIT] or a local folder, "
+        f"got 'uoft-cs/cifar100' ({tmp_path / 'uoft-cs' / 'cifar100'} not found)",
         f"{path}:4: column 'dataset': 'a' is named twice",
         f"{path}:4: column 'modality': expected image or text, got 'audio'",
+        f"{path}:5: column 'hub': {no_id}",
     ]
+    assert no_id.startswith("'hf:../b' is no Hugging Face Hub id: expected hf:REPO[:CONFIG][:SPLIT]")
+
+
+def parse_problem(text: str) -> str:
+    with pytest.raises(ParameterError) as e:
+        parse_source(text)
+    return e.value.problem
+
+
+def test_a_mapping_row_may_give_a_local_folder_relative_to_the_mapping(tmp_path: Path) -> None:
+    (tmp_path / "copies" / "cola").mkdir(parents=True)
+    path = tmp_path / "m.csv"
+    path.write_text(
+        "dataset,modality,hub,label_col,text_col,note\n"
+        f"glue/cola,text,copies/cola,,sentence,\nrotten_tomatoes,text,{tmp_path / 'copies'},,,\n"
+        "glue/sst2,text,hf:nyu-mll/glue:sst2,,,\n"
+    )
+    entries = zoo.hub_ids(path)
+    assert entries["glue/cola"].hub == tmp_path / "copies" / "cola"
+    assert entries["glue/cola"].text_col == "sentence"
+    assert entries["rotten_tomatoes"].hub == tmp_path / "copies"
+    assert entries["glue/sst2"].hub == HubRef("nyu-mll/glue", "sst2")
 
 
 def test_rank_correlation_is_spearman_on_the_shared_pairs() -> None:

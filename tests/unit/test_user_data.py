@@ -15,7 +15,8 @@ from PIL import Image
 
 from transfergraph.errors import TGError
 from transfergraph.loaders.records import InvalidInput
-from transfergraph.userdata.data import UserData, read
+from transfergraph.userdata.data import read
+from transfergraph.userdata.sample import UserData
 
 
 def write_csv(path: Path, rows: list[list[object]], header: tuple[str, ...] = ("text", "label")) -> Path:

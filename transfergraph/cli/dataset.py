@@ -5,14 +5,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from transfergraph import config, db
 from transfergraph.choices import Format, Modality
 from transfergraph.cli.options import FormatOpt, ModalityOpt
-from transfergraph.errors import TGError
+from transfergraph.errors import ParameterError, TGError
 from transfergraph.output import emit_record, progress
+
+if TYPE_CHECKING:
+    from transfergraph.userdata.source import HubRef
 
 app = typer.Typer(help="A dataset of your own: add it, or embed a known one in a probe's space.",
                   no_args_is_help=True)  # fmt: skip
@@ -20,8 +24,9 @@ app = typer.Typer(help="A dataset of your own: add it, or embed a known one in a
 FromOpt = typer.Option(
     ...,
     "--from",
-    help="An image folder (one sub-folder per class), a CSV / Parquet / JSONL table (text), or a "
-    "Hugging Face dataset: hf:REPO[:CONFIG][:SPLIT] (split: train unless given).",
+    help="An image folder (one sub-folder per class), a CSV / Parquet / JSONL table (text), a folder "
+    "holding a copy of a Hugging Face dataset repository (hf download REPO --repo-type dataset "
+    "--local-dir DIR), or a Hub dataset: hf:REPO[:CONFIG][:SPLIT] (split: train unless given).",
 )
 LabelOpt = typer.Option(
     None, "--label-col", help="Column with the class label (default: label; hf: found from the features)."
@@ -46,16 +51,27 @@ def _place(
 ) -> None:  # fmt: skip
     from transfergraph.userdata.place import place
 
+    parsed = from_option(source)
     with db.connect(config.load()) as drv, progress() as bar:
         task = bar.add_task(f"embed {name}", total=None)
         result = place(
-            drv, name, source, modality, create=create, label_col=label_col, text_col=text_col,
+            drv, name, parsed, modality, create=create, label_col=label_col, text_col=text_col,
             probe=probe, probe_path=None if probe_path is None else str(probe_path), sample=sample,
             seed=seed, on_batch=lambda n: bar.advance(task, n),
         )  # fmt: skip
     emit_record(result, fmt)
     if fmt is Format.table:
         print(f"next: tg score --dataset {name} --top-from-graph 10; tg predict --dataset {name}")
+
+
+def from_option(value: str) -> Path | HubRef:
+    """--from as a path or a Hub reference (`userdata.source.parse_source`), refused as --from."""
+    from transfergraph.userdata.source import parse_source
+
+    try:
+        return parse_source(value)
+    except ParameterError as e:
+        raise TGError(e.for_flag("--from")) from None
 
 
 def _command(create: bool, doc: str) -> Callable[..., None]:
@@ -113,7 +129,7 @@ def embed(
     hub_ids: Path | None = typer.Option(
         None,
         "--hub-ids",
-        help="--zoo: a CSV mapping zoo names to hf: references (default: the packaged one).",
+        help="--zoo: a CSV mapping zoo names to hf: references or local folders (default: the packaged one).",
     ),
     fmt: Format = FormatOpt,
 ) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from transfergraph import config, db
@@ -19,8 +17,10 @@ def score(
     metric: list[str] = typer.Option(
         ["logme"], "--metric", help="logme or reg-h-score (repeatable; both from the same features)."
     ),
-    source: Path | None = typer.Option(
-        None, "--from", help="Read the data here instead of where it was added from."
+    source: str | None = typer.Option(
+        None,
+        "--from",
+        help="Read the data here (a path, or hf:REPO[:CONFIG][:SPLIT]) instead of where it was added from.",
     ),
     force: bool = typer.Option(False, "--force", help="Recompute pairs already scored."),
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Items per forward pass."),
@@ -32,6 +32,7 @@ def score(
 
     Examples: tg score -d my_reviews --top-from-graph 10; tg score -d my_reviews --models bert-base-uncased
     """
+    from transfergraph.cli.dataset import from_option
     from transfergraph.errors import TGError
     from transfergraph.userdata.score import METRIC_NAMES
     from transfergraph.userdata.score import score as run_score
@@ -39,6 +40,7 @@ def score(
     bad = [m for m in metric if m not in METRIC_NAMES]
     if bad:
         raise TGError(f"--metric {bad[0]!r}: expected one of {', '.join(METRIC_NAMES)}")
+    where = None if source is None else from_option(source)
     with db.connect(config.load()) as drv, progress() as bar:
         task = bar.add_task("score", total=None)
 
@@ -46,7 +48,7 @@ def score(
             bar.reset(task, total=n, description=f"score {model}")
 
         result = run_score(
-            drv, dataset, models=models, top=top, metrics=list(dict.fromkeys(metric)), source=source,
+            drv, dataset, models=models, top=top, metrics=list(dict.fromkeys(metric)), source=where,
             force=force, batch_size=batch_size, on_start=start, on_batch=lambda n: bar.advance(task, n),
         )  # fmt: skip
     emit(result["rows"], fmt, title=f"{dataset}: transferability computed here", ids=("model",),

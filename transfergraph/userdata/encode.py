@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from transfergraph.errors import DownloadError, MissingExtra, TGError
-from transfergraph.userdata.data import UserData
+from transfergraph.userdata.sample import UserData
 
 # Models with an offline copy inside a Python package: id -> (module, function returning the folder).
 PACKAGED = {

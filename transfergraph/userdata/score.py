@@ -17,8 +17,9 @@ import neo4j
 
 from transfergraph import ingest
 from transfergraph.db import run
-from transfergraph.errors import TGError
+from transfergraph.errors import ParameterError, TGError
 from transfergraph.loaders.records import Records
+from transfergraph.userdata.source import HubRef, parse_source
 
 METRIC_NAMES = {"logme": "LogME", "reg-h-score": "Reg-H-Score"}  # option value -> stored metric
 
@@ -55,7 +56,7 @@ def score(
     models: list[str],
     top: int | None = None,
     metrics: list[str],
-    source: Path | None = None,
+    source: Path | HubRef | None = None,
     force: bool = False,
     batch_size: int = 16,
     on_start: Callable[[str, int], None] = lambda _m, _n: None,
@@ -70,9 +71,15 @@ def score(
     if not found:
         raise TGError(f"unknown dataset {dataset!r}: add it with `tg dataset add {dataset} --from ...`")
     info = found[0]
-    where: Path | str | None = source or info["source"]  # a path, or an hf: reference
-    if where is None:
+    if source is None and info["source"] is None:
         raise TGError(f"no data known for {dataset!r}: `tg dataset embed {dataset} --from ...` (or --from)")
+    try:  # the stored source: an hf: reference or an absolute path (`source.source_text`)
+        where = source if source is not None else parse_source(info["source"])
+    except ParameterError:  # stored by an older version (hf:FOLDER for a local copy)
+        raise TGError(
+            f"dataset {dataset!r} was added from {info['source']!r}, which is no Hub id (a local copy of a "
+            "repository is read from its folder now): give the data again with --from"
+        ) from None
     stored = [METRIC_NAMES[m] for m in metrics]
     rows = candidates(drv, dataset, info["modality"], models, top)
     done = (

@@ -2,9 +2,11 @@
 new dataset has neighbours in the probe's space; the output is a fingerprint file to share.
 
 Which Hub dataset a zoo name is comes from a CSV (`transfergraph/data/zoo_hub_ids.csv`, or your
-own). Each dataset is written as soon as it is embedded, so an interrupted job keeps what it
-finished, and a re-run skips the datasets already embedded with the same probe, sample and seed.
-A dataset that cannot be read is reported in one line and the job goes on.
+own; a row of your own may give a local folder instead of an `hf:` id, such as a copy of the Hub
+repository made with `hf download REPO --repo-type dataset --local-dir DIR`). Each dataset is
+written as soon as it is embedded, so an interrupted job keeps what it finished, and a re-run skips
+the datasets already embedded with the same probe, sample and seed. A dataset that cannot be read
+is reported in one line and the job goes on.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from typing import Any
 import neo4j
 
 from transfergraph.db import run
-from transfergraph.errors import TGError
+from transfergraph.errors import ParameterError, TGError
 from transfergraph.loaders.records import MODALITIES, InvalidInput, Problem
-from transfergraph.userdata.data import HUB_PREFIX
 from transfergraph.userdata.place import DEFAULT_PROBES
+from transfergraph.userdata.source import SYNTAX, HubRef, parse_source
 
 HUB_IDS = "zoo_hub_ids.csv"
 COLUMNS = ("dataset", "modality", "hub", "label_col", "text_col", "note")
@@ -34,7 +36,7 @@ COLUMNS = ("dataset", "modality", "hub", "label_col", "text_col", "note")
 class HubEntry:
     dataset: str
     modality: str
-    hub: str | None  # hf:REPO[:CONFIG][:SPLIT], None when no Hub copy is known
+    hub: HubRef | Path | None  # a Hub id, or a local folder (a copy); None when no Hub copy is known
     label_col: str | None
     text_col: str | None
 
@@ -61,12 +63,13 @@ class ZooResult:
 
 def hub_ids(path: Path | None = None) -> dict[str, HubEntry]:
     """The mapping from zoo names to Hub datasets (the packaged one unless `path`); lines starting
-    with # are comments. InvalidInput names the line and column of every bad row."""
+    with # are comments. `hub` is `hf:REPO[:CONFIG][:SPLIT]`, or a local folder (relative to the
+    mapping's folder), which must exist. InvalidInput names the line and column of every bad row."""
     if path is None:
         text = resources.files("transfergraph").joinpath("data", HUB_IDS).read_text(encoding="utf-8")
-        name = HUB_IDS
+        name, base = HUB_IDS, Path.cwd()
     else:
-        name = str(path)
+        name, base = str(path), path.parent
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
@@ -90,9 +93,18 @@ def hub_ids(path: Path | None = None) -> dict[str, HubEntry]:
             problems.append(Problem(name, line, "dataset", f"{dataset!r} is named twice"))
         if modality not in MODALITIES:
             problems.append(Problem(name, line, "modality", f"expected image or text, got {modality!r}"))
-        if hub and not hub.startswith(HUB_PREFIX):
-            problems.append(Problem(name, line, "hub", f"expected hf:REPO[:CONFIG][:SPLIT], got {hub!r}"))
-        out[dataset] = HubEntry(dataset, modality, hub or None, cells.get("label_col") or None,
+        source: HubRef | Path | None = None
+        if hub:
+            try:
+                source = parse_source(hub)
+            except ParameterError as e:
+                problems.append(Problem(name, line, "hub", e.problem))
+            if isinstance(source, Path):
+                source = (base / source.expanduser()).resolve()
+                if not source.exists():
+                    expected = f"expected {SYNTAX} or a local folder, got {hub!r} ({source} not found)"
+                    problems.append(Problem(name, line, "hub", expected))
+        out[dataset] = HubEntry(dataset, modality, source, cells.get("label_col") or None,
                                 cells.get("text_col") or None)  # fmt: skip
     if problems:
         raise InvalidInput(problems)
@@ -149,13 +161,15 @@ def embed_zoo(
     for r in todo:
         entry = entries[r["id"]]
         ds_modality = r["modality"] or entry.modality
+        if entry.hub is None:  # not in `todo`
+            continue
         source = str(entry.hub)
         if _done(r, probes[ds_modality], sample, seed):
             row = ZooRow(r["id"], source, "already embedded")
         else:
             start = time.perf_counter()
             try:
-                place(drv, r["id"], source, ds_modality, create=False, label_col=entry.label_col,
+                place(drv, r["id"], entry.hub, ds_modality, create=False, label_col=entry.label_col,
                       text_col=entry.text_col, probe=probes[ds_modality], probe_path=probe_path,
                       sample=sample, seed=seed)  # fmt: skip
                 row = ZooRow(r["id"], source, "embedded", round(time.perf_counter() - start, 2))
