@@ -121,6 +121,25 @@ def test_only_source_py_knows_the_hf_prefix() -> None:
     assert holders == {"userdata/source.py"}
 
 
+def test_data_to_hub_is_the_only_edge_between_the_readers() -> None:
+    """data.py reads Hub datasets through hub.py; hub.py, and what both share (sample.py, source.py),
+    import neither back, so there is no circle."""
+    import transfergraph.userdata as package
+
+    def imported(name: str) -> set[str]:
+        tree = ast.parse((Path(package.__file__).parent / f"{name}.py").read_text(encoding="utf-8"))
+        found = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        found |= {
+            f"{n.module}.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names
+        }
+        return {m.rsplit(".", 1)[-1] for m in found if m.startswith("transfergraph.userdata.")}
+
+    readers = {"data", "hub", "sample", "source"}
+    edges = {name: imported(name) & readers for name in readers}
+    assert edges == {"data": {"hub", "sample", "source"}, "hub": {"sample", "source"}, "sample": set(),
+                     "source": set()}  # fmt: skip
+
+
 def test_a_hub_copy_is_told_apart_by_its_dataset_card(tmp_path: Path) -> None:
     card = tmp_path / "card"
     card.mkdir()
