@@ -217,7 +217,7 @@ def rankings(
         values = profile.score(target_rows)
         out["logme-profile-history"] = pd.Series(values, index=target_rows["model"].to_numpy())
         note("logme-profile-history", profile.note)
-    except rankers.MissingInput:
+    except MissingInput:
         pass
     for name, table in (("logme", zoo.logme), ("reg-h-score", zoo.regh)):
         if target in table.columns:

@@ -24,7 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from transfergraph.loaders.records import MODALITIES, InvalidInput, Problem
+from transfergraph.errors import InvalidInput, Problem
+from transfergraph.loaders.records import MODALITIES
 from transfergraph.loaders.storable import INT64_MAX, INT64_MIN, key_problem, value_problem
 from transfergraph.loaders.tabular import read_rows
 

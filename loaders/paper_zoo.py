@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from transfergraph.errors import DownloadError
-from transfergraph.loaders.records import InvalidInput, Problem, Records
+from transfergraph.errors import DownloadError, InvalidInput, Problem
+from transfergraph.loaders.records import Records
 from transfergraph.loaders.storable import float_problem
 from transfergraph.loaders.tabular import decode_text
 

@@ -18,7 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from transfergraph.loaders.records import MODALITIES, InvalidInput, Problem, Records
+from transfergraph.errors import InvalidInput, Problem
+from transfergraph.loaders.records import MODALITIES, Records
 from transfergraph.loaders.storable import float_problem, key_problem, value_problem
 from transfergraph.loaders.tabular import read_rows
 

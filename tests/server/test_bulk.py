@@ -209,13 +209,13 @@ def _fail_after(monkeypatch: pytest.MonkeyPatch, step: str) -> None:
     """The real `step` of the swap runs, then fails: import (neo4j-admin wrote the new store), schema
     (constraints created on the new store, the server running on it)."""
     name = {"import": "run_import", "schema": "apply_schema"}[step]
-    real = getattr(bulk, name)
+    real = getattr(bulk.importer, name)
 
     def failing(*args: Any) -> None:
         real(*args)
         raise TGError(f"{step} failed (injected by the test)")
 
-    monkeypatch.setattr(bulk, name, failing)
+    monkeypatch.setattr(bulk.importer, name, failing)
 
 
 # The two states a restore starts from, each once: the server stopped with a new store on disk (a

@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from transfergraph.errors import InvalidInput
 from transfergraph.ingest import bulk
 from transfergraph.ingest.bulk import columnar_hf
 from transfergraph.loaders import hf_models, storable
-from transfergraph.loaders.records import InvalidInput
 
 from support import HOSTILE, cli, columnar_mode
 from support import read_import_files as _read
@@ -265,9 +265,12 @@ def no_import(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Any]:
     only records the import files' content; the columnar path is taken whatever the size."""
     swapped: list[Any] = []
     (tmp_path / "no-server").mkdir()
-    monkeypatch.setattr(bulk, "check_empty", lambda settings: None)
+    for module in (bulk, bulk.importer):  # the job checks first, the import again
+        monkeypatch.setattr(module, "check_empty", lambda settings: None)
     monkeypatch.setattr(
-        bulk, "_swap_in", lambda s, p, layout, expected, *_: swapped.append((_read(layout), expected))
+        bulk.importer,
+        "_swap_in",
+        lambda s, p, layout, expected, *_: swapped.append((_read(layout), expected)),
     )
     columnar_mode(monkeypatch, "always")
     return swapped

@@ -24,9 +24,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transfergraph.errors import TGError
+from transfergraph.errors import InvalidInput, TGError
 from transfergraph.loaders import hf_models, paper_zoo, runs, storable
-from transfergraph.loaders.records import InvalidInput, Records
+from transfergraph.loaders.records import Records
 from transfergraph.userdata import models
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from transfergraph.errors import TGError
-from transfergraph.prune import BuildSettings
+from transfergraph.graph import BuildSettings
 
 from support import cli, one_line
 

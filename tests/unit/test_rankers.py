@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from transfergraph import rankers
+from transfergraph.errors import MissingInput
 from transfergraph.features.table import TAUS, FeatureTable, assemble
 
 from support import REPO
@@ -88,14 +89,14 @@ def test_a_ranker_never_reads_the_held_out_target_labels(name: str) -> None:
 def test_a_missing_input_is_named(name: str, missing: str, why: str) -> None:
     table = zoo()
     table.missing.append(missing)
-    with pytest.raises(rankers.MissingInput, match=f"^{why}$"):
+    with pytest.raises(MissingInput, match=f"^{why}$"):
         fitted(name, table)
 
 
 def test_a_column_without_data_is_missing_not_zero() -> None:
     table = zoo()
     table.frame["reg_h"] = np.nan
-    with pytest.raises(rankers.MissingInput, match=r"^no reg-h-score data$"):
+    with pytest.raises(MissingInput, match=r"^no reg-h-score data$"):
         fitted("reg-h-score", table).score(target_rows(table))
 
 

@@ -17,7 +17,7 @@ import pytest
 import typer
 
 from transfergraph.choices import Format
-from transfergraph.cli import PIPELINE, app, prose_help
+from transfergraph.cli.commandline import PIPELINE, build, prose_help
 from transfergraph.cli.embed import EMBED_COLUMNS, _table_rows
 from transfergraph.cli.evaluate import (
     PAIRED_COLUMNS,
@@ -28,8 +28,8 @@ from transfergraph.cli.evaluate import (
     summary_rows,
 )
 from transfergraph.cli.graph import BUILD_COLUMNS, VIEW_COLUMNS, stats_rows
+from transfergraph.graph import PAPER_STATS, STAT_COUNTS
 from transfergraph.output import emit, emit_record
-from transfergraph.prune import PAPER_STATS, STAT_COUNTS
 
 from support import cli
 
@@ -361,7 +361,7 @@ def test_a_record_value_too_long_for_a_box_prints_as_lines(
 
 def command_paths(group: Any = None, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Every command and group of `tg`, as the words that name it."""
-    group = group or typer.main.get_command(app)
+    group = group or typer.main.get_command(build())
     paths = [path]
     for name, command in getattr(group, "commands", {}).items():
         paths += command_paths(command, (*path, name))

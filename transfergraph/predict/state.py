@@ -3,7 +3,7 @@
 At a million models, exporting the view's edges, reading the model metadata, fitting and calibrating
 take minutes; ranking one new dataset must take seconds (issue 17, item 5). A full run pickles its
 exported edges, its fitted ranker and its calibration under the cache with the view's stamp (a new
-one at every `tg graph build` and every refresh of a dataset, `cypher/prune/`). A refresh reuses them
+one at every `tg graph build` and every refresh of a dataset, `cypher/graph/`). A refresh reuses them
 only when the stamp it read before refreshing its dataset is the saved one, so nothing else changed
 the view since; it then reads that dataset's accuracy edges and the datasets' similarity edges anew
 (`collaborative.patched`) and saves the patched edges under the new stamp. The ranker and its
