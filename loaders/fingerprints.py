@@ -1,7 +1,7 @@
 """Dataset fingerprints: the probe embeddings of datasets, in a file a team can share.
 
 A fingerprint file is JSON lines, one dataset per line (format `transfergraph-fingerprint`,
-version 1, documented in the README):
+version 1, documented in docs/design.md, "Fingerprint files"):
 
     {"format": "transfergraph-fingerprint", "version": 1, "id": "cifar100", "modality": "image",
      "probe": "google/vit-base-patch16-224", "probe_revision": "3f49326...", "vector": [0.12, ...],

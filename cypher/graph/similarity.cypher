@@ -1,4 +1,4 @@
-// Dataset-dataset edges (method.md 2.5, with 7.12 fixed: the threshold is applied).
+// Dataset-dataset edges (docs/method.md, "The learning graph": the threshold is applied).
 // similarity = 1 - distance, min-max normalised over all pairs of the $probe's distances;
 // kept if > $similarity (0 keeps all pairs but the farthest, as the paper's code did).
 // Stored once per pair (lower id -> higher id); read them undirected. A pair an earlier probe of

@@ -115,11 +115,11 @@ def test_an_unknown_name_lists_what_exists() -> None:
 
 
 def test_the_readme_ranker_is_one_module_and_one_registry_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = (REPO / "docs" / "design.md").read_text(encoding="utf-8")
     code = re.search(r"# transfergraph/rankers/most_tried.py\n(.*?)```", text, flags=re.S)
-    assert code, "the README's development section shows a ranker"
+    assert code, "docs/design.md ('Adding a ranker') shows a ranker"
     scope: dict[str, object] = {}
-    exec(compile(textwrap.dedent(code.group(1)), "README.md", "exec"), scope)
+    exec(compile(textwrap.dedent(code.group(1)), "docs/design.md", "exec"), scope)
     monkeypatch.setitem(rankers.REGISTRY, "most-tried", scope["MostTried"])  # type: ignore[arg-type]
     table = zoo()
     scores = fitted("most-tried", table).score(target_rows(table))

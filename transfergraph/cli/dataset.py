@@ -166,7 +166,7 @@ def export_fingerprints(
     fmt: Format = FormatOpt,
 ) -> None:
     """Write the probe embedding of every dataset embedded here (with --probe: with that probe) as a
-    fingerprint file, for `tg ingest fingerprints` on another machine (format: README).
+    fingerprint file, for `tg ingest fingerprints` on another machine (format: docs/design.md).
 
     Example: tg dataset export-fingerprints zoo_fingerprints.jsonl --probe google/vit-base-patch16-224
     """

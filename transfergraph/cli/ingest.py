@@ -205,7 +205,7 @@ def hf_models_cmd(
 
 @app.command("fingerprints")
 def fingerprints_cmd(
-    file: Path = typer.Argument(..., metavar="FILE", help="A fingerprint file (JSON lines, README)."),
+    file: Path = typer.Argument(..., metavar="FILE", help="A fingerprint file (JSON lines, docs/design.md)."),
     batch_size: int = BatchOpt,
     dry_run: bool = DryRunOpt,
     fmt: Format = FormatOpt,

@@ -1,4 +1,4 @@
-"""GraphSAGE and GAT link prediction in PyTorch Geometric (method.md 3.2, with 7.3 fixed).
+"""GraphSAGE and GAT link prediction in PyTorch Geometric (docs/method.md, "Embeddings").
 
 torch and PyG are imported inside the functions: the core install never loads them. One modality
 of a view is exported (export.py), given real node features (features.py), and trained full-batch
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import torch
 
 HIDDEN = 128
-SUPERVISION_SHARE = 0.3  # of the train positives per epoch (method.md 3.2, disjoint_train_ratio)
+SUPERVISION_SHARE = 0.3  # of the train positives per epoch (disjoint_train_ratio; docs/method.md)
 
 
 def require_torch() -> None:

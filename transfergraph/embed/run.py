@@ -21,7 +21,7 @@ from transfergraph.embed import node2vec, store
 from transfergraph.embed.store import Embedded
 from transfergraph.errors import ParameterError, TGError
 
-# Options per method family and their defaults (the paper's, method.md 3.2-3.4). `holdout` is the
+# Options per method family and their defaults (the paper's: docs/method.md, "Embeddings"). `holdout` is the
 # fraction of positive model-dataset edges hidden for the link-prediction AUC (0: no AUC).
 GNN_DEFAULTS: dict[str, Any] = {
     "epochs": 300,  # an upper bound: early stopping on the validation AUC ends training sooner

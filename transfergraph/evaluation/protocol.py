@@ -1,4 +1,4 @@
-"""`tg evaluate`: the leak-free leave-one-target-out protocol of design.md ("Quality protocol").
+"""`tg evaluate`: the leak-free leave-one-target-out protocol of docs/method.md ("Evaluation").
 
 Per target T: build the view `without:T` (T's runs hidden from every edge), embed it when a
 method needs embeddings, compute the feature table from that view, train on the other datasets'
@@ -28,7 +28,7 @@ from transfergraph.evaluation.similarity import agreement
 from transfergraph.features import table as feats
 from transfergraph.rankers import fewshot
 
-# The paper's eight evaluation targets per modality (method.md 1.2).
+# The paper's eight evaluation targets per modality (docs/method.md, "Evaluation").
 PAPER_TARGETS = {
     "image": [
         "caltech101", "cifar100", "dtd", "flowers", "pets", "smallnorb_label_elevation", "stanfordcars", "svhn",  # noqa: E501
@@ -38,7 +38,7 @@ PAPER_TARGETS = {
         "tweet_eval/irony", "tweet_eval/offensive", "tweet_eval/sentiment",
     ],
 }  # fmt: skip
-# Published averages (leaky protocol, method.md 5.3 and 7): shown beside, never the bar.
+# Published averages (a leaky protocol: docs/method.md, "Evaluation"): shown beside, never the bar.
 PAPER_BEST = {"image": ("xgb_node2vec", 0.848, 0.808), "text": ("xgb_homoGATConv", 0.856, 0.839)}
 DEFAULT_METHODS = ("lr+none", "rf+none", "xgb+none", "xgb-rank+none")
 GAIN_KEYS = ("pearson_plain", "pearson_weighted", "top1_regret_mean", "top3_regret_mean", "ndcg5_mean")

@@ -23,7 +23,7 @@ from transfergraph.results import Record, Table
 
 @dataclass(frozen=True)
 class BuildSettings:
-    """How a view is derived. Defaults are the paper's shipped configuration (method.md 2.1)."""
+    """How a view is derived. Defaults: the paper's shipped configuration (docs/method.md)."""
 
     accuracy_pos: float = 0.5
     accuracy_neg: float = 0.5
@@ -273,7 +273,7 @@ STAT_COUNTS = (
     "pretrained_pos", "pretrained_neg", "transfer_pos", "transfer_neg",
 )  # fmt: skip
 # The paper's "Properties of the constructed graph" table (ICDE 2024). Its D-D count is of directed
-# edges (each pair twice) and its average degree is edges / nodes; see the README.
+# edges (each pair twice) and its average degree is edges / nodes; see docs/method.md, "The learning graph".
 PAPER_STATS = {
     "image": {
         "nodes": 265,

@@ -1,7 +1,7 @@
 """`tg dataset add / embed`: place a user's dataset among the known ones by its probe embedding.
 
 The probe embedding is the mean last hidden state of a probe model over a seeded sample of the
-data (method.md 2.5). Distances are only comparable within one probe's space, so a new dataset
+data (docs/method.md). Distances are only comparable within one probe's space, so a new dataset
 gets SIMILAR_TO edges to the datasets embedded here with the same probe; the paper's distance
 matrices came from vectors that are not public, so a zoo dataset joins that space only when its
 data is embedded (`tg dataset embed NAME --from ...`, `tg dataset embed --zoo` from the Hub), here or

@@ -1,6 +1,6 @@
 """`tg score`: transferability of candidate models on a user's dataset, computed here.
 
-Features come from each model without fine-tuning (method.md 6.1); LogME and Reg-H-Score are
+Features come from each model without fine-tuning (docs/method.md); LogME and Reg-H-Score are
 computed from them (`transferability`) and written as TRANSFERABILITY edges one model at a time,
 so an interrupted run keeps what it finished and a re-run skips the pairs already written.
 """
