@@ -68,6 +68,7 @@ import pandas as pd
 
 from studies.methods import candidates as cf  # none won: not in the product
 from transfergraph import config, rankers
+from transfergraph.errors import MissingInput
 from transfergraph.evaluation import choice, metrics
 from transfergraph.features.table import FeatureTable
 from transfergraph.loaders import paper_zoo

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from transfergraph import config, server
-from transfergraph.ingest.jobs import load_all
 from transfergraph.errors import InvalidInput, TGError
 from transfergraph.ingest import bulk
+from transfergraph.ingest.jobs import load_all
 from transfergraph.loaders import runs
 from transfergraph.loaders.records import Records
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from transfergraph import rankers
-from transfergraph.errors import MissingInput
+from transfergraph.errors import MissingInput, TGError
 from transfergraph.features.table import TAUS, FeatureTable, assemble
 
 from support import REPO
@@ -110,7 +110,7 @@ def test_training_scores_leave_each_dataset_out_or_say_none() -> None:
 
 
 def test_an_unknown_name_lists_what_exists() -> None:
-    with pytest.raises(rankers.TGError, match=r"REGRESSOR.*model-prior"):
+    with pytest.raises(TGError, match=r"REGRESSOR.*model-prior"):
         rankers.get("no-such-ranker")
 
 
