@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from transfergraph import __version__, config, db
-from transfergraph.config import Settings
+from transfergraph.config import Settings, debug
 from transfergraph.errors import ParameterError, TGError
 from transfergraph.views import PRODUCTION
 
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from transfergraph.userdata.score import Scores
     from transfergraph.userdata.zoo import ZooResult, ZooRow
 
-__all__ = ["TransferGraph", "__version__", "parse_param"]
+__all__ = ["TransferGraph", "__version__", "debug", "parse_param"]
 
 
 def parse_param(text: str) -> tuple[str, Any]:
@@ -67,6 +67,7 @@ def parse_param(text: str) -> tuple[str, Any]:
 
 
 E = TypeVar("E", bound=Enum)
+R = TypeVar("R")
 PathLike = str | Path
 
 
@@ -196,6 +197,10 @@ class TransferGraph:
             self._connection = db.connect(self.settings)
             self._driver = self._connection.__enter__()
         return self._driver
+
+    def _call(self, function: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        """`function(driver, *args, **kwargs)`, connecting only now: the arguments were checked first."""
+        return function(self.driver, *args, **kwargs)
 
     def close(self) -> None:
         """Close the connection this object opened (a driver it was given stays open)."""
@@ -541,7 +546,7 @@ class TransferGraph:
         """Remove a view's derived edges (raw facts are untouched); returns how many were removed."""
         from transfergraph import graph
 
-        return graph.drop(self.driver, _text("view", view))
+        return self._call(graph.drop, _text("view", view))
 
     # --- embeddings -----------------------------------------------------------------------------
     def embed(
@@ -641,8 +646,8 @@ class TransferGraph:
 
         top = _whole("top_k", top_k, 1)
         chosen = _texts("datasets", datasets) or None
-        return predict(
-            self.driver,
+        return self._call(
+            predict,
             self.settings,
             _text("view", view),
             _text("method", method, optional=True),
@@ -679,8 +684,8 @@ class TransferGraph:
         """
         from transfergraph.readback.recommend import recommend
 
-        return recommend(
-            self.driver,
+        return self._call(
+            recommend,
             _text("dataset", dataset),
             top=_whole("top", top, 1),
             method=_text("method", method, optional=True),
@@ -744,8 +749,8 @@ class TransferGraph:
         from transfergraph.evaluation import protocol
 
         shot_list = [_whole("shots", k, 1) for k in ([shots] if isinstance(shots, int) else shots or [])]
-        result = protocol.evaluate(
-            self.driver,
+        result = self._call(
+            protocol.evaluate,
             self.settings,
             _modality("modality", modality),
             targets=_texts("targets", targets) or None,
@@ -836,8 +841,8 @@ class TransferGraph:
 
         parsed = source if isinstance(source, str) and source.strip() else _path("source", source)
         where = _path("probe_path", probe_path, optional=True)
-        return place(
-            self.driver,
+        return self._call(
+            place,
             _text("name", name),
             parsed,
             _modality("modality", modality),
@@ -877,8 +882,8 @@ class TransferGraph:
         chosen = _modality("modality", modality, optional=True)
         check_probe(chosen, _text("probe", probe, optional=True))  # before connecting
         where = _path("probe_path", probe_path, optional=True)
-        return embed_zoo(
-            self.driver,
+        return self._call(
+            embed_zoo,
             _path("out", out),
             modality=chosen,
             probe=probe,
@@ -900,7 +905,7 @@ class TransferGraph:
         """
         from transfergraph.userdata.fingerprints import export
 
-        return export(self.driver, _path("file", file), _text("probe", probe, optional=True))
+        return self._call(export, _path("file", file), _text("probe", probe, optional=True))
 
     def add_model(
         self,
@@ -920,8 +925,8 @@ class TransferGraph:
         """
         from transfergraph.userdata.models import add
 
-        return add(
-            self.driver,
+        return self._call(
+            add,
             _text("model_id", model_id),
             source=_path("source", source, optional=True),
             modality=_modality("modality", modality, optional=True),
@@ -961,8 +966,8 @@ class TransferGraph:
         bad = [m for m in chosen if m not in METRIC_NAMES]
         if bad:
             raise ParameterError("metrics", f"{bad[0]!r}: expected one of {', '.join(METRIC_NAMES)}")
-        return score(
-            self.driver,
+        return self._call(
+            score,
             _text("dataset", dataset),
             models=_texts("models", models),
             top=_whole("top", top, optional=True),

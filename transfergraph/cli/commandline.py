@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import os
 import re
 import sys
 import textwrap
@@ -17,7 +16,7 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 from typer.core import TyperGroup
 from typer.main import solve_typer_info_help
 
-from transfergraph.api import __version__
+from transfergraph.api import __version__, debug
 from transfergraph.errors import ParameterError, TGError, command_line, cut_echoes
 
 # The order of `tg --help`: the order a user runs them in (Typer would list commands before groups).
@@ -172,7 +171,7 @@ def flag(parameter: str, command: str | None = None) -> str:
 def fail(message: str, code: int) -> int:
     """One line on stderr, and `code` to exit with; with TG_DEBUG=1 the traceback first (for bug
     reports)."""
-    if os.environ.get("TG_DEBUG", "") not in ("", "0"):
+    if debug():
         traceback.print_exc()
     print(f"error: {cut_echoes(message)}", file=sys.stderr)
     return code

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ import neo4j
 import numpy as np
 import pandas as pd
 
-from transfergraph import rankers
+from transfergraph import config, rankers
 from transfergraph.config import Settings
 from transfergraph.db import run
 from transfergraph.errors import MissingInput, ParameterError, TGError
@@ -105,11 +104,8 @@ def blocks(edges: collaborative.ViewEdges, datasets: list[str], candidates: int)
     return [b for b in out if b]
 
 
-TIMINGS_ENV = "TG_PREDICT_TIMINGS"  # a file: seconds per step of `tg predict`, as JSON (benchmarks)
-
-
 class _Laps:
-    """Seconds per step, summed over blocks and modalities, saved to TIMINGS_ENV's file if set."""
+    """Seconds per step, summed over blocks and modalities, saved to TG_PREDICT_TIMINGS's file if set."""
 
     def __init__(self) -> None:
         self.last = time.monotonic()
@@ -121,8 +117,8 @@ class _Laps:
         self.last = now
 
     def save(self) -> None:
-        if target := os.environ.get(TIMINGS_ENV):
-            Path(target).write_text(json.dumps(self.seconds, indent=2))
+        if target := config.predict_timings():
+            target.write_text(json.dumps(self.seconds, indent=2))
 
 
 @dataclass

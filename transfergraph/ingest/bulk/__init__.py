@@ -4,7 +4,6 @@ it stays safe at every step; `plan`, `csv_files`, `columnar*` prepare what it im
 from transfergraph.ingest.bulk.columnar import Prepared
 from transfergraph.ingest.bulk.csv_files import Layout, write_csv
 from transfergraph.ingest.bulk.importer import (
-    TIMINGS_ENV,
     PreviousStore,
     check_empty,
     discard_store,
@@ -15,6 +14,6 @@ from transfergraph.ingest.bulk.importer import (
 from transfergraph.ingest.bulk.plan import Plan, merge, plan
 
 __all__ = [
-    "TIMINGS_ENV", "Layout", "Plan", "Prepared", "PreviousStore", "check_empty", "discard_store", "load",
+    "Layout", "Plan", "Prepared", "PreviousStore", "check_empty", "discard_store", "load",
     "load_prepared", "merge", "plan", "run_import", "write_csv",
 ]  # fmt: skip

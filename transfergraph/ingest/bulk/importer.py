@@ -35,7 +35,6 @@ previous one or the complete new one with its constraints, never a store without
 from __future__ import annotations
 
 import json
-import os
 import resource
 import shutil
 import sys
@@ -48,7 +47,7 @@ from typing import NoReturn
 import neo4j
 from neo4j.exceptions import ServiceUnavailable, TransientError
 
-from transfergraph import db, server
+from transfergraph import config, db, server
 from transfergraph.config import Settings
 from transfergraph.errors import ServerDown, TGError
 from transfergraph.ingest.bulk.columnar import Prepared
@@ -62,7 +61,6 @@ from transfergraph.schema import ENTITIES
 READY_TIMEOUT_S = 180.0
 INDEX_TIMEOUT_S = 3600
 # Benchmarks: a file to write the seconds of each step and the peak RSS into (`_Times`).
-TIMINGS_ENV = "TG_BULK_TIMINGS"
 
 
 def _say_stderr(message: str) -> None:
@@ -252,7 +250,7 @@ def _import_and_check(
 
 class _Times:
     """Seconds per step of one `--bulk` call and peak RSS, written as JSON to the file named by
-    TIMINGS_ENV (benchmarks/ingest_bench.py: where the time goes, per call)."""
+    TG_BULK_TIMINGS (benchmarks/ingest_bench.py: where the time goes, per call)."""
 
     def __init__(self) -> None:
         self.last = time.monotonic()
@@ -265,7 +263,7 @@ class _Times:
         self.last = now
 
     def save(self) -> None:
-        target = os.environ.get(TIMINGS_ENV)
+        target = config.bulk_timings()
         if target:
             self.rss["tg_peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             Path(target).write_text(json.dumps({"seconds": self.seconds, **self.rss}, indent=2))
