@@ -117,8 +117,8 @@ def _score_shots(
         bases[name] = fewshot.training_bases(rankers.get(name), train_frame, labels)
     for k in shots:
         cases = fewshot.validation_cases(labels, k, draws=draws)
-        chosen: dict[str, fewshot.Settings | None] = {}
-        by_basis: dict[str, fewshot.Settings | None] = {}
+        chosen: dict[str, fewshot.ShotSettings | None] = {}
+        by_basis: dict[str, fewshot.ShotSettings | None] = {}
         for name, (table, basis) in bases.items():
             if basis not in by_basis:
                 by_basis[basis], _ = fewshot.choose_settings(

@@ -122,7 +122,7 @@ class _Laps:
 
 
 @dataclass
-class Fitted:
+class FittedView:
     """A ranker fitted on a view, ready to score blocks of its rows."""
 
     ranker: FewShot
@@ -134,7 +134,7 @@ class Fitted:
 def fitted(
     drv: neo4j.Driver, settings: Settings, view: str, modality: str, method: str, seed: int,
     edges: collaborative.ViewEdges, side: feats.Side,
-) -> Fitted:  # fmt: skip
+) -> FittedView:  # fmt: skip
     """`method` fitted on the view's runs of `fit_datasets` (wrapped for few-shot datasets). When the
     zoo lacks its inputs, the ranking that needs less (`Ranker.fallback`) takes over, and so on: named
     in `fallbacks`, never an error. A learned ranker is saved with its configuration under the cache."""
@@ -160,7 +160,7 @@ def fitted(
         saved = getattr(ranker.base, "fitted", None)
         if saved is not None:
             saved.save(predictor_dir(settings, view, method), {"view": view, "modality": modality})
-        return Fitted(ranker, train, vectors, fallbacks)
+        return FittedView(ranker, train, vectors, fallbacks)
     raise AssertionError("unreachable")
 
 

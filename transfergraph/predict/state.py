@@ -30,7 +30,7 @@ class State:
     stamp: str  # the view's stamp the edges are current at
     models: int  # models of the modality then (features/model_count.cypher)
     edges: ViewEdges
-    fitted: Any  # run.Fitted
+    fitted: Any  # run.FittedView
     calibration: tuple[Any, Any, str | None]  # run.calibration's result
     version: int = VERSION
 
