@@ -63,7 +63,7 @@ def test_ingest_methods_dry_run_write_nothing(zoo_graph: neo4j.Driver, zoo: Path
         zoo_part = tg.ingest_paper_zoo(zoo, modalities="text", dry_run=True)
         assert zoo_part.dry_run and zoo_part.tally("runs").rows > 0 and zoo_part.tally("runs").created is None
         models = tg.ingest_hf_models(records, dry_run=True)
-        assert models.tally("models").rows == 1 and list(models.frame()["entity"])[0] == "datasets"
+        assert models.tally("models").rows == 1 and models.frame()["entity"].iloc[0] == "datasets"
         with pytest.raises(TGError, match="no dataset is embedded with probe 'nobody/probe'"):
             tg.export_fingerprints(tmp_path / "f.jsonl", probe="nobody/probe")
     assert zoo_graph.execute_query("MATCH (n) RETURN count(n) AS n").records[0]["n"] == before
