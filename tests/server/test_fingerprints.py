@@ -163,30 +163,35 @@ def test_a_hub_layout_dataset_is_added_by_hf_reference_offline(
     assert snapshot(driver) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="transfergraph/api.py on this branch turns the source into a Path (issue 26); passes once "
-    "TransferGraph._place parses it with userdata.source.parse_source: then drop this marker",
-)
 def test_the_api_adds_a_hub_dataset_offline(
     driver: neo4j.Driver, hub_home: tuple[dict[str, str], Path]
 ) -> None:
-    """`TransferGraph().add_dataset(name, "hf:REPO")` in a notebook-like process, offline."""
+    """`TransferGraph().add_dataset(name, "hf:REPO")` in a notebook-like process, offline; an `hf:`
+    reference that is a path is a ParameterError naming `source`, and writes nothing."""
     env, _ = hub_home
     text_zoo(driver)
     code = (
-        "import json; from transfergraph import TransferGraph\n"
-        "r = TransferGraph().add_dataset('api_reviews', 'hf:owner/reviews', modality='text', sample=20)\n"
-        "print(json.dumps({'sampled': r.sampled if hasattr(r, 'sampled') else r['sampled']}))"
+        "import json\n"
+        "from transfergraph import TransferGraph\n"
+        "from transfergraph.errors import ParameterError\n"
+        "with TransferGraph() as tg:\n"
+        "    r = tg.add_dataset('api_reviews', 'hf:owner/reviews', modality='text', sample=20)\n"
+        "    try:\n"
+        "        tg.add_dataset('api_passwd', 'hf:../../etc/passwd', modality='text')\n"
+        "        refused = ''\n"
+        "    except ParameterError as e:\n"
+        "        refused = e.parameter\n"
+        "print(json.dumps({'sampled': r.sampled, 'refused': refused}))"
     )
     environment = {**os.environ, **env}
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=600
     )
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"sampled": 20}
-    stored = driver.execute_query("MATCH (d:Dataset {id: 'api_reviews'}) RETURN d.data_source AS s")[0]
-    assert [r["s"] for r in stored] == ["hf:owner/reviews"]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"sampled": 20, "refused": "source"}
+    stored = driver.execute_query("MATCH (d:Dataset) WHERE d.id STARTS WITH 'api_' RETURN d.id AS d, "
+                                  "d.data_source AS s")[0]  # fmt: skip
+    assert [(r["d"], r["s"]) for r in stored] == [("api_reviews", "hf:owner/reviews")]
 
 
 def test_fingerprints_round_trip_between_two_servers(
@@ -340,7 +345,7 @@ def test_published_matrix_first_computed_only_view_and_their_agreement(
     the computed ones for all; the agreement is Spearman's rho over the 3 pairs both cover."""
     from scipy.stats import spearmanr
 
-    from transfergraph import prune
+    from transfergraph import graph
     from transfergraph.evaluation.similarity import agreement
 
     text_zoo(driver)
@@ -361,12 +366,12 @@ def test_published_matrix_first_computed_only_view_and_their_agreement(
         )[0]
         return {(r["a"], r["b"]): r["p"] for r in rows}
 
-    prune.build(driver, None, "all", prune.BuildSettings())
+    graph.build(driver, None, "all", graph.BuildSettings())
     both = edges("all")
     assert both[("k1", "k2")] == both[("k2", "k3")] == "paper_probe"
     # k1-k3, the published farthest pair, is left to the computed probe, as are the pairs of k4
     assert both[("k1", "k3")] == MINILM and {p for k, p in both.items() if "k4" in k} == {MINILM}
-    prune.build(driver, None, "computed", prune.BuildSettings(computed_similarity=True))
+    graph.build(driver, None, "computed", graph.BuildSettings(computed_similarity=True))
     assert set(edges("computed").values()) == {MINILM} and len(edges("computed")) == 5
 
     [found] = agreement(driver, "text")
@@ -374,14 +379,14 @@ def test_published_matrix_first_computed_only_view_and_their_agreement(
     expected = spearmanr(list(published.values()), [computed[k] for k in published]).statistic
     assert (found.published_probe, found.computed_probe, found.pairs) == ("paper_probe", MINILM, 3)
     assert found.spearman == pytest.approx(expected)
-    prune.drop(driver, "computed")
+    graph.drop(driver, "computed")
 
     # tg evaluate --similarity computed: held-out views from the computed probe only, with the agreement
     from transfergraph import TransferGraph
 
     with TransferGraph() as tg:
         result = tg.evaluate("text", targets=["k1"], methods=["lr+none"], seeds=1, similarity="computed",
-                             record=False).raw  # fmt: skip
+                             record=False).json()  # fmt: skip
     assert result["similarity"] == "computed" and result["similarity_agreement"][0]["pairs"] == 3
     assert set(edges("without:k1|computed").values()) == {MINILM}
     assert {r["method"] for r in result["rows"]} >= {"model-prior", "similarity-history", "lr+none"}

@@ -162,8 +162,7 @@ datasets = pytest.importorskip("datasets")
 
 from PIL import Image  # noqa: E402  (the [hf] extra, as datasets)
 
-from transfergraph.errors import DownloadError, TGError  # noqa: E402
-from transfergraph.loaders.records import InvalidInput  # noqa: E402
+from transfergraph.errors import DownloadError, InvalidInput, TGError  # noqa: E402
 from transfergraph.userdata import data  # noqa: E402
 
 from support import hub_layout, hub_snapshot, png, write_csv  # noqa: E402
@@ -229,7 +228,7 @@ def test_string_labels_and_given_columns(tmp_path: Path) -> None:
     )
     got = data.read(folder, "text", label_col="stars", text_col="title")
     assert got.classes == ["0", "1"] and got.items == TEXTS and got.text_col == "title"
-    with pytest.raises(TGError, match=r"no label column found .*--label-col"):
+    with pytest.raises(TGError, match=r"^label_col: none given and none found"):
         data.read(folder, "text")
 
 

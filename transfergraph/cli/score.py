@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-from transfergraph import config, db
 from transfergraph.choices import Format
 from transfergraph.cli.options import FormatOpt, WideOpt
 from transfergraph.output import emit, progress
@@ -17,10 +18,8 @@ def score(
     metric: list[str] = typer.Option(
         ["logme"], "--metric", help="logme or reg-h-score (repeatable; both from the same features)."
     ),
-    source: str | None = typer.Option(
-        None,
-        "--from",
-        help="Read the data here (a path, or hf:REPO[:CONFIG][:SPLIT]) instead of where it was added from.",
+    source: Path | None = typer.Option(
+        None, "--from", help="Read the data here instead of where it was added from."
     ),
     force: bool = typer.Option(False, "--force", help="Recompute pairs already scored."),
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Items per forward pass."),
@@ -32,31 +31,37 @@ def score(
 
     Examples: tg score -d my_reviews --top-from-graph 10; tg score -d my_reviews --models bert-base-uncased
     """
-    from transfergraph.cli.dataset import from_option
-    from transfergraph.errors import TGError
-    from transfergraph.userdata.score import METRIC_NAMES
-    from transfergraph.userdata.score import score as run_score
+    from transfergraph.api import TransferGraph
 
-    bad = [m for m in metric if m not in METRIC_NAMES]
-    if bad:
-        raise TGError(f"--metric {bad[0]!r}: expected one of {', '.join(METRIC_NAMES)}")
-    where = None if source is None else from_option(source)
-    with db.connect(config.load()) as drv, progress() as bar:
+    with TransferGraph() as tg, progress() as bar:
         task = bar.add_task("score", total=None)
 
         def start(model: str, n: int) -> None:
             bar.reset(task, total=n, description=f"score {model}")
 
-        result = run_score(
-            drv, dataset, models=models, top=top, metrics=list(dict.fromkeys(metric)), source=where,
-            force=force, batch_size=batch_size, on_start=start, on_batch=lambda n: bar.advance(task, n),
-        )  # fmt: skip
-    emit(result["rows"], fmt, title=f"{dataset}: transferability computed here", ids=("model",),
-         secondary=("metric", "status", "seconds"), wide=wide)  # fmt: skip
-    timed = {r["model"]: r["seconds"] for r in result["rows"] if r["status"] == "written"}
+        result = tg.score(
+            dataset,
+            models=models,
+            top=top,
+            metrics=metric,
+            source=source,
+            force=force,
+            batch_size=batch_size,
+            on_start=start,
+            on_batch=lambda n: bar.advance(task, n),
+        )
+    emit(
+        result.records(),
+        fmt,
+        title=f"{dataset}: transferability computed here",
+        ids=("model",),
+        secondary=("metric", "status", "seconds"),
+        wide=wide,
+    )
+    timed = {r.model: r.seconds for r in result if r.status == "written"}
     if timed and fmt is Format.table:
         per_model = sum(timed.values()) / len(timed)
-        ranking = result["ranking_seconds"]
+        ranking = result.ranking_seconds
         print(
             f"{per_model:.2f} s per model scored; a ranking read from the graph takes "
             f"{ranking * 1000:.0f} ms "

@@ -9,8 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from transfergraph.errors import TGError
-from transfergraph.loaders.records import InvalidInput, Problem
+from transfergraph.errors import InvalidInput, Problem, TGError
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """`tg score`: transferability of candidate models on a user's dataset, computed here.
 
-Features come from each model without fine-tuning (method.md 6.1); LogME and Reg-H-Score are
+Features come from each model without fine-tuning (docs/method.md); LogME and Reg-H-Score are
 computed from them (`transferability`) and written as TRANSFERABILITY edges one model at a time,
 so an interrupted run keeps what it finished and a re-run skips the pairs already written.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from transfergraph import ingest
 from transfergraph.db import run
 from transfergraph.errors import ParameterError, TGError
 from transfergraph.loaders.records import Records
+from transfergraph.results import Record, Table
 from transfergraph.userdata.source import HubRef, parse_source
 
 METRIC_NAMES = {"logme": "LogME", "reg-h-score": "Reg-H-Score"}  # option value -> stored metric
@@ -49,6 +51,23 @@ def candidates(
     return rows
 
 
+@dataclass(frozen=True)
+class ScoreRow(Record):
+    model: str
+    metric: str  # one metric, or the ones already stored ("logme, reg-h-score")
+    score: float | None  # None when already scored
+    seconds: float
+    status: str  # "written" or "already scored"
+
+
+@dataclass(frozen=True)
+class Scores(Table[ScoreRow]):
+    """Transferability computed here, per (model, metric); and how long reading a ranking takes."""
+
+    dataset: str = ""
+    ranking_seconds: float = 0.0
+
+
 def score(
     drv: neo4j.Driver,
     dataset: str,
@@ -56,14 +75,15 @@ def score(
     models: list[str],
     top: int | None = None,
     metrics: list[str],
-    source: Path | HubRef | None = None,
+    source: Path | HubRef | str | None = None,
     force: bool = False,
     batch_size: int = 16,
     on_start: Callable[[str, int], None] = lambda _m, _n: None,
     on_batch: Callable[[int], None] | None = None,
-) -> dict[str, Any]:
+) -> Scores:
     """Score every candidate model on the dataset; returns rows (model, metric, score, seconds) and
-    the time one graph ranking takes, for the ratio."""
+    the time one graph ranking takes, for the ratio. The data is `source` (parsed by
+    `source.parse_source`), else the source stored on the Dataset node."""
     from transfergraph.transferability import METRICS
     from transfergraph.userdata import data, encode
 
@@ -71,15 +91,18 @@ def score(
     if not found:
         raise TGError(f"unknown dataset {dataset!r}: add it with `tg dataset add {dataset} --from ...`")
     info = found[0]
-    if source is None and info["source"] is None:
+    if source is not None:
+        where = parse_source(source)
+    elif info["source"] is None:
         raise TGError(f"no data known for {dataset!r}: `tg dataset embed {dataset} --from ...` (or --from)")
-    try:  # the stored source: an hf: reference or an absolute path (`source.source_text`)
-        where = source if source is not None else parse_source(info["source"])
-    except ParameterError:  # stored by an older version (hf:FOLDER for a local copy)
-        raise TGError(
-            f"dataset {dataset!r} was added from {info['source']!r}, which is no Hub id (a local copy of a "
-            "repository is read from its folder now): give the data again with --from"
-        ) from None
+    else:
+        try:  # the stored source: an hf: reference or an absolute path (`source.source_text`)
+            where = parse_source(info["source"])
+        except ParameterError:  # stored by an older version (hf:FOLDER for a local copy)
+            raise TGError(
+                f"dataset {dataset!r} was added from {info['source']!r}, which is no Hub id (a local copy of "
+                "a repository is read from its folder now): give the data again with --from"
+            ) from None
     stored = [METRIC_NAMES[m] for m in metrics]
     rows = candidates(drv, dataset, info["modality"], models, top)
     done = (
@@ -140,4 +163,4 @@ def score(
     start = time.perf_counter()
     run(drv, "userdata/top_models", dataset=dataset, n=10)
     ranking = time.perf_counter() - start
-    return {"dataset": dataset, "rows": out, "ranking_seconds": ranking}
+    return Scores(tuple(ScoreRow(**r) for r in out), dataset, ranking)
