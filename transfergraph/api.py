@@ -873,7 +873,7 @@ class TransferGraph:
     ) -> PlacedDataset:
         from transfergraph.userdata.place import place
 
-        parsed = source if isinstance(source, str) and source.strip() else _path("source", source)
+        parsed = self._source(source)
         where = _path("probe_path", probe_path, optional=True)
         return self._call(
             place,
@@ -889,6 +889,15 @@ class TransferGraph:
             seed=_whole("seed", seed),
             on_batch=on_batch,
         )
+
+    @staticmethod
+    def _source(source: PathLike | None) -> Any:
+        """A data source checked at the door: a path, or an `hf:` reference that must be a Hub id."""
+        from transfergraph.userdata.source import parse_source
+
+        if source is None:
+            return None
+        return parse_source(source if isinstance(source, str) and source.strip() else _path("source", source))
 
     def embed_zoo(
         self,
@@ -1006,7 +1015,7 @@ class TransferGraph:
             models=_texts("models", models),
             top=_whole("top", top, optional=True),
             metrics=chosen,
-            source=_path("source", source, optional=True),
+            source=self._source(source),
             force=_flag("force", force),
             batch_size=_whole("batch_size", batch_size, 1),
             on_start=on_start,

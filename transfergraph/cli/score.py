@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from transfergraph.choices import Format
@@ -18,7 +16,7 @@ def score(
     metric: list[str] = typer.Option(
         ["logme"], "--metric", help="logme or reg-h-score (repeatable; both from the same features)."
     ),
-    source: Path | None = typer.Option(
+    source: str | None = typer.Option(
         None, "--from", help="Read the data here instead of where it was added from."
     ),
     force: bool = typer.Option(False, "--force", help="Recompute pairs already scored."),
