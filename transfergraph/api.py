@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import neo4j
     import pandas as pd
 
+    from transfergraph.evaluation.intervals import IntervalCoverage
     from transfergraph.readback.recommend import Recommendation
 
 
@@ -254,6 +255,31 @@ class TransferGraph:
         return Evaluation(
             modality, result["targets"], result.get("best"), pd.DataFrame(result["rows"]),
             pd.DataFrame(result["summary"]), result["seconds"], result,
+        )  # fmt: skip
+
+    def interval_coverage(
+        self,
+        modality: str,
+        *,
+        targets: Sequence[str] | None = None,
+        method: str | None = None,
+        min_models: int = 20,
+        draws: int = 5,
+        log: Callable[[str], None] = lambda _: None,
+    ) -> IntervalCoverage:
+        """Audit the expected accuracy and its 80% interval: each target held out as `evaluate`
+        holds it out (default: every dataset with `min_models` measured models), calibrated as
+        `predict` does, with 0, 1, 3, 5, 20 or all but the model's own runs revealed.
+
+        Parameters: `method` the ranking whose intervals are audited (default: the one `predict`
+        uses for the modality); `draws` seeded reveals per number of runs.
+        Returns: an `IntervalCoverage`; `.frame()` has coverage and mean(expected - measured) by rank
+        band (top 1, 5, 20, all) and runs revealed, `.per_target()` each target's cells."""
+        from transfergraph.evaluation.intervals import interval_coverage
+
+        return interval_coverage(
+            self.driver, self.settings, modality, targets=list(targets or []) or None, method=method,
+            min_models=min_models, draws=draws, log=log,
         )  # fmt: skip
 
     # --- a user's own data ----------------------------------------------------------------------
