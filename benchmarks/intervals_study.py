@@ -116,12 +116,14 @@ def main() -> None:
     args = parser.parse_args()
     all_variants: dict[str, dict[str, object]] = {
         "current": {"legacy": True},
-        "pooled-level": {"iso_candidates": (intervals.NEVER,), "bands": (), "scaled": False},
-        "mondrian-level": {"iso_candidates": (intervals.NEVER,), "scaled": False},
-        "mondrian-iso10": {"iso_candidates": (10,), "scaled": False},
-        "mondrian-iso20": {"iso_candidates": (20,), "scaled": False},
-        "mondrian-chosen-unscaled": {"scaled": False},
+        "pooled-level": {"iso_candidates": (intervals.NEVER,), "bands": (), "scales": ("none",)},
+        "mondrian-level": {"iso_candidates": (intervals.NEVER,), "scales": ("none",)},
+        "mondrian-iso10": {"iso_candidates": (10,), "scales": ("none",)},
+        "mondrian-iso20": {"iso_candidates": (20,), "scales": ("none",)},
+        "mondrian-chosen-unscaled": {"scales": ("none",)},
         "scaled-pooled": {"bands": ()},
+        "scale-all": {"scales": ("all",)},
+        "scale-top": {"scales": ("top",)},
         "chosen": {},
         "crepes": {"crepes": True},
     }

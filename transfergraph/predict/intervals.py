@@ -91,32 +91,63 @@ def isotonic(x: np.ndarray, y: np.ndarray, x_new: np.ndarray) -> np.ndarray:
 
 
 SIGMA_PRIOR = 5.0  # runs' worth of weight the zoo's mean spread has against a dataset's own runs
+TOP = BANDS[-1]  # a row ranked this high is scaled by the spread of the dataset's runs ranked as high
 
 
-def spread(accuracy: np.ndarray, prior_sigma: float) -> float:
-    """A dataset's spread of accuracies (standard deviation) from its runs, shrunk towards the
-    zoo's mean spread: the scale of its residuals (a dataset whose models all score 0.90 +- 0.01
-    misses by less than one spread from 0.3 to 0.9)."""
-    k = len(accuracy)
-    if k < 2:
-        return prior_sigma
-    s2 = float(np.var(accuracy, ddof=1))
-    return math.sqrt(((k - 1) * s2 + SIGMA_PRIOR * prior_sigma**2) / (k - 1 + SIGMA_PRIOR))
+def _shrunk(n: np.ndarray, var: np.ndarray, prior: float) -> np.ndarray:
+    """Standard deviations from n runs each, shrunk towards `prior` with SIGMA_PRIOR runs' weight."""
+    dof = np.maximum(n - 1, 0)
+    return np.sqrt((dof * np.nan_to_num(var) + SIGMA_PRIOR * prior**2) / (dof + SIGMA_PRIOR))
+
+
+def local_spread(
+    rank: np.ndarray, at: np.ndarray, accuracy: np.ndarray, prior: tuple[float, float], scale: str = "top"
+) -> np.ndarray:
+    """Per row: the scale of its residual, the spread (standard deviation) of the dataset's measured
+    accuracies among the runs ranked like it (top TOP, or all), its own run left out, shrunk towards
+    the zoo's mean `prior` (top, all). Near the top a saturated dataset's models differ by a point
+    or two, whatever its failures lower down. `scale`: "top" (as said), "all" (every row by the
+    spread of all runs) or "none" (1: offsets in accuracy)."""
+    if scale == "none":
+        return np.ones(len(rank))
+    if scale == "all":  # one group: the spread of all the dataset's runs
+        rank = np.full(len(rank), TOP + 1)
+    if not len(at):
+        return np.where(rank <= TOP, prior[0], prior[1]).astype(float)
+    out = np.empty(len(rank))
+    own = np.full(len(rank), -1)
+    own[at] = np.arange(len(at))
+    for group, (mask_rows, mask_runs) in enumerate(
+        ((rank <= TOP, rank[at] <= TOP), (rank > TOP, np.ones(len(at), bool)))
+    ):
+        acc = accuracy[mask_runs]
+        n, total, squares = len(acc), float(acc.sum()), float((acc**2).sum())
+        rows = np.flatnonzero(mask_rows)
+        counts = np.full(len(rows), float(n))
+        sums, sq = np.full(len(rows), total), np.full(len(rows), squares)
+        mine = own[rows] >= 0
+        inside = mine & mask_runs[np.maximum(own[rows], 0)]
+        left = accuracy[own[rows][inside]]
+        counts[inside] -= 1
+        sums[inside] -= left
+        sq[inside] -= left**2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var = np.where(counts > 1, (sq - sums**2 / counts) / (counts - 1), np.nan)
+        out[rows] = _shrunk(counts, np.maximum(var, 0), prior[group])
+    return out
 
 
 def point(
     p: np.ndarray, at: np.ndarray, accuracy: np.ndarray, prior_lo: float, prior_span: float, iso_min: int,
-    cross_fit: bool = True, prior_sigma: float = 1.0,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """(accuracy before the band's shift, runs each prediction used, the spread it is scaled by) for
-    every row of `p` (normalised predictions, NaN where unscored); `at`: the rows with a measured
-    `accuracy`. With `cross_fit`, a measured row is predicted by the fit on the other folds' runs,
-    never by its own (nor is its run in its spread)."""
+    cross_fit: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(accuracy before the band's shift, runs each prediction used) for every row of `p` (normalised
+    predictions, NaN where unscored); `at`: the rows with a measured `accuracy`. With `cross_fit`, a
+    measured row is predicted by the fit on the other folds' runs, never by its own."""
     ok = ~np.isnan(p[at])
     at, accuracy = at[ok], accuracy[ok]
     out = _fit_predict(p[at], accuracy, p, prior_lo, prior_span, iso_min)
     runs = np.full(len(p), len(at))
-    sigma = np.full(len(p), spread(accuracy, prior_sigma))
     if cross_fit and len(at):
         folds = min(FOLDS, len(at))
         fold = np.arange(len(at)) % folds
@@ -124,9 +155,58 @@ def point(
             held, kept = at[fold == f], fold != f
             out[held] = _fit_predict(p[at[kept]], accuracy[kept], p[held], prior_lo, prior_span, iso_min)
             runs[held] = int(kept.sum())
-            sigma[held] = spread(accuracy[kept], prior_sigma)
     out[np.isnan(p)] = np.nan
-    return out, runs, sigma
+    return out, runs
+
+
+INNER = 5  # inner folds: the residuals a measured model's band comes from exclude its own run
+MIN_OWN = 10  # own residuals a rank group needs before they replace the zoo's offsets
+
+
+def _quantiles(r: np.ndarray) -> tuple[float, float, float]:
+    """(mean, low, high) of residuals: their (1 - COVERAGE)/2 and (1 + COVERAGE)/2 quantiles
+    (interpolated; the (n + 1) / n step of split conformal over-covers, as `conformal_offsets` says)."""
+    tail = (1 - COVERAGE) / 2
+    return float(r.mean()), float(np.quantile(r, tail)), float(np.quantile(r, 1 - tail))
+
+
+def own_offsets(
+    p: np.ndarray, at: np.ndarray, accuracy: np.ndarray, rank: np.ndarray, value: np.ndarray,
+    prior_lo: float, prior_span: float, iso_min: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """(shift, low, high) per row from the dataset's own cross-fitted residuals in the row's rank
+    group (top TOP, the rest): split conformal inside the dataset, which a dataset with ALL_FROM
+    runs can afford, so its band fits its own spread rather than the zoo's average. An unmeasured
+    row uses the residuals of every run (each predicted without its fold, `value`); a measured row
+    of fold f those of an inner cross-fit on the runs outside f, so its own run is in neither its
+    prediction nor its band. NaN where a group has fewer than MIN_OWN residuals."""
+    out = tuple(np.full(len(p), np.nan) for _ in range(3))
+    top = rank <= TOP
+    measured_top = top[at]
+
+    def fill(rows: np.ndarray, residuals: np.ndarray, groups: np.ndarray) -> None:
+        for group in (True, False):
+            r = residuals[groups == group]
+            r = r[~np.isnan(r)]
+            sel = rows[top[rows] == group]
+            if len(r) >= MIN_OWN and len(sel):
+                for arr, v in zip(out, _quantiles(r), strict=True):
+                    arr[sel] = v
+
+    unmeasured = np.setdiff1d(np.arange(len(p)), at)
+    fill(unmeasured, accuracy - value[at], measured_top)
+    folds = min(FOLDS, len(at))
+    fold = np.arange(len(at)) % folds
+    for f in range(folds):
+        kept = np.flatnonzero(fold != f)
+        inner = np.arange(len(kept)) % INNER
+        predicted = np.empty(len(kept))
+        for h in range(INNER):
+            train, test = kept[inner != h], kept[inner == h]
+            predicted[inner == h] = _fit_predict(p[at[train]], accuracy[train], p[at[test]], prior_lo,
+                                                 prior_span, iso_min)  # fmt: skip
+        fill(at[fold == f], accuracy[kept] - predicted, measured_top[kept])
+    return out
 
 
 def ranks(scores: np.ndarray) -> np.ndarray:
@@ -216,7 +296,9 @@ class Calibration:
     iso_min: int = NEVER  # runs from which the dataset's own runs are fitted monotonically
     bands: tuple[int, ...] = BANDS
     datasets: int = 0  # calibration datasets
-    sigma: float | None = None  # the zoo's mean spread: offsets are in spreads (None: in accuracy)
+    sigma: tuple[float, float] = (1.0, 1.0)  # the zoo's mean spreads (top, all)
+    scale: str = "none"  # what a residual is divided by (`local_spread`), chosen nested
+    own: bool = True  # with ALL_FROM runs, the band comes from the dataset's own residuals (`own_offsets`)
 
     def interval(self, scores: pd.Series, measured: pd.Series) -> pd.DataFrame:
         """Per model of `scores` (model -> score, unique; the dataset's scored models): expected,
@@ -226,17 +308,20 @@ class Calibration:
         at = scores.index.get_indexer(measured.index)
         found = measured.to_numpy(float)[at >= 0]
         at = at[at >= 0]
-        value, runs, sigma = point(
-            p, at, found, self.lo, self.span, self.iso_min, prior_sigma=self.sigma or 1.0
-        )
-        if self.sigma is None:
-            sigma[:] = 1.0
+        usable = ~np.isnan(p[at])
+        at, found = at[usable], found[usable]
+        value, runs = point(p, at, found, self.lo, self.span, self.iso_min)
         rank = ranks(scores.to_numpy(float))
+        sigma = local_spread(rank, at, found, self.sigma, self.scale)
         band = band_of(rank, self.bands)
         shift, low, high = (np.empty(len(p)) for _ in range(3))
         for i, (k, b) in enumerate(zip(runs, band, strict=True)):
             shift[i], low[i], high[i] = self.offsets[(regime(int(k)), int(b))]
         shift, low, high = shift * sigma, low * sigma, high * sigma
+        if self.own and len(at) >= ALL_FROM:
+            mine = own_offsets(p, at, found, rank, value, self.lo, self.span, self.iso_min)
+            use = ~np.isnan(mine[1])
+            shift[use], low[use], high[use] = mine[0][use], mine[1][use], mine[2][use]
         expected = np.clip(value + shift, value + low, value + high)
         # an accuracy lies in [0, 1]: clipping the band there can only raise its coverage
         return pd.DataFrame(
@@ -285,44 +370,72 @@ def binomial_tail(k: int, n: int, p: float) -> float:
     return float(sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1)))
 
 
+SCALES = ("all", "top", "none")  # candidates for what a residual is divided by, chosen nested
+
+
+def miscoverage(residuals: Groups) -> float:
+    """How far from COVERAGE the band of each group holds each known dataset's residuals when its
+    offsets come from the other datasets (leave one dataset out): the mean absolute gap over groups
+    and datasets. What chooses the scale, on the known datasets only."""
+    gaps = []
+    for parts in residuals.values():
+        if len(parts) < 3:
+            continue
+        for d, r in parts.items():
+            r = r[~np.isnan(r)]
+            if not len(r):
+                continue
+            low, high = conformal_offsets({o: v for o, v in parts.items() if o != d})
+            gaps.append(abs(float(((r >= low) & (r <= high)).mean()) - COVERAGE))
+    return float(np.mean(gaps)) if gaps else math.inf
+
+
+def zoo_spread(aligned: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[float, float]:
+    """The known datasets' mean spread of accuracy among their TOP best-scored runs, and among all."""
+    top = [np.std(y[ranks(s) <= TOP], ddof=1) for s, _, y in aligned.values()]
+    every = [np.std(y, ddof=1) for _, _, y in aligned.values()]
+    return float(np.mean(top)), float(np.mean(every))
+
+
 def _residuals(
     aligned: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], levels: pd.DataFrame, iso_min: int,
-    bands: tuple[int, ...], scaled: bool = True, cache: dict[tuple[str, int, int, bool], Any] | None = None,
-) -> tuple[Groups, Groups]:  # fmt: skip
+    bands: tuple[int, ...], scales: Sequence[str] = ("top",),
+    cache: dict[tuple[str, int, int, bool], Any] | None = None,
+) -> tuple[dict[str, Groups], Groups]:  # fmt: skip
     """Each known dataset playing the target: (runs, band) -> dataset -> accuracy - prediction, with
     the prior level of the other datasets, k runs revealed (seeded) or all but the model's own; in
-    spreads (`scaled`) and in accuracy. `cache`: predictions shared by the iso_min candidates (the
-    fit depends only on whether it is monotone or the level)."""
+    spreads (per scale of `scales`) and in accuracy. `cache`: predictions shared by the iso_min
+    candidates (the fit depends only on whether it is monotone or the level)."""
     cache = {} if cache is None else cache
-    out: Groups = {}
+    out: dict[str, Groups] = {scale: {} for scale in scales}
     raw: Groups = {}
     for d, (s, p, y) in aligned.items():
         others = levels.drop(index=d)
         prior_lo, prior_span = float(others["lo"].mean()), float(others["span"].mean())
-        prior_sigma = float(np.mean([np.std(v[2], ddof=1) for o, v in aligned.items() if o != d]))
-        band = band_of(ranks(s), bands)
+        prior = zoo_spread({o: v for o, v in aligned.items() if o != d})
+        rank = ranks(s)
+        band = band_of(rank, bands)
         for k in (*SHOTS, ALL):
             if k == ALL and len(y) - math.ceil(len(y) / FOLDS) < ALL_FROM:
                 continue
-            found: dict[int, list[np.ndarray]] = {}
+            found: dict[tuple[str, int], list[np.ndarray]] = {}
             found_raw: dict[int, list[np.ndarray]] = {}
             fitted = len(y) - math.ceil(len(y) / FOLDS) if k == ALL else k
             for draw, shown, rest in reveals(len(y), k):
                 key = (d, k, draw, fitted >= iso_min)
                 if key not in cache:
-                    cache[key] = point(p, shown, y[shown], prior_lo, prior_span, iso_min, cross_fit=k == ALL,
-                                       prior_sigma=prior_sigma)  # fmt: skip
-                value, _, sigma = cache[key]
-                sigma = sigma.copy()
-                if not scaled:
-                    sigma[:] = 1.0
+                    cache[key] = point(p, shown, y[shown], prior_lo, prior_span, iso_min, cross_fit=k == ALL)
+                value, _ = cache[key]
+                sigmas = {scale: local_spread(rank, shown, y[shown], prior, scale) for scale in scales}
                 for b in np.unique(band[rest]):
                     sel = rest[band[rest] == b]
-                    found.setdefault(int(b), []).append((y[sel] - value[sel]) / sigma[sel])
+                    for scale, sigma in sigmas.items():
+                        found.setdefault((scale, int(b)), []).append((y[sel] - value[sel]) / sigma[sel])
                     found_raw.setdefault(int(b), []).append(y[sel] - value[sel])
-            for b, parts in found.items():
-                out.setdefault((k, b), {})[d] = np.concatenate(parts)
-                raw.setdefault((k, b), {})[d] = np.concatenate(found_raw[b])
+            for (scale, b), parts in found.items():
+                out[scale].setdefault((k, b), {})[d] = np.concatenate(parts)
+            for b, parts in found_raw.items():
+                raw.setdefault((k, b), {})[d] = np.concatenate(parts)
     return out, raw
 
 
@@ -348,13 +461,15 @@ def _offsets(residuals: Groups, bands: tuple[int, ...]) -> Offsets:
 
 def calibrate(
     honest: pd.DataFrame, labels: pd.DataFrame, levels: pd.DataFrame, *,
-    iso_candidates: Sequence[int] = ISO_CANDIDATES, bands: tuple[int, ...] = BANDS, scaled: bool = True,
+    iso_candidates: Sequence[int] = ISO_CANDIDATES, bands: tuple[int, ...] = BANDS,
+    scales: Sequence[str] = SCALES,
 ) -> tuple[Calibration | None, str]:  # fmt: skip
     """(calibration, "") or (None, why). `honest`: models x known datasets, the ranker's score of each
     dataset's models without its own labels; `labels`: models x known datasets, normalised accuracy;
     `levels`: known dataset -> lo, span of its accuracy (every known dataset: their mean is the level
     a dataset without runs is given). `iso_min` is chosen among `iso_candidates` on the known datasets
-    (the lowest mean absolute residual, each dataset weighing the same); `bands=()`: one group."""
+    (the lowest mean absolute residual, each dataset weighing the same), the scale among `scales`
+    by `miscoverage` (each known dataset held out from the others); `bands=()`: one group."""
     counts = labels.notna().sum()
     known = [d for d in labels.columns if counts[d] >= MIN_MODELS and d in honest and d in levels.index]
     if len(known) < MIN_DATASETS:
@@ -378,10 +493,10 @@ def calibrate(
             a + b * score.to_numpy(float),
             accuracy[score.index].to_numpy(float),
         )
-    best: tuple[float, int, Groups] | None = None
+    best: tuple[float, int, dict[str, Groups]] | None = None
     cache: dict[tuple[str, int, int, bool], Any] = {}
     for iso_min in iso_candidates:
-        residuals, unscaled = _residuals(aligned, levels, iso_min, bands, scaled, cache)
+        residuals, unscaled = _residuals(aligned, levels, iso_min, bands, scales, cache)
         per_dataset: dict[str, list[float]] = {}
         for parts in unscaled.values():
             for d, r in parts.items():
@@ -390,11 +505,11 @@ def calibrate(
         if best is None or error < best[0] - 1e-12:
             best = (error, iso_min, residuals)
     assert best is not None
-    offsets = _offsets(best[2], bands)
+    scale = min(scales, key=lambda name: (miscoverage(best[2][name]), scales.index(name)))
+    offsets = _offsets(best[2][scale], bands)
     if any((0, band) not in offsets for band in range(len(bands) + 1)):
         return None, "too thin to calibrate an interval: fewer than two known datasets per rank band"
     mean = levels.mean()
-    sigma = float(np.mean([np.std(v[2], ddof=1) for v in aligned.values()])) if scaled else None
     calibration = Calibration(float(a), float(b), float(mean["lo"]), float(mean["span"]), offsets, best[1],
-                              tuple(bands), len(levels), sigma)  # fmt: skip
+                              tuple(bands), len(levels), zoo_spread(aligned), scale)  # fmt: skip
     return calibration, ""
