@@ -26,7 +26,7 @@ def cypher_dir() -> Path:
 
 @cache
 def query(name: str) -> str:
-    """The text of `cypher/<name>.cypher` (name may contain a sub-folder: `prune/accuracy`)."""
+    """The text of `cypher/<name>.cypher` (name may contain a sub-folder: `graph/accuracy`)."""
     return (cypher_dir() / f"{name}.cypher").read_text(encoding="utf-8")
 
 

@@ -119,7 +119,9 @@ def test_a_models_own_run_never_predicts_it() -> None:
         changed[model] = 0.0 if runs[model] > 0.5 else 1.0
         after = calibration.interval(scores, changed).loc[model]
         columns = ["expected", "low", "high"]
-        assert np.allclose(before[columns].to_numpy(float), after[columns].to_numpy(float), rtol=0, atol=1e-12)
+        assert np.allclose(
+            before[columns].to_numpy(float), after[columns].to_numpy(float), rtol=0, atol=1e-12
+        )
         assert before["runs"] < len(runs)
 
 

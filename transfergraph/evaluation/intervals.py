@@ -22,7 +22,7 @@ import numpy as np
 
 from transfergraph import rankers, views
 from transfergraph.config import Settings
-from transfergraph.errors import ParameterError, TGError
+from transfergraph.errors import MissingInput, ParameterError, TGError
 from transfergraph.features import table as feats
 from transfergraph.predict import intervals
 
@@ -140,7 +140,7 @@ def interval_coverage(
     log: Callable[[str], None] = lambda _: None,
 ) -> IntervalCoverage:  # fmt: skip
     """Hold out each target, calibrate as `tg predict` does on the rest, and measure the band on it."""
-    from transfergraph import prune
+    from transfergraph import graph
     from transfergraph.evaluation import protocol
     from transfergraph.predict import run as predict_run
     from transfergraph.rankers.fewshot import FewShot
@@ -160,14 +160,14 @@ def interval_coverage(
         gt = protocol.ground_truth(drv, target)
         view = views.held_out(target)
         log(f"{target}: building view {view}")
-        prune.build(drv, target, view, prune.BuildSettings())
+        graph.build(drv, target, view, graph.BuildSettings())
         datasets = [*feats.training_datasets(drv, view, modality), target]
         base = feats.assemble_raw(feats.fetch(drv, view, modality, datasets=sorted(set(datasets))))
         ranker = FewShot(rankers.get(chosen))
         try:
             ranker.fit(base, base.frame["dataset"] != target)
             values = ranker.base.score(protocol._target_rows(gt, base, target))
-        except rankers.MissingInput as e:
+        except MissingInput as e:
             raise TGError(f"{chosen} cannot rank {modality} here: {e}") from None
         calibration, _, why = predict_run.calibration(drv, feats.view_settings(drv, view), modality, ranker)
         if calibration is None:

@@ -11,11 +11,14 @@ known datasets, each scored without its own labels (`Ranker.training_scores`):
 3. Rank-conditional (Mondrian) conformal: the known datasets play the target in turn with 0, 1, 3,
    5, 10, 20 runs revealed (or all but the model's own when they have `ALL_FROM` or more), and their
    residuals (accuracy - step 2) are grouped by runs and by rank band (1-5, 6-20, 21+ of the
-   dataset's ranking). Per group: the mean residual shifts the expected accuracy (what removes the
+   dataset's ranking), in units of the dataset's spread of accuracy (`local_spread`; which spread,
+   chosen nested). Per group: the mean residual shifts the expected accuracy (what removes the
    optimism at the top of the list) and its 10% / 90% quantiles give the band, each calibration
    dataset weighing the same (its residuals share one unknown level: datasets are the exchangeable
    units, which is why the quantiles are the weighted ones below rather than `crepes`'s per-residual
    ones; docs/intervals.md says what each measured).
+4. A dataset with `ALL_FROM` runs or more has enough of its own: its band comes from its own
+   cross-fitted residuals in the model's rank group (`own_offsets`), its own run left out.
 `tg evaluate --intervals` (`transfergraph.evaluation.intervals`) measures it on held-out targets.
 """
 

@@ -38,6 +38,11 @@ class Recommendation:
     tried: int | None = None  # how many models `measured` stands for, when it holds only the best
     level: str | None = None  # where the expected accuracy's level came from (the dataset's runs or the zoo)
 
+    @staticmethod
+    def evidence_text(row: dict[str, Any]) -> str:
+        """A row's evidence as one line (what the DataFrame and the CSV show)."""
+        return evidence_text(row)
+
     def to_dict(self) -> dict[str, Any]:
         """The fields as plain data (`tried` only when set, so the full listing keeps its shape)."""
         data = asdict(self)

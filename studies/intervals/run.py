@@ -1,7 +1,7 @@
 """Which calibration holds the 80% interval at the top of the list and at every number of runs?
 (issue 28, item 1; the research half behind `transfergraph/predict/intervals.py`).
 
-Pure pandas on the paper zoo (as `methods_study.py`): per modality, each dataset with at least 20
+Pure pandas on the paper zoo (as `studies/methods/run.py`): per modality, each dataset with at least 20
 measured models is held out in turn (its column removed before anything is computed); the ranker is
 the model prior (each model's mean normalised accuracy on the known datasets; the target's own
 column never in it). Everything that `intervals.calibrate` learns, it learns on the known datasets
@@ -11,7 +11,13 @@ mean(expected - measured) by rank band (rank of the model's score among the targ
 models) and by runs revealed (0, 1, 3, 5, 20: seeded random models, 5 draws; all: every run but the
 model's own).
 
-Run:  OMP_NUM_THREADS=1 PYTHONPATH=.:benchmarks python benchmarks/intervals_study.py [--modality image]
+Run from the repository root (the paper zoo from --zoo or TG_ZOO_PATH):
+
+    OMP_NUM_THREADS=1 python -m studies.intervals.run [--modality image|text] [--variant NAME ...]
+
+The variant "current" is the calibration before issue 28: it needs that version of
+`transfergraph/predict/intervals.py` importable as `intervals_legacy` (e.g. `git show
+5d59cba:transfergraph/predict/intervals.py > /tmp/legacy/intervals_legacy.py`, PYTHONPATH=/tmp/legacy).
 """
 
 from __future__ import annotations
@@ -26,11 +32,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from dataclasses import asdict
 
-import methods_study as ms
 import numpy as np
 import pandas as pd
-import study_methods as cf
 
+from studies.methods import candidates as cf
+from studies.methods import run as ms
+from transfergraph import config
 from transfergraph.evaluation import intervals as evaluation
 from transfergraph.predict import intervals
 
@@ -112,7 +119,8 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--modality", action="append", choices=["image", "text"])
-    parser.add_argument("--variant", action="append", help="current, mondrian, chosen")
+    parser.add_argument("--variant", action="append", help="one of the names below (default: all)")
+    parser.add_argument("--zoo", type=Path, help="The paper zoo's folder (default: TG_ZOO_PATH).")
     args = parser.parse_args()
     all_variants: dict[str, dict[str, object]] = {
         "current": {"legacy": True},
@@ -130,13 +138,13 @@ def main() -> None:
     variants = {k: v for k, v in all_variants.items() if not args.variant or k in args.variant}
     for modality in args.modality or ["image", "text"]:
         t0 = time.time()
-        zoo = ms.Zoo(modality)
+        zoo = ms.Zoo(args.zoo or config.load().zoo_path, modality)
         frame = study(zoo, variants)
         table = summary(frame)
         with pd.option_context("display.max_rows", 500, "display.width", 200):
             print(f"\n## {modality}: {len(zoo.targets)} targets ({time.time() - t0:.0f} s)")
             print(table.unstack("runs")[["coverage", "error"]].to_string())
-        out = Path(__file__).parent / "out"
+        out = Path("benchmarks") / "out"
         out.mkdir(exist_ok=True)
         frame.to_csv(out / f"intervals_study_{modality}.csv", index=False)
 
