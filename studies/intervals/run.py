@@ -27,6 +27,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -87,9 +88,10 @@ def study(zoo: ms.Zoo, variants: dict[str, dict[str, object]], draws: int = 5) -
         truth = zoo.best[target].dropna()
         truth = truth[truth.index.isin(score.dropna().index)]
         for name, options in variants.items():
-            extra = {k: v for k, v in options.items() if k not in ("legacy", "crepes")}
+            extra: dict[str, Any] = {k: v for k, v in options.items() if k not in ("legacy", "crepes")}
+            calibration: Any
             if options.get("legacy"):
-                import intervals_legacy  # type: ignore[import-not-found]
+                import intervals_legacy
 
                 found, why = intervals_legacy.calibrate(honest, labels, levels)
                 calibration = None if found is None else Legacy(found)
@@ -99,13 +101,13 @@ def study(zoo: ms.Zoo, variants: dict[str, dict[str, object]], draws: int = 5) -
                 try:
                     calibration, why = intervals.calibrate(honest, labels, levels)
                 finally:
-                    intervals.conformal_offsets = kept  # type: ignore[assignment]
+                    intervals.conformal_offsets = kept
             else:
-                calibration, why = intervals.calibrate(honest, labels, levels, **extra)  # type: ignore[arg-type]
+                calibration, why = intervals.calibrate(honest, labels, levels, **extra)
             if calibration is None:
                 print(f"  {target} {name}: {why}", file=sys.stderr)
                 continue
-            cells = evaluation.target_cells(calibration, target, score[truth.index], truth, draws)  # type: ignore[arg-type]
+            cells = evaluation.target_cells(calibration, target, score[truth.index], truth, draws)
             rows += [{"variant": name, **asdict(c)} for c in cells]
     return pd.DataFrame(rows)
 
@@ -138,7 +140,10 @@ def main() -> None:
     variants = {k: v for k, v in all_variants.items() if not args.variant or k in args.variant}
     for modality in args.modality or ["image", "text"]:
         t0 = time.time()
-        zoo = ms.Zoo(args.zoo or config.load().zoo_path, modality)
+        path = args.zoo or config.load().zoo_path
+        if path is None:
+            parser.error("no paper zoo: pass --zoo DIR or set TG_ZOO_PATH")
+        zoo = ms.Zoo(path, modality)
         frame = study(zoo, variants)
         table = summary(frame)
         with pd.option_context("display.max_rows", 500, "display.width", 200):

@@ -164,3 +164,9 @@ def test_ranks_bands_regimes_and_reveals() -> None:
     ((_, shown, rest),) = intervals.reveals(4, intervals.ALL)
     assert shown.tolist() == rest.tolist() == [0, 1, 2, 3]
     assert intervals.binomial_tail(0, 3, 0.5) == 0.125
+
+
+def test_own_residual_quantiles_are_split_conformal_ranks() -> None:
+    r = np.arange(1.0, 20.0)  # 19 residuals: the 2nd and the 18th smallest hold a new one with p = 0.8
+    assert intervals._quantiles(r) == (10.0, 2.0, 18.0)
+    assert intervals._quantiles(np.arange(1.0, 10.0))[1:] == (1.0, 9.0)  # 9: the extremes

@@ -163,7 +163,7 @@ def point(
     return out, runs
 
 
-INNER = 5  # inner folds: the residuals a measured model's band comes from exclude its own run
+INNER = FOLDS  # inner folds: a measured model's band comes from residuals without its own run
 MIN_OWN = 10  # own residuals a rank group needs before they replace the zoo's offsets
 
 
@@ -173,8 +173,9 @@ def _quantiles(r: np.ndarray) -> tuple[float, float, float]:
     probability COVERAGE (interpolated quantiles cover (0.8 n - 1) / (n + 1): 0.71 at n = 19)."""
     n, tail = len(r), (1 - COVERAGE) / 2
     ordered = np.sort(r)
-    low = ordered[min(max(math.floor((n + 1) * tail), 1), n) - 1]
-    high = ordered[min(max(math.ceil((n + 1) * (1 - tail)), 1), n) - 1]
+    # rounded first: (n + 1) * 0.1 is 1.9999999999999996 at n = 19 in floating point
+    low = ordered[min(max(math.floor(round((n + 1) * tail, 9)), 1), n) - 1]
+    high = ordered[min(max(math.ceil(round((n + 1) * (1 - tail), 9)), 1), n) - 1]
     return float(r.mean()), float(low), float(high)
 
 
@@ -188,7 +189,11 @@ def own_offsets(
     row uses the residuals of every run (each predicted without its fold, `value`); a measured row
     of fold f those of an inner cross-fit on the runs outside f, so its own run is in neither its
     prediction nor its band. NaN where a group has fewer than MIN_OWN residuals."""
-    out = tuple(np.full(len(p), np.nan) for _ in range(3))
+    out: tuple[np.ndarray, np.ndarray, np.ndarray] = (
+        np.full(len(p), np.nan),
+        np.full(len(p), np.nan),
+        np.full(len(p), np.nan),
+    )
     top = rank <= TOP
     measured_top = top[at]
 
