@@ -20,7 +20,7 @@ MODELS, DATASETS = 30, 6
 
 
 @pytest.fixture(scope="module")
-def zoo(module_wiped: neo4j.Driver, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def small_zoo(module_wiped: neo4j.Driver, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """30 models on 6 datasets (every dataset a target of the wider protocol), ds0 with 25 runs only."""
     rng = np.random.default_rng(7)
     skill = rng.uniform(0, 1, MODELS)
@@ -38,7 +38,7 @@ def zoo(module_wiped: neo4j.Driver, tmp_path_factory: pytest.TempPathFactory) ->
     return path
 
 
-def test_recommend_says_where_the_level_came_from(zoo: Path) -> None:
+def test_recommend_says_where_the_level_came_from(small_zoo: Path) -> None:
     out = cli("predict", "--method", "model-prior", "--format", "json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)[0]["interval"] == "-"
@@ -55,17 +55,21 @@ def test_recommend_says_where_the_level_came_from(zoo: Path) -> None:
     assert "expected accuracy: " in text.stdout
 
 
-def test_evaluate_intervals_table_json_and_plot(zoo: Path, tmp_path: Path) -> None:
+def test_evaluate_intervals_table_json_and_plot(small_zoo: Path, tmp_path: Path) -> None:
     out = cli("evaluate", "--modality", "text", "--intervals", "-t", "ds0", "-t", "ds3", "--draws", "2",
               "--format", "json", "--report", str(tmp_path / "rep"))  # fmt: skip
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["method"] == "model-prior" and result["targets"] == ["ds0", "ds3"]
     cells = {(r["band"], r["runs"]) for r in result["summary"]}
-    assert cells == {(b, k) for b in ("top 1", "top 5", "top 20", "all")
-                     for k in ("0", "1", "3", "5", "20", "all but own")}  # fmt: skip
+    runs = ("0", "1", "3", "5", "20", "all but own")
+    every = {(b, k) for b in ("top 1", "top 5", "top 20", "all") for k in runs}
+    # a band is judged where a model of it was not revealed (the top 1 may be among 20 revealed)
+    assert cells <= every and {("all", k) for k in runs} | {(b, "all but own") for b, _ in every} <= cells
     for r in result["summary"]:
-        assert 0 <= r["coverage"] <= 1 and r["targets"] == 2 and r["ok"] == (0.75 <= r["coverage"] <= 0.85)
+        assert (
+            0 <= r["coverage"] <= 1 and 1 <= r["targets"] <= 2 and r["ok"] == (0.75 <= r["coverage"] <= 0.85)
+        )
     # ds0 has 25 measured models: with 20 revealed, 5 are judged, at every rank band they fall in
     ds0 = [c for c in result["cells"] if c["target"] == "ds0" and c["runs"] == "20" and c["band"] == "all"]
     assert ds0[0]["models"] == 5

@@ -254,9 +254,7 @@ def emit_intervals(
         )  # fmt: skip
     data = found.to_dict()
     if report is not None:
-        from transfergraph.evaluation.report import write_interval_report
-
-        write_interval_report(data, report)
+        found.write_report(report)
     if fmt is Format.json:
         json.dump(data, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")

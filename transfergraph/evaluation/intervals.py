@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import neo4j
@@ -87,6 +88,12 @@ class IntervalCoverage:
         )  # fmt: skip
         out["ok"] = out["coverage"].between(*GOAL)
         return out
+
+    def write_report(self, folder: Path) -> Path:
+        """intervals.md (the table) and intervals.png (coverage and mean error by runs, per rank band)."""
+        from transfergraph.evaluation.report import write_interval_report
+
+        return write_interval_report(self.to_dict(), folder)
 
     def to_dict(self) -> dict[str, Any]:
         summary = self.frame()
