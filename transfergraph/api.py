@@ -255,7 +255,13 @@ class TransferGraph:
         return path
 
     def status(self) -> dict[str, Any]:
-        """Is the server up: versions, Bolt URI, Browser URL, data dir (ServerDown when it is not)."""
+        """Is the server up, and which one.
+
+        Returns
+        -------
+        dict: running, managed, neo4j_version, edition, gds_version, bolt_uri, browser_url, data_dir,
+        pid and the managed folder's privacy; ServerDown when it does not answer.
+        """
         from neo4j.exceptions import ClientError
 
         from transfergraph import server
@@ -284,13 +290,27 @@ class TransferGraph:
         }
 
     def apply_schema(self) -> list[str]:
-        """Create the constraints and indexes of cypher/schema.cypher that do not exist yet."""
+        """Create the constraints and indexes of cypher/schema.cypher that do not exist yet.
+
+        Returns
+        -------
+        list of str: the names of the statements applied (idempotent).
+        """
         from transfergraph.ingest import apply_schema
 
         return apply_schema(self.driver)
 
     def cypher(self, statement: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run a parameterised Cypher statement; its rows as dicts. A Cypher error is one line."""
+        """Run a parameterised Cypher statement (values go in `params`, never pasted into the text).
+
+        Parameters
+        ----------
+        statement: the Cypher statement; params: its parameters by name.
+
+        Returns
+        -------
+        list of dict: its rows. A Cypher error is one line (TGError).
+        """
         from neo4j.exceptions import ClientError
 
         try:
@@ -544,7 +564,16 @@ class TransferGraph:
         return graph.ViewList(tuple(graph.ViewInfo.of(r) for r in graph.views(self.driver)))
 
     def graph_drop(self, view: str) -> int:
-        """Remove a view's derived edges (raw facts are untouched); returns how many were removed."""
+        """Remove a view's derived edges; the raw facts are untouched.
+
+        Parameters
+        ----------
+        view: the view's name, as `graph_views` lists it.
+
+        Returns
+        -------
+        int: how many derived edges were removed.
+        """
         from transfergraph import graph
 
         return self._call(graph.drop, _text("view", view))
@@ -610,7 +639,12 @@ class TransferGraph:
         return Embeddings(tuple(rows))
 
     def embeddings(self) -> Embeddings:
-        """The stored embeddings, one row per (view, method, modality)."""
+        """The stored embeddings.
+
+        Returns
+        -------
+        Embeddings: one row per (view, method, modality): nodes, dim, seed, seconds, created_at, AUC.
+        """
         from transfergraph import embed as embeddings
         from transfergraph.embed.store import EmbeddingRun, Embeddings
 
