@@ -15,6 +15,7 @@ Run from the repository root (the paper zoo from --zoo or TG_ZOO_PATH):
 
     OMP_NUM_THREADS=1 python -m studies.intervals.run [--modality image|text] [--variant NAME ...]
 
+The variant "crepes" needs `pip install "crepes>=0.9,<0.10"` (not a dependency of the product).
 The variant "current" is the calibration before issue 28: it needs that version of
 `transfergraph/predict/intervals.py` importable as `intervals_legacy` (e.g. `git show
 5d59cba:transfergraph/predict/intervals.py > /tmp/legacy/intervals_legacy.py`, PYTHONPATH=/tmp/legacy).

@@ -506,6 +506,10 @@ def calibrate(
             a + b * score.to_numpy(float),
             accuracy[score.index].to_numpy(float),
         )
+    import importlib.util
+
+    if importlib.util.find_spec("scipy") is None:  # the monotone fit is the [ml] extra's: the level only
+        iso_candidates = (NEVER,)
     best: tuple[float, int, dict[str, Groups]] | None = None
     cache: dict[tuple[str, int, int, bool], Any] = {}
     for iso_min in iso_candidates:
