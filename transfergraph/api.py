@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from transfergraph.embed.store import Embeddings
+    from transfergraph.evaluation.intervals import IntervalCoverage
     from transfergraph.evaluation.result import Evaluation
     from transfergraph.graph.build import GraphBuild, GraphStats, ViewList
     from transfergraph.ingest.jobs import IngestResult, Progress
@@ -799,6 +800,45 @@ class TransferGraph:
         if _flag("record", record) and not shot_list:
             protocol.record_best(self.driver, result)
         return result
+
+    def interval_coverage(
+        self,
+        modality: str,
+        *,
+        targets: str | Sequence[str] | None = None,
+        method: str | None = None,
+        min_models: int = 20,
+        draws: int = 5,
+        log: Callable[[str], None] = lambda _: None,
+    ) -> IntervalCoverage:
+        """Audit the expected accuracy and its 80% interval (`tg evaluate --intervals`): each target
+        held out as `evaluate` holds it out, calibrated as `predict` does, with 0, 1, 3, 5, 20 or all
+        but the model's own runs revealed.
+
+        Parameters
+        ----------
+        modality: "image" or "text".
+        targets: datasets (default ["auto"]: every dataset with at least `min_models` measured models).
+        method: the ranking whose intervals are audited (default: the one `predict` uses).
+        draws: seeded reveals per number of runs.
+
+        Returns
+        -------
+        IntervalCoverage: `.frame()` coverage and mean(expected - measured) by rank band (top 1, 5,
+        20, all) and runs revealed; `.per_target()` each target's cells.
+        """
+        from transfergraph.evaluation.intervals import interval_coverage
+
+        return self._call(
+            interval_coverage,
+            self.settings,
+            _modality("modality", modality),
+            targets=_texts("targets", targets) or None,
+            method=_text("method", method, optional=True),
+            min_models=_whole("min_models", min_models, 2),
+            draws=_whole("draws", draws, 1),
+            log=log,
+        )
 
     # --- a user's own data ----------------------------------------------------------------------
     def add_dataset(

@@ -33,5 +33,5 @@ RETURN m.id AS model, p.score AS score, measured, m.model_type AS model_type,
             ELSE m.architectures[0] END AS architecture,
        m.num_parameters AS num_parameters, logme, evidence, p.ranked_by AS ranked_by, p.fallback AS fallback,
        p.top_k AS top_k, p.expected AS expected, p.expected_low AS low, p.expected_high AS high,
-       p.no_interval AS no_interval
+       p.no_interval AS no_interval, p.expected_from AS expected_from
 ORDER BY score DESC, model

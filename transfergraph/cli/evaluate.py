@@ -136,6 +136,12 @@ def evaluate(
     ),
     draws: int = typer.Option(5, "--draws", help="With --shots: random reveals per target (seeds 0..N-1)."),
     record: bool = typer.Option(True, "--record/--no-record", help="Record the best as recommend's default."),
+    intervals: bool = typer.Option(
+        False,
+        "--intervals",
+        help="Audit the expected accuracy's 80% interval instead: coverage and mean "
+        "error by rank band and runs revealed (one --methods at most; default targets: auto).",
+    ),
     fmt: Format = FormatOpt,
     report: Path | None = typer.Option(None, "--report", help="Write a markdown report and PNG plots here."),
     wide: bool = WideOpt,
@@ -159,6 +165,9 @@ def evaluate(
     """
     from transfergraph.api import TransferGraph
 
+    if intervals:
+        emit_intervals(modality.value, targets, methods, min_models, draws, fmt, report, wide)
+        return
     if shots and report is not None:
         raise TGError("--report describes the zero-shot evaluation: run it without --shots")
 
@@ -222,3 +231,43 @@ def emit_shots(result: dict[str, Any], fmt: Format, wide: bool = False) -> None:
              secondary=("top-1 regret", "ndcg@5"), wide=wide)  # fmt: skip
     for name, notes in result["notes"].items():
         print(f"{name}: {', '.join(notes)}", file=sys.stderr)
+
+
+INTERVAL_COLUMNS = {"band": "rank band", "runs": "runs", "coverage": "coverage", "error": "mean error",
+                    "width": "width", "targets": "targets"}  # fmt: skip
+
+
+def emit_intervals(
+    modality: str, targets: list[str], methods: list[str], min_models: int, draws: int, fmt: Format,
+    report: Path | None, wide: bool,
+) -> None:  # fmt: skip
+    """`tg evaluate --intervals`: one API call, then the table (or JSON) and the report."""
+    from transfergraph.api import TransferGraph
+    from transfergraph.errors import ParameterError
+
+    if len(methods) > 1:
+        raise ParameterError("methods", "--intervals audits one ranking's intervals: give one --methods")
+    with TransferGraph() as tg:
+        found = tg.interval_coverage(
+            modality, targets=targets, method=methods[0] if methods else None, min_models=min_models,
+            draws=draws, log=lambda msg: print(msg, file=sys.stderr, flush=True),
+        )  # fmt: skip
+    data = found.to_dict()
+    if report is not None:
+        found.write_report(report)
+    if fmt is Format.json:
+        json.dump(data, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+        return
+    rows = [
+        {"band": r["band"], "runs": r["runs"], "coverage": f"{r['coverage']:.2f}" + ("" if r["ok"] else " !"),
+         "error": f"{r['error']:+.3f}", "width": f"{r['width']:.3f}", "targets": r["targets"]}
+        for r in data["summary"]
+    ]  # fmt: skip
+    title = (
+        f"{modality}: 80% intervals of {found.method}, {len(found.targets)} held-out targets, {found.draws} "
+        f"draws, {found.seconds} s; ! = outside {data['goal'][0]:.2f}-{data['goal'][1]:.2f}"
+    )
+    emit(rows, fmt, title=title, columns=INTERVAL_COLUMNS, ids=("band",), wide=wide)
+    for s in data["skipped"]:
+        print(f"no interval on {s['target']}: {s['why']}", file=sys.stderr)

@@ -121,6 +121,8 @@ def recommend(
             f"tg predict --dataset {result['dataset']}, and ask again"
         )
     if explain:
+        if result.get("level"):
+            print(f"expected accuracy: {result['level']}")
         for r in result["rows"]:
             print(f"{r['rank']}. {r['model']}")
             for e in r["evidence"]:

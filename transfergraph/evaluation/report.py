@@ -158,3 +158,46 @@ def _regret_per_target(plt: Any, result: dict[str, Any], folder: Path) -> bool:
 
 def _kind(summary: list[dict[str, Any]], method: str) -> str:
     return next((s["kind"] for s in summary if s["method"] == method), "method")
+
+
+def write_interval_report(data: dict[str, Any], folder: Path) -> Path:
+    """intervals.md (the coverage table) and intervals.png: coverage and mean error by runs revealed,
+    one line per rank band, the 75-85% goal shaded."""
+    plt = _plt()
+    folder.mkdir(parents=True, exist_ok=True)
+    summary = data["summary"]
+    runs = list(dict.fromkeys(r["runs"] for r in summary))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    left.axhspan(*data["goal"], color="tab:green", alpha=0.15, label="goal")
+    for band in dict.fromkeys(r["band"] for r in summary):
+        by = {r["runs"]: r for r in summary if r["band"] == band}
+        xs = [i for i, k in enumerate(runs) if k in by]
+        left.plot(xs, [by[runs[i]]["coverage"] for i in xs], marker="o", label=band)
+        right.plot(xs, [by[runs[i]]["error"] for i in xs], marker="o", label=band)
+    for ax, label in ((left, "coverage of the 80% interval"), (right, "mean(expected - measured)")):
+        ax.set_xticks(range(len(runs)))
+        ax.set_xticklabels(runs)
+        ax.set_xlabel("runs revealed on the target")
+        ax.set_title(label)
+        ax.legend(fontsize=8)
+    right.axhline(0, color="grey", linewidth=0.8)
+    left.set_ylim(0, 1)
+    fig.suptitle(f"{data['modality']}: {data['method']}, {len(data['targets'])} held-out targets")
+    fig.tight_layout()
+    fig.savefig(folder / "intervals.png", dpi=110)
+    plt.close(fig)
+    lines = [
+        f"# 80% intervals: {data['modality']}, {data['method']}",
+        "",
+        f"{len(data['targets'])} held-out targets, {data['draws']} draws, {data['seconds']} s.",
+        "",
+        "| rank band | runs | coverage | mean error | width | targets |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    lines += [f"| {r['band']} | {r['runs']} | {r['coverage']:.2f} | {r['error']:+.3f} | {r['width']:.3f} | "
+              f"{r['targets']} |" for r in summary]  # fmt: skip
+    lines += [f"- no interval on {s['target']}: {s['why']}" for s in data["skipped"]]
+    lines += ["", "![coverage](intervals.png)", "", "```json", json.dumps(data["summary"], indent=2), "```"]
+    out = folder / "intervals.md"
+    out.write_text("\n".join(lines) + "\n")
+    return out

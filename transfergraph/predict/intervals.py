@@ -1,21 +1,33 @@
-"""An expected accuracy with an 80% interval beside each predicted score (issue 18, item 4).
+"""An expected accuracy with an 80% interval beside each predicted score (issues 18 and 28).
 
-A ranker's score is unitless. Here it becomes an accuracy the user can plan with, in two steps
-calibrated on the known datasets, each scored without its own labels (`Ranker.training_scores`):
-1. score -> normalised accuracy, a line fitted over the calibration datasets' models;
-2. normalised -> accuracy: lo + span x normalised, where (lo, span) is the dataset's accuracy level.
-   A dataset without runs takes the known datasets' mean level, so its interval carries the unknown
-   level; its measured runs refit the level (one or two shift it, three or more refit the span too).
-The interval is split-conformal: the 10% and 90% quantiles of accuracy minus prediction over the
-calibration datasets' models (each dataset weighing the same), with the same number of runs
-revealed as the dataset has (0, 1, 3 or 5: the nearest below). `studies/methods/run.py`
-measures its coverage on held-out targets with these functions (docs/method.md, "Expected accuracy").
+A ranker's score is unitless. Here it becomes an accuracy the user can plan with, calibrated on the
+known datasets, each scored without its own labels (`Ranker.training_scores`):
+1. score -> normalised accuracy p, a line fitted over the calibration datasets' models;
+2. p -> accuracy from the dataset's own runs: none, the known datasets' mean level (lo + span x p);
+   one or two, the level shifts to fit them; three or more, the span too; from `iso_min` runs on
+   (chosen nested on the known datasets), a monotone (isotonic) fit of accuracy on p, which never
+   predicts above the best of the runs it is fitted on. A model's own run never predicts itself:
+   a measured model is predicted by the fit on the dataset's other runs (cross-fitting, `FOLDS`).
+3. Rank-conditional (Mondrian) conformal: the known datasets play the target in turn with 0, 1, 3,
+   5, 10, 20 runs revealed (or all but the model's own when they have `ALL_FROM` or more), and their
+   residuals (accuracy - step 2) are grouped by runs and by rank band (1-5, 6-20, 21+ of the
+   dataset's ranking), in units of the dataset's spread of accuracy (`local_spread`; which spread,
+   chosen nested). Per group: the mean residual shifts the expected accuracy (what removes the
+   optimism at the top of the list) and its 10% / 90% quantiles give the band, each calibration
+   dataset weighing the same (its residuals share one unknown level: datasets are the exchangeable
+   units, which is why the quantiles are the weighted ones below rather than `crepes`'s per-residual
+   ones; docs/intervals.md says what each measured).
+4. A dataset with `ALL_FROM` runs or more has enough of its own: its band comes from its own
+   cross-fitted residuals in the model's rank group (`own_offsets`), its own run left out.
+`tg evaluate --intervals` (`transfergraph.evaluation.intervals`) measures it on held-out targets.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,8 +35,15 @@ import pandas as pd
 COVERAGE = 0.8
 MIN_MODELS = 20  # measured models a known dataset needs to calibrate on
 MIN_DATASETS = 3  # calibration datasets needed before an interval is shown
-SHOTS = (0, 1, 3, 5)  # runs revealed while calibrating; a dataset uses the nearest below its own count
+SHOTS = (0, 1, 3, 5, 10, 20)  # runs revealed while calibrating; a dataset uses the nearest below its own
+ALL = -1  # the "every run but the model's own" regime (a dataset with ALL_FROM runs or more)
+ALL_FROM = 40
 DRAWS = 5  # seeded reveals per calibration dataset and number of runs
+FEW_DRAWS = 20  # ... with 1 or 3 runs, where one revealed run moves the whole level (cheap: no isotonic)
+BANDS = (5, 20)  # rank bands, the Mondrian groups: ranks 1-5, 6-20, 21 and below
+NEVER = 10**9
+ISO_CANDIDATES = (5, 10, 20, NEVER)  # runs from which the monotone fit replaces the level (nested)
+FOLDS = 20  # cross-fitting: a measured model is predicted by the fit on the other folds' runs
 
 
 def fit_level(
@@ -49,6 +68,198 @@ def _level(
         pc = p - p.mean()
         span = float((pc @ (a - a.mean()) + slope_ridge * prior_span) / (pc @ pc + slope_ridge))
     return float(np.mean(a - span * p)), span
+
+
+def _fit_predict(
+    px: np.ndarray, ax: np.ndarray, p_new: np.ndarray, prior_lo: float, prior_span: float, iso_min: int
+) -> np.ndarray:
+    """Accuracy at `p_new` from the runs (px, ax): monotone from `iso_min` runs on, else the level."""
+    if len(px) >= iso_min and np.ptp(px) > 0:
+        return isotonic(px, ax, p_new)
+    lo, span = _level(px, ax, prior_lo, prior_span)
+    return lo + span * p_new
+
+
+def isotonic(x: np.ndarray, y: np.ndarray, x_new: np.ndarray) -> np.ndarray:
+    """The least-squares non-decreasing fit of y on x (scipy's pool-adjacent-violators; tied x
+    pooled first), read at `x_new` by linear interpolation, flat beyond the fitted range: it never
+    predicts above the highest fitted value, so never above the best run it was fitted on."""
+    from scipy.optimize import isotonic_regression
+
+    ux, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    means = np.bincount(inverse, weights=y) / counts
+    fitted = isotonic_regression(means, weights=counts.astype(float), increasing=True).x
+    if len(ux) == 1:
+        return np.full(len(x_new), float(fitted[0]))
+    return np.interp(x_new, ux, fitted)
+
+
+SIGMA_PRIOR = 5.0  # runs' worth of weight the zoo's mean spread has against a dataset's own runs
+TOP = BANDS[-1]  # a row ranked this high is scaled by the spread of the dataset's runs ranked as high
+
+
+def _shrunk(n: np.ndarray, var: np.ndarray, prior: float) -> np.ndarray:
+    """Standard deviations from n runs each, shrunk towards `prior` with SIGMA_PRIOR runs' weight."""
+    dof = np.maximum(n - 1, 0)
+    return np.sqrt((dof * np.nan_to_num(var) + SIGMA_PRIOR * prior**2) / (dof + SIGMA_PRIOR))
+
+
+def local_spread(
+    rank: np.ndarray, at: np.ndarray, accuracy: np.ndarray, prior: tuple[float, float], scale: str = "top"
+) -> np.ndarray:
+    """Per row: the scale of its residual, the spread (standard deviation) of the dataset's measured
+    accuracies among the runs ranked like it (top TOP, or all), its own run left out, shrunk towards
+    the zoo's mean `prior` (top, all). Near the top a saturated dataset's models differ by a point
+    or two, whatever its failures lower down. `scale`: "top" (as said), "all" (every row by the
+    spread of all runs) or "none" (1: offsets in accuracy)."""
+    if scale == "none":
+        return np.ones(len(rank))
+    if scale == "all":  # one group: the spread of all the dataset's runs
+        rank = np.full(len(rank), TOP + 1)
+    if not len(at):
+        return np.where(rank <= TOP, prior[0], prior[1]).astype(float)
+    out = np.empty(len(rank))
+    own = np.full(len(rank), -1)
+    own[at] = np.arange(len(at))
+    for group, (mask_rows, mask_runs) in enumerate(
+        ((rank <= TOP, rank[at] <= TOP), (rank > TOP, np.ones(len(at), bool)))
+    ):
+        acc = accuracy[mask_runs]
+        n, total, squares = len(acc), float(acc.sum()), float((acc**2).sum())
+        rows = np.flatnonzero(mask_rows)
+        counts = np.full(len(rows), float(n))
+        sums, sq = np.full(len(rows), total), np.full(len(rows), squares)
+        mine = own[rows] >= 0
+        inside = mine & mask_runs[np.maximum(own[rows], 0)]
+        left = accuracy[own[rows][inside]]
+        counts[inside] -= 1
+        sums[inside] -= left
+        sq[inside] -= left**2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var = np.where(counts > 1, (sq - sums**2 / counts) / (counts - 1), np.nan)
+        out[rows] = _shrunk(counts, np.maximum(var, 0), prior[group])
+    return out
+
+
+def point(
+    p: np.ndarray, at: np.ndarray, accuracy: np.ndarray, prior_lo: float, prior_span: float, iso_min: int,
+    cross_fit: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(accuracy before the band's shift, runs each prediction used) for every row of `p` (normalised
+    predictions, NaN where unscored); `at`: the rows with a measured `accuracy`. With `cross_fit`, a
+    measured row is predicted by the fit on the other folds' runs, never by its own."""
+    ok = ~np.isnan(p[at])
+    at, accuracy = at[ok], accuracy[ok]
+    out = _fit_predict(p[at], accuracy, p, prior_lo, prior_span, iso_min)
+    runs = np.full(len(p), len(at))
+    if cross_fit and len(at):
+        folds = min(FOLDS, len(at))
+        fold = np.arange(len(at)) % folds
+        for f in range(folds):
+            held, kept = at[fold == f], fold != f
+            out[held] = _fit_predict(p[at[kept]], accuracy[kept], p[held], prior_lo, prior_span, iso_min)
+            runs[held] = int(kept.sum())
+    out[np.isnan(p)] = np.nan
+    return out, runs
+
+
+INNER = FOLDS  # inner folds: a measured model's band comes from residuals without its own run
+MIN_OWN = 10  # own residuals a rank group needs before they replace the zoo's offsets
+
+
+def _quantiles(r: np.ndarray) -> tuple[float, float, float]:
+    """(mean, low, high) of n residuals: split conformal's ranks, the floor((n + 1) * 0.1)-th and
+    ceil((n + 1) * 0.9)-th smallest, so a new residual exchangeable with them falls between with
+    probability COVERAGE (interpolated quantiles cover (0.8 n - 1) / (n + 1): 0.71 at n = 19)."""
+    n, tail = len(r), (1 - COVERAGE) / 2
+    ordered = np.sort(r)
+    # rounded first: (n + 1) * 0.1 is 1.9999999999999996 at n = 19 in floating point
+    low = ordered[min(max(math.floor(round((n + 1) * tail, 9)), 1), n) - 1]
+    high = ordered[min(max(math.ceil(round((n + 1) * (1 - tail), 9)), 1), n) - 1]
+    return float(r.mean()), float(low), float(high)
+
+
+def own_offsets(
+    p: np.ndarray, at: np.ndarray, accuracy: np.ndarray, rank: np.ndarray, value: np.ndarray,
+    prior_lo: float, prior_span: float, iso_min: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """(shift, low, high) per row from the dataset's own cross-fitted residuals in the row's rank
+    group (top TOP, the rest): split conformal inside the dataset, which a dataset with ALL_FROM
+    runs can afford, so its band fits its own spread rather than the zoo's average. An unmeasured
+    row uses the residuals of every run (each predicted without its fold, `value`); a measured row
+    of fold f those of an inner cross-fit on the runs outside f, so its own run is in neither its
+    prediction nor its band. NaN where a group has fewer than MIN_OWN residuals."""
+    out: tuple[np.ndarray, np.ndarray, np.ndarray] = (
+        np.full(len(p), np.nan),
+        np.full(len(p), np.nan),
+        np.full(len(p), np.nan),
+    )
+    top = rank <= TOP
+    measured_top = top[at]
+
+    def fill(rows: np.ndarray, residuals: np.ndarray, groups: np.ndarray) -> None:
+        for group in (True, False):
+            r = residuals[groups == group]
+            r = r[~np.isnan(r)]
+            sel = rows[top[rows] == group]
+            if len(r) >= MIN_OWN and len(sel):
+                for arr, v in zip(out, _quantiles(r), strict=True):
+                    arr[sel] = v
+
+    unmeasured = np.setdiff1d(np.arange(len(p)), at)
+    fill(unmeasured, accuracy - value[at], measured_top)
+    folds = min(FOLDS, len(at))
+    fold = np.arange(len(at)) % folds
+    for f in range(folds):
+        kept = np.flatnonzero(fold != f)
+        inner = np.arange(len(kept)) % INNER
+        predicted = np.empty(len(kept))
+        for h in range(INNER):
+            train, test = kept[inner != h], kept[inner == h]
+            predicted[inner == h] = _fit_predict(p[at[train]], accuracy[train], p[at[test]], prior_lo,
+                                                 prior_span, iso_min)  # fmt: skip
+        fill(at[fold == f], accuracy[kept] - predicted, measured_top[kept])
+    return out
+
+
+def ranks(scores: np.ndarray) -> np.ndarray:
+    """1 = the highest score; ties in input order, unscored (NaN) rows last."""
+    order = np.argsort(-np.nan_to_num(scores, nan=-np.inf), kind="stable")
+    out = np.empty(len(scores), dtype=np.int64)
+    out[order] = np.arange(1, len(scores) + 1)
+    return out
+
+
+def band_of(rank: np.ndarray, bands: Sequence[int] = BANDS) -> np.ndarray:
+    """0 for ranks 1..bands[0], 1 up to bands[1], ...: the Mondrian group of each rank."""
+    return np.searchsorted(np.asarray(bands), rank, side="left")
+
+
+def regime(runs: int) -> int:
+    """The calibrated number of runs a prediction from `runs` runs uses: the nearest below, or ALL."""
+    return ALL if runs >= ALL_FROM else max(s for s in SHOTS if s <= runs)
+
+
+def reveals(
+    n: int, k: int, draws: int = DRAWS, offset: int = 0
+) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """(draw, revealed positions, positions to predict) of n measured models: k seeded random ones
+    revealed per draw (numpy RandomState(offset + draw)); ALL: every model, each predicted from the
+    others (`point` cross-fits). Nothing when fewer than k + 1 models."""
+    every = np.arange(n)
+    if k == ALL:
+        yield 0, every, every
+        return
+    if k == 0:
+        yield 0, every[:0], every
+        return
+    if n <= k:
+        return
+    for draw in range(draws):
+        shown = np.random.RandomState(offset + draw).choice(n, k, replace=False)
+        rest = np.ones(n, dtype=bool)
+        rest[shown] = False
+        yield draw, shown, every[rest]
 
 
 def conformal_offsets(
@@ -76,6 +287,16 @@ def conformal_offsets(
     return float(lo), float(hi)
 
 
+def weighted_mean(residuals: dict[str, np.ndarray]) -> float:
+    """The mean residual, each dataset weighing the same."""
+    means = [float(np.nanmean(r)) for r in residuals.values() if np.isfinite(r).any()]
+    return float(np.mean(means))
+
+
+Offsets = dict[tuple[int, int], tuple[float, float, float]]  # (runs, band) -> (shift, low, high)
+Groups = dict[tuple[int, int], dict[str, np.ndarray]]  # (runs, band) -> dataset -> residuals
+
+
 @dataclass(frozen=True)
 class Calibration:
     """What turns one ranker's scores into accuracies with an interval, for one modality."""
@@ -84,35 +305,184 @@ class Calibration:
     b: float
     lo: float  # the known datasets' mean accuracy level
     span: float
-    offsets: dict[int, tuple[float, float]]  # runs revealed -> (low, high) offsets of the accuracy
+    offsets: Offsets
+    iso_min: int = NEVER  # runs from which the dataset's own runs are fitted monotonically
+    bands: tuple[int, ...] = BANDS
+    datasets: int = 0  # calibration datasets
+    sigma: tuple[float, float] = (1.0, 1.0)  # the zoo's mean spreads (top, all)
+    scale: str = "none"  # what a residual is divided by (`local_spread`), chosen nested
+    own: bool = True  # with ALL_FROM runs, the band comes from the dataset's own residuals (`own_offsets`)
 
     def interval(self, scores: pd.Series, measured: pd.Series) -> pd.DataFrame:
-        """Per model of `scores` (model -> score, unique): expected accuracy, low, high; `measured`
-        (model -> accuracy) are the dataset's own runs, which fix its level."""
-        predicted = self.a + self.b * scores.to_numpy(float)
+        """Per model of `scores` (model -> score, unique; the dataset's scored models): expected,
+        low, high, rank, runs (how many of the dataset's runs its prediction used). `measured`
+        (model -> accuracy): the dataset's own runs; a measured model is predicted without its own."""
+        p = self.a + self.b * scores.to_numpy(float)
         at = scores.index.get_indexer(measured.index)
         found = measured.to_numpy(float)[at >= 0]
         at = at[at >= 0]
-        usable = ~np.isnan(predicted[at])
-        lo, span = _level(predicted[at[usable]], found[usable], self.lo, self.span)
-        k = max(s for s in SHOTS if s <= len(measured))
-        low, high = self.offsets[k]
-        point = lo + span * predicted
+        usable = ~np.isnan(p[at])
+        at, found = at[usable], found[usable]
+        value, runs = point(p, at, found, self.lo, self.span, self.iso_min)
+        rank = ranks(scores.to_numpy(float))
+        sigma = local_spread(rank, at, found, self.sigma, self.scale)
+        band = band_of(rank, self.bands)
+        shift, low, high = (np.empty(len(p)) for _ in range(3))
+        for i, (k, b) in enumerate(zip(runs, band, strict=True)):
+            shift[i], low[i], high[i] = self.offsets[(regime(int(k)), int(b))]
+        shift, low, high = shift * sigma, low * sigma, high * sigma
+        if self.own and len(at) >= ALL_FROM:
+            mine = own_offsets(p, at, found, rank, value, self.lo, self.span, self.iso_min)
+            use = ~np.isnan(mine[1])
+            shift[use], low[use], high[use] = mine[0][use], mine[1][use], mine[2][use]
+        expected = np.clip(value + shift, value + low, value + high)
         # an accuracy lies in [0, 1]: clipping the band there can only raise its coverage
         return pd.DataFrame(
-            {"expected": np.clip(point, 0, 1), "low": np.clip(point + low, 0, 1),
-             "high": np.clip(point + high, 0, 1)},
+            {"expected": np.clip(expected, 0, 1), "low": np.clip(value + low, 0, 1),
+             "high": np.clip(value + high, 0, 1), "rank": rank, "runs": runs},
             index=scores.index,
         )  # fmt: skip
 
+    def check(self, band: pd.DataFrame, measured: pd.Series) -> str | None:
+        """Why this dataset's band is not calibrated, or None: with CHECK_FROM runs or more, its own
+        runs (each predicted without itself) must not fall outside their bands far more often than
+        20% of the time (one-sided binomial p < CHECK_P), else the zoo's calibration does not hold
+        here and no band is printed."""
+        rows = band.reindex(measured.index).dropna(subset=["low", "high"])
+        n = len(rows)
+        if n < CHECK_FROM:
+            return None
+        actual = measured[rows.index].to_numpy(float)
+        inside = int(((actual >= rows["low"].to_numpy()) & (actual <= rows["high"].to_numpy())).sum())
+        if binomial_tail(inside, n, COVERAGE) >= CHECK_P:
+            return None
+        return (
+            f"not calibrated on this dataset: the 80% band held {inside} of its {n} measured runs "
+            f"(each predicted without its own)"
+        )
+
+    def source(self, runs: int) -> str:
+        """Where the expected accuracy's level comes from, for a prediction from `runs` runs."""
+        if runs == 0:
+            return f"no run on this dataset: the mean accuracy level of {self.datasets} known datasets"
+        own = "; a tried model's own run is left out of its prediction"
+        if runs >= self.iso_min:
+            return f"a monotone fit of score to accuracy on the dataset's own {runs} runs{own}"
+        what = "level" if runs < 3 else "level and spread"
+        return (
+            f"the dataset's own {runs} run{'s' * (runs > 1)} set the {what} (the zoo's spread as prior){own}"
+        )
+
+
+CHECK_FROM = 10  # measured runs from which a dataset's own runs check its band
+CHECK_P = 0.001
+
+
+def binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X <= k) for X ~ Binomial(n, p)."""
+    return float(sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1)))
+
+
+SCALES = ("all", "top", "none")  # candidates for what a residual is divided by, chosen nested
+
+
+def miscoverage(residuals: Groups) -> float:
+    """How far from COVERAGE the band of each group holds each known dataset's residuals when its
+    offsets come from the other datasets (leave one dataset out): the mean absolute gap over groups
+    and datasets. What chooses the scale, on the known datasets only."""
+    gaps = []
+    for parts in residuals.values():
+        if len(parts) < 3:
+            continue
+        for d, r in parts.items():
+            r = r[~np.isnan(r)]
+            if not len(r):
+                continue
+            low, high = conformal_offsets({o: v for o, v in parts.items() if o != d})
+            gaps.append(abs(float(((r >= low) & (r <= high)).mean()) - COVERAGE))
+    return float(np.mean(gaps)) if gaps else math.inf
+
+
+def zoo_spread(aligned: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[float, float]:
+    """The known datasets' mean spread of accuracy among their TOP best-scored runs, and among all."""
+    top = [np.std(y[ranks(s) <= TOP], ddof=1) for s, _, y in aligned.values()]
+    every = [np.std(y, ddof=1) for _, _, y in aligned.values()]
+    return float(np.mean(top)), float(np.mean(every))
+
+
+def _residuals(
+    aligned: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], levels: pd.DataFrame, iso_min: int,
+    bands: tuple[int, ...], scales: Sequence[str] = ("top",),
+    cache: dict[tuple[str, int, int, bool], Any] | None = None,
+) -> tuple[dict[str, Groups], Groups]:  # fmt: skip
+    """Each known dataset playing the target: (runs, band) -> dataset -> accuracy - prediction, with
+    the prior level of the other datasets, k runs revealed (seeded) or all but the model's own; in
+    spreads (per scale of `scales`) and in accuracy. `cache`: predictions shared by the iso_min
+    candidates (the fit depends only on whether it is monotone or the level)."""
+    cache = {} if cache is None else cache
+    out: dict[str, Groups] = {scale: {} for scale in scales}
+    raw: Groups = {}
+    for d, (s, p, y) in aligned.items():
+        others = levels.drop(index=d)
+        prior_lo, prior_span = float(others["lo"].mean()), float(others["span"].mean())
+        prior = zoo_spread({o: v for o, v in aligned.items() if o != d})
+        rank = ranks(s)
+        band = band_of(rank, bands)
+        for k in (*SHOTS, ALL):
+            if k == ALL and len(y) - math.ceil(len(y) / FOLDS) < ALL_FROM:
+                continue
+            found: dict[tuple[str, int], list[np.ndarray]] = {}
+            found_raw: dict[int, list[np.ndarray]] = {}
+            fitted = len(y) - math.ceil(len(y) / FOLDS) if k == ALL else k
+            for draw, shown, rest in reveals(len(y), k, FEW_DRAWS if 0 < k < 5 else DRAWS):
+                key = (d, k, draw, fitted >= iso_min)
+                if key not in cache:
+                    cache[key] = point(p, shown, y[shown], prior_lo, prior_span, iso_min, cross_fit=k == ALL)
+                value, _ = cache[key]
+                sigmas = {scale: local_spread(rank, shown, y[shown], prior, scale) for scale in scales}
+                for b in np.unique(band[rest]):
+                    sel = rest[band[rest] == b]
+                    for scale, sigma in sigmas.items():
+                        found.setdefault((scale, int(b)), []).append((y[sel] - value[sel]) / sigma[sel])
+                    found_raw.setdefault(int(b), []).append(y[sel] - value[sel])
+            for (scale, b), parts in found.items():
+                out[scale].setdefault((k, b), {})[d] = np.concatenate(parts)
+            for b, parts in found_raw.items():
+                raw.setdefault((k, b), {})[d] = np.concatenate(parts)
+    return out, raw
+
+
+def _offsets(residuals: Groups, bands: tuple[int, ...]) -> Offsets:
+    """(shift, low, high) per (runs, band); a group of fewer than two datasets takes the nearest
+    group with fewer runs (same band), else the band above."""
+    out: Offsets = {}
+    for key, parts in residuals.items():
+        if len([r for r in parts.values() if np.isfinite(r).any()]) >= 2:
+            low, high = conformal_offsets(parts)
+            out[key] = (weighted_mean(parts), low, high)
+    order = [*SHOTS, ALL]
+    for b in range(len(bands) + 1):
+        for i, k in enumerate(order):
+            if (k, b) in out:
+                continue
+            lower = [out[(j, b)] for j in reversed(order[:i]) if (j, b) in out]
+            above = [out[(k, c)] for c in reversed(range(b)) if (k, c) in out]
+            if lower or above:
+                out[(k, b)] = (lower or above)[0]
+    return out
+
 
 def calibrate(
-    honest: pd.DataFrame, labels: pd.DataFrame, levels: pd.DataFrame
-) -> tuple[Calibration | None, str]:
+    honest: pd.DataFrame, labels: pd.DataFrame, levels: pd.DataFrame, *,
+    iso_candidates: Sequence[int] = ISO_CANDIDATES, bands: tuple[int, ...] = BANDS,
+    scales: Sequence[str] = SCALES,
+) -> tuple[Calibration | None, str]:  # fmt: skip
     """(calibration, "") or (None, why). `honest`: models x known datasets, the ranker's score of each
     dataset's models without its own labels; `labels`: models x known datasets, normalised accuracy;
     `levels`: known dataset -> lo, span of its accuracy (every known dataset: their mean is the level
-    a dataset without runs is given)."""
+    a dataset without runs is given). `iso_min` is chosen among `iso_candidates` on the known datasets
+    (the lowest mean absolute residual, each dataset weighing the same), the scale among `scales`
+    by `miscoverage` (each known dataset held out from the others); `bands=()`: one group."""
     counts = labels.notna().sum()
     known = [d for d in labels.columns if counts[d] >= MIN_MODELS and d in honest and d in levels.index]
     if len(known) < MIN_DATASETS:
@@ -127,32 +497,36 @@ def calibrate(
         return None, "too thin to calibrate an interval: the ranker's scores do not vary"
     b, a = np.polyfit(x[ok], y[ok], 1)
     lo_of, span_of = levels["lo"].astype(float), levels["span"].astype(float)
-    accuracy = {d: (lo_of[d] + span_of[d] * labels[d].astype(float)).dropna() for d in known}
-    offsets: dict[int, tuple[float, float]] = {}
-    aligned = {}  # per dataset: predictions and accuracies of its measured models, in model order
+    aligned = {}  # per dataset: scores, predictions and accuracies of its measured models
     for d in known:
-        predicted = (a + b * honest[d]).dropna()
-        actual = accuracy[d][accuracy[d].index.isin(predicted.index)]
-        aligned[d] = predicted[actual.index].to_numpy(float), actual.to_numpy(float)
-    for k in SHOTS:
-        residuals: dict[str, np.ndarray] = {}
-        for d in known:
-            others = levels.drop(index=d)
-            prior_lo, prior_span = others["lo"].mean(), others["span"].mean()
-            p, y = aligned[d]
-            found = []
-            for draw in range(DRAWS if k else 1):
-                # the models pandas' Series.sample(k, random_state=draw) reveals
-                shown = (
-                    np.random.RandomState(draw).choice(len(y), min(k, len(y)), replace=False)
-                    if k
-                    else np.zeros(0, dtype=np.int64)
-                )
-                lo, span = _level(p[shown], y[shown], prior_lo, prior_span)
-                rest = np.ones(len(y), dtype=bool)
-                rest[shown] = False
-                found.append(y[rest] - (lo + span * p[rest]))
-            residuals[d] = np.concatenate(found)
-        offsets[k] = conformal_offsets(residuals)
+        accuracy = (lo_of[d] + span_of[d] * labels[d].astype(float)).dropna()
+        score = honest[d].reindex(accuracy.index).dropna()
+        aligned[d] = (
+            score.to_numpy(float),
+            a + b * score.to_numpy(float),
+            accuracy[score.index].to_numpy(float),
+        )
+    import importlib.util
+
+    if importlib.util.find_spec("scipy") is None:  # the monotone fit is the [ml] extra's: the level only
+        iso_candidates = (NEVER,)
+    best: tuple[float, int, dict[str, Groups]] | None = None
+    cache: dict[tuple[str, int, int, bool], Any] = {}
+    for iso_min in iso_candidates:
+        residuals, unscaled = _residuals(aligned, levels, iso_min, bands, scales, cache)
+        per_dataset: dict[str, list[float]] = {}
+        for parts in unscaled.values():
+            for d, r in parts.items():
+                per_dataset.setdefault(d, []).extend(np.abs(r[~np.isnan(r)]).tolist())
+        error = float(np.mean([np.mean(v) for v in per_dataset.values() if v]))
+        if best is None or error < best[0] - 1e-12:
+            best = (error, iso_min, residuals)
+    assert best is not None
+    scale = min(scales, key=lambda name: (miscoverage(best[2][name]), scales.index(name)))
+    offsets = _offsets(best[2][scale], bands)
+    if any((0, band) not in offsets for band in range(len(bands) + 1)):
+        return None, "too thin to calibrate an interval: fewer than two known datasets per rank band"
     mean = levels.mean()
-    return Calibration(float(a), float(b), float(mean["lo"]), float(mean["span"]), offsets), ""
+    calibration = Calibration(float(a), float(b), float(mean["lo"]), float(mean["span"]), offsets, best[1],
+                              tuple(bands), len(levels), zoo_spread(aligned), scale)  # fmt: skip
+    return calibration, ""

@@ -215,8 +215,10 @@ def with_intervals(
 ) -> pd.DataFrame:  # fmt: skip
     """`kept` (rows chosen among `rows`) with expected, low, high: each model's expected accuracy on
     the dataset and its 80% interval, from the base ranker's scores of `rows`; NaN without a
-    calibration. A dataset's measured runs (its labelled rows) fix its level."""
-    out = kept.assign(expected=np.nan, low=np.nan, high=np.nan)
+    calibration. A dataset's measured runs (its labelled rows) fix its level, a measured model's
+    without its own run. `source`: where the level came from; `no_interval`: why a dataset whose
+    own runs refute the calibration shows no band."""
+    out = kept.assign(expected=np.nan, low=np.nan, high=np.nan, source=None, no_interval=None)
     if calibrated is None:
         return out
     models, labels = rows["model"].to_numpy(), rows["label"].to_numpy(float)
@@ -229,8 +231,16 @@ def with_intervals(
         if dataset in lo_of.index:
             tried = at[~np.isnan(labels[at])]
             measured = pd.Series(lo_of[dataset] + span_of[dataset] * labels[tried], index=models[tried])
-        band = calibrated.interval(scores, measured).reindex(part["model"].to_numpy())
-        out.loc[part.index, ["expected", "low", "high"]] = band.to_numpy(float)
+        band = calibrated.interval(scores, measured)
+        why = calibrated.check(band, measured)
+        band = band.reindex(part["model"].to_numpy())
+        if why is not None:
+            out.loc[part.index, "no_interval"] = why
+        else:
+            out.loc[part.index, ["expected", "low", "high"]] = band[["expected", "low", "high"]].to_numpy(
+                float
+            )
+        out.loc[part.index, "source"] = calibrated.source(len(measured))
     return out
 
 
@@ -348,7 +358,8 @@ def _predict_modality(
             best = best_rows(rows, values, top_k)
             lap("score")
             kept = with_intervals(calibrated, levels, rows, ranker.base_values, best)
-            kept = kept[["model", "dataset", "score", "expected", "low", "high"]].astype(object)
+            kept = kept[["model", "dataset", "score", "expected", "low", "high", "source", "no_interval"]]
+            kept = kept.astype(object)
             records = kept.where(kept.notna(), None).to_dict("records")
             lap("intervals")
             removed += run(drv, "predict/clear", view=view, method=method, modality=modality,

@@ -22,7 +22,7 @@ from typing import Any
 from transfergraph.config import Settings
 from transfergraph.features.collaborative import ViewEdges
 
-VERSION = 1  # of the pickled layout: a state of another version is not read
+VERSION = 2  # of the pickled layout: a state of another version is not read (2: rank-band calibration)
 
 
 @dataclass

@@ -36,6 +36,7 @@ class Recommendation:
     more: str | None = None  # how to get more models, when fewer than asked were stored
     no_interval: str | None = None  # why there is no expected accuracy with an 80% interval
     tried: int | None = None  # how many models `measured` stands for, when it holds only the best
+    level: str | None = None  # where the expected accuracy's level came from (the dataset's runs or the zoo)
 
     @staticmethod
     def evidence_text(row: dict[str, Any]) -> str:
@@ -177,7 +178,14 @@ def recommend(
         _more(raw, top, view, chosen, dataset),
         next((r["no_interval"] for r in raw if r.get("no_interval")), None),
         tried,
+        _level(raw),
     )  # fmt: skip
+
+
+def _level(raw: list[dict[str, Any]]) -> str | None:
+    """Where the expected accuracies' level came from: one line, or one per distinct source."""
+    found = list(dict.fromkeys(r["expected_from"] for r in raw if r.get("expected_from")))
+    return "; ".join(found) or None
 
 
 def _more(raw: list[dict[str, Any]], top: int, view: str, method: str, dataset: str) -> str | None:
