@@ -24,7 +24,7 @@ from transfergraph.ingest import bulk
 from transfergraph.ingest.bulk import columnar, columnar_hf, combined
 from transfergraph.loaders import hf_models, paper_zoo, runs, storable
 from transfergraph.loaders.records import ENTITIES, InvalidInput, Problem, Records
-from transfergraph.output import emit, progress
+from transfergraph.output import emit, emit_record, progress
 
 app = typer.Typer(
     help="Load a zoo source into the graph (idempotent: re-runs change nothing).", no_args_is_help=True
@@ -295,3 +295,81 @@ def fingerprints_cmd(
             return load_all([lambda: fingerprints.records(drv, file)])
 
     _run(load, batch_size, dry_run, fmt)
+
+
+@app.command("model-cards")
+def model_cards_cmd(
+    paths: list[Path] = typer.Argument(
+        None,
+        metavar="[FILE|FOLDER]...",
+        help="JSONL files of Hub records (card_data with base_model and model-index) and folders of "
+        "cards laid out OWNER/NAME/README.md (offline; read as one load).",
+        show_default=False,
+    ),
+    hub: bool = typer.Option(False, "--hub", help="Online: read cards from the Hub (huggingface_hub)."),
+    search: str | None = typer.Option(None, "--search", help="Online: Hub search string."),
+    pipeline_tag: str | None = typer.Option(
+        None, "--pipeline-tag", help="Online: e.g. image-classification."
+    ),
+    limit: int = typer.Option(1000, "--limit", min=1, help="Online: at most this many models."),
+    metric: list[str] = typer.Option(
+        ["accuracy"], "--metric", help="Metric type a result must report to become a run (repeatable)."
+    ),
+    modality: Modality | None = typer.Option(
+        None, "--modality", help="Keep one modality (else both, from each result's task type)."
+    ),
+    since: str | None = typer.Option(
+        None, "--since", help="Only cards last modified at or after this ISO date (e.g. 2024-01-31)."
+    ),
+    report: Path | None = typer.Option(
+        None, "--report", metavar="FILE", help="Write every skipped card and result with its reason (TSV)."
+    ),
+    batch_size: int = BatchOpt,
+    dry_run: bool = DryRunOpt,
+    use_bulk: bool = BulkOpt,
+    fmt: Format = FormatOpt,
+) -> None:
+    """Fine-tuning runs from Hugging Face model cards: each model-index result with the chosen metric
+    is a run of the card's base model on the result's dataset (docs/model-cards.md).
+
+    Example: tg ingest model-cards cards/ hub_records.jsonl --report skipped.tsv
+    """
+    from transfergraph.ingest import cards
+
+    if not paths and not hub:
+        raise typer.BadParameter("name a JSONL file or a folder of cards, or pass --hub")
+    try:
+        result = cards.ingest_model_cards(
+            config.load(),
+            list(paths or []),
+            hub=(search, pipeline_tag, limit) if hub else None,
+            metrics=metric,
+            modality=modality.value if modality else None,
+            since=since,
+            report=report,
+            batch_size=batch_size,
+            dry_run=dry_run,
+            use_bulk=use_bulk,
+        )
+    except InvalidInput as e:
+        for problem in e.problems:
+            print(f"error: {cut_echoes(str(problem))}", file=sys.stderr)
+        print(f"error: {len(e.problems)} problem(s); nothing was written", file=sys.stderr)
+        raise typer.Exit(2) from None
+    for note in sorted(result.cards.normalised):
+        print(f"note: {result.cards.normalised[note]} runs: {note}", file=sys.stderr)
+    title = f"{result.source}: {'dry run, nothing written' if dry_run else 'written'}"
+    if fmt is Format.json:
+        emit_record(
+            {"source": result.source, "entities": result.rows(), "account": result.account(),
+             "last_modified": result.last_modified},
+            fmt,
+        )  # fmt: skip
+        return
+    entity_rows = [
+        {k: v for k, v in r.items() if k != "reasons" or fmt is not Format.table} for r in result.rows()
+    ]
+    emit(entity_rows, fmt, title=title)
+    emit(result.account(), fmt, title="cards and results read, by outcome")
+    if result.last_modified and fmt is Format.table:
+        print(f"latest card read: last modified {result.last_modified}")
