@@ -528,7 +528,7 @@ def _record_fields(record: Any, name: str, line: int | None) -> tuple[Any, Any, 
             [Problem(name, line, None, f"expected a JSON object, got {type(record).__name__}")],
         )
     problems = []
-    id_key = "id" if "id" in record else "modelId"
+    id_key = "modelId" if "id" not in record and "modelId" in record else "id"
     model = record.get(id_key)
     problem = "missing model id" if model is None else key_problem(model, "model id")
     if problem:
