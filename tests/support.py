@@ -17,6 +17,8 @@ from transfergraph.cli import run
 
 REPO = Path(__file__).resolve().parents[1]
 ZOO = Path(os.environ.get("TG_ZOO_PATH") or REPO.parent / "shared" / "data" / "transfergraph-zoo")
+# Real Hugging Face model cards (OWNER/NAME/README.md), read where they are, never copied
+HUB_CARDS = Path(os.environ.get("TG_HUB_CARDS_PATH") or REPO.parent / "shared" / "data" / "hub-model-cards")
 
 
 def tg(

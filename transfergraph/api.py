@@ -16,6 +16,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     import neo4j
     import pandas as pd
 
+    from transfergraph.ingest.cards import CardsResult
     from transfergraph.readback.recommend import Recommendation
 
 
@@ -123,6 +125,50 @@ class TransferGraph:
                 for t in [summary.get(e, ingest.Tally())]
             ]
         )  # fmt: skip
+
+    def ingest_model_cards(
+        self,
+        sources: str | Path | Sequence[str | Path] = (),
+        *,
+        hub: bool = False,
+        search: str | None = None,
+        pipeline_tag: str | None = None,
+        limit: int = 1000,
+        metrics: Sequence[str] = ("accuracy",),
+        modality: str | None = None,
+        since: str | datetime | None = None,
+        report: str | Path | None = None,
+        batch_size: int = 5000,
+        dry_run: bool = False,
+    ) -> CardsResult:
+        """Fine-tuning runs from Hugging Face model cards (docs/model-cards.md).
+
+        Parameters: `sources` JSONL files of Hub records and folders of OWNER/NAME/README.md cards;
+        `hub` (with `search`, `pipeline_tag`, `limit`) reads the Hub online; `metrics` the metric
+        types that become runs; `modality` keeps one; `since` reads only cards last modified at or
+        after it; `report` a TSV of every skipped card and result.
+
+        Returns a CardsResult: `.frame()` per entity (rows, created, updated, unchanged, skipped),
+        `.account_frame()` every card and result by outcome, `.last_modified` the latest card
+        date read (the next call's `since`). InvalidInput (nothing written) for a machine-made file
+        that is not what it claims."""
+        from transfergraph.ingest import cards
+
+        paths = [Path(sources)] if isinstance(sources, str | Path) else [Path(s) for s in sources]
+        if limit < 1:
+            raise ParameterError("limit", f"must be at least 1, got {limit}")
+        return cards.ingest_model_cards(
+            self.settings,
+            paths,
+            hub=(search, pipeline_tag, limit) if hub else None,
+            metrics=metrics,
+            modality=modality,
+            since=since,
+            report=Path(report) if report is not None else None,
+            batch_size=batch_size,
+            dry_run=dry_run,
+            driver=self.driver,
+        )
 
     # --- the learning graph ---------------------------------------------------------------------
     def graph_build(
