@@ -416,3 +416,22 @@ def test_no_readme_text_crashes_the_split(content: str) -> None:
     data, _, error = mc.split_card("---\n" + content)
     assert (data is None) or isinstance(data, dict)
     assert error is None or error.startswith("front matter")
+
+
+def test_bulk_plans_and_writes_the_lineage_edges(tmp_path: Path) -> None:
+    """`--bulk` imports FINETUNED_FROM as it imports every raw relationship (the server side of it:
+    benchmarks/cards_bench.py, which count-checks the import)."""
+    from transfergraph.ingest.bulk import plan, write_csv
+
+    write_card(tmp_path / "cards", "a/one", card(result("emotion", 0.9), base=None))
+    write_card(tmp_path / "cards", "a/two", card(result("imdb", 0.8)))
+    records, _ = mc.load(folders=[tmp_path / "cards"])
+    p = plan(records)
+    assert p.counts()["lineage"] == 2 and p.counts()["runs"] == 2 and p.counts()["models"] == 4
+    layout = write_csv(p, tmp_path / "import")
+    (lineage,) = [g for g in layout.relationships if g[1].name.startswith("lineage")]
+    assert lineage[0].read_text().startswith(":START_ID(Model),:END_ID(Model),:TYPE")
+    assert sorted(lineage[1].read_text().splitlines()) == [
+        '"a/one","distilbert-base-uncased",FINETUNED_FROM,"model-cards"',
+        '"a/two","bert-base-uncased",FINETUNED_FROM,"model-cards"',
+    ]
