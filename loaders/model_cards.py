@@ -327,10 +327,10 @@ def parse(
 ) -> Outcome:
     """One card -> its runs or why none. Never raises on what a person wrote (`data`, `text`)."""
     out = partial_outcome(model, where, last_modified)
+    if rules.since is not None and last_modified is not None and _date(last_modified) < rules.since:
+        return out(skip="not modified since the cutoff")  # first: an old card is not read again
     if parse_error is not None:
         return out(skip=parse_error)
-    if rules.since is not None and last_modified is not None and _date(last_modified) < rules.since:
-        return out(skip="not modified since the cutoff")
     if data is None:
         return out(skip="no front matter")
     if data.get("model-index") in (None, [], {}):

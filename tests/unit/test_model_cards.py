@@ -254,6 +254,10 @@ def test_card_level_reasons() -> None:
     assert len(parse(odd_keys).runs) == 1  # keys ModelCardData would not take as arguments
     late = mc.Rules(since=datetime(2025, 1, 1, tzinfo=UTC))
     assert parse(card(result()), rules=late).skip == "not modified since the cutoff"
+    old_broken = mc.parse(
+        "a/b", None, lambda: None, late, where="t", last_modified="2024-01-01", parse_error="x"
+    )
+    assert old_broken.skip == "not modified since the cutoff"  # an old card is not judged again
 
 
 def test_front_matter_split_as_huggingface_hub_reads_it() -> None:
