@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from transfergraph.errors import MissingExtra
 from transfergraph.loaders.guarded_json import parse_json
@@ -107,7 +107,8 @@ class Tally:
     normalised: Counter[str] = field(default_factory=Counter)
     base_from: Counter[str] = field(default_factory=Counter)
     last_modified: str | None = None  # the latest of the cards read (a later `since`)
-    report: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    # `--report`: where each skipped card and result is written as it is read (None: not kept)
+    report: IO[str] | None = None
 
     def add(self, o: Outcome) -> None:
         self.cards += 1
@@ -119,11 +120,11 @@ class Tally:
         self.runs += len(o.runs)
         for reason, detail in o.skipped:
             self.results_skipped[reason] += 1
-            self.report.append((o.where, o.model, "result", reason, detail))
+            self._report(o, "result", reason, detail)
         self.normalised.update(o.normalised)
         if o.skip is not None:
             self.cards_skipped[o.skip] += 1
-            self.report.append((o.where, o.model, "card", o.skip, o.base or ""))
+            self._report(o, "card", o.skip, o.base or "")
         else:
             self.with_runs += 1
             self.base_from[o.base_from or ""] += 1
@@ -133,12 +134,10 @@ class Tally:
             self.runs + sum(self.results_skipped.values())
         )
 
-    def write_report(self, path: Path) -> None:
-        """One line per skipped card or result: where, model, card|result, reason, detail (TSV)."""
-        with open(path, "w", encoding="utf-8") as f:
-            f.write("where\tmodel\tlevel\treason\tdetail\n")
-            for row in self.report:
-                f.write("\t".join(_cell(c) for c in row) + "\n")
+    def _report(self, o: Outcome, level: str, reason: str, detail: str) -> None:
+        """One TSV line per skipped card or result: where, model, card|result, reason, detail."""
+        if self.report is not None:
+            self.report.write("\t".join(_cell(c) for c in (o.where, o.model, level, reason, detail)) + "\n")
 
 
 def _cell(text: str) -> str:
@@ -623,11 +622,14 @@ def hub_cards(
 # --- Records ------------------------------------------------------------------------------------------
 
 
-def collect(outcomes: Iterable[Outcome], source: str = SOURCE) -> tuple[Records, Tally]:
-    """The runs, nodes and lineage of the cards, and the account of every card and result. A model
-    id read twice (a crawl's duplicate) keeps its first card; the second is skipped."""
+def collect(
+    outcomes: Iterable[Outcome], source: str = SOURCE, report: IO[str] | None = None
+) -> tuple[Records, Tally]:
+    """The runs, nodes and lineage of the cards, and the account of every card and result (each
+    skipped one written to `report`). A model id read twice (a crawl's duplicate) keeps its first
+    card; the second is skipped."""
     rec = Records(source=source)
-    tally = Tally()
+    tally = Tally(report=report)
     models: set[str] = set()
     for o in outcomes:
         if o.model in models and o.skip is None:
@@ -675,9 +677,11 @@ def load(
     folders: Iterable[Path] = (),
     rules: Rules = Rules(),
     hub: tuple[str | None, str | None, int] | None = None,
+    report: Path | None = None,
 ) -> tuple[Records, Tally]:
     """Every source read card by card into one Records and one Tally; InvalidInput (nothing is
-    written) for a machine-made file that is not what it claims."""
+    written, no report) for a machine-made file that is not what it claims. `report`: a TSV of every
+    skipped card and result, streamed while reading (a header line first)."""
     problems: list[Problem] = []
 
     def all_outcomes() -> Iterator[Outcome]:
@@ -691,7 +695,23 @@ def load(
         if hub is not None:
             yield from hub_cards(*hub, rules, problems)
 
-    records, tally = collect(all_outcomes(), source=SOURCE if hub is None else "hub-model-cards")
+    source = SOURCE if hub is None else "hub-model-cards"
+    if report is None:
+        records, tally = collect(all_outcomes(), source)
+    else:
+        partial = report.with_name(report.name + ".partial")
+        try:
+            with open(partial, "w", encoding="utf-8") as f:
+                f.write("where\tmodel\tlevel\treason\tdetail\n")
+                records, tally = collect(all_outcomes(), source, f)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        tally.report = None
+        if problems:  # refused: no report either
+            partial.unlink()
+        else:
+            partial.replace(report)
     if problems:
         extra = len(problems) - MAX_PROBLEMS
         shown = problems[:MAX_PROBLEMS]

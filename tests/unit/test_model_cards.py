@@ -360,13 +360,16 @@ def test_a_machine_made_file_that_is_not_what_it_claims_is_refused_whole(
 def test_the_report_lists_every_skipped_card_and_result(tmp_path: Path) -> None:
     write_card(tmp_path / "cards", "a/one", card(result("emotion", 0.9), result("imagefolder", 0.9)))
     write_card(tmp_path / "cards", "a/two", {"license": "mit"})
-    _, tally = mc.load(folders=[tmp_path / "cards"])
-    tally.write_report(tmp_path / "report.tsv")
+    mc.load(folders=[tmp_path / "cards"], report=tmp_path / "report.tsv")
     lines = (tmp_path / "report.tsv").read_text().splitlines()
     assert lines[0] == "where\tmodel\tlevel\treason\tdetail"
     assert [line.split("\t")[1:4] for line in lines[1:]] == [
         ["a/one", "result", "dataset type names no dataset"], ["a/two", "card", "no model-index results"],
     ]  # fmt: skip
+    bad = jsonl(tmp_path / "bad.jsonl", "{not json")
+    with pytest.raises(InvalidInput):
+        mc.load(files=[bad], folders=[tmp_path / "cards"], report=tmp_path / "refused.tsv")
+    assert list(tmp_path.glob("refused.tsv*")) == []  # a refused load leaves no report
 
 
 # --- property: no card crashes the parser, every card and result is accounted for ----------------------

@@ -137,10 +137,8 @@ def ingest_model_cards(
     if use_bulk and not dry_run:
         bulk.check_empty(settings)  # refuse before reading a large source
     files, folders = sources(paths)
-    records, cards = model_cards.load(files, folders, chosen, hub)
+    records, cards = model_cards.load(files, folders, chosen, hub, report)
     storable.check(records)
-    if report is not None:
-        cards.write_report(report)
     counts = records.counts()
     if dry_run:
         summary = ingest.planned(records)
