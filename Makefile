@@ -8,6 +8,9 @@ TG := $(BIN)/tg
 # downloads it once into the cache.
 TG_ZOO_PATH ?= $(wildcard $(abspath ../shared/data/transfergraph-zoo))
 export TG_ZOO_PATH
+# Real Hub model cards for the model-card tests (docs/model-cards.md), read from ../shared likewise.
+TG_HUB_CARDS_PATH ?= $(wildcard $(abspath ../shared/data/hub-model-cards))
+export TG_HUB_CARDS_PATH
 
 # Tests get their own managed server (own data dir and ports): they wipe its graph freely.
 TEST_BOLT_PORT ?= 17687
@@ -42,7 +45,7 @@ setup: $(BIN)/tg
 
 ## Set everything up and run the main job on the managed local Neo4j: server, the paper's zoo,
 ## learning graph, predictions, and the ranked, explained models for cifar100. model-prior is what the
-## choice rule keeps for images (no method beat it at the top of the list: README, "Evaluation"). A server this
+## choice rule keeps for images (no method beat it at the top of the list: docs/method.md, "The choice rule"). A server this
 ## run started is stopped at the end (`make demo KEEP_SERVER=1` leaves it up for the Browser).
 demo: setup
 	@started=0; \

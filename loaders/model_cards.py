@@ -31,10 +31,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from transfergraph.errors import MissingExtra
+from transfergraph.errors import InvalidInput, MissingExtra, Problem
 from transfergraph.loaders.guarded_json import parse_json
 from transfergraph.loaders.paper_zoo import canonical_dataset
-from transfergraph.loaders.records import MODALITIES, InvalidInput, Problem, Records
+from transfergraph.loaders.records import MODALITIES, Records
 from transfergraph.loaders.storable import key_problem, value_problem
 
 SOURCE = "model-cards"

@@ -61,7 +61,7 @@ TRANSFERABILITY = RelKind(
 FINETUNED_FROM = RelKind("FINETUNED_FROM", "Model", "Model", "lineage", "model", "base")
 RAW_RELS = (PRETRAINED_ON, SIMILAR_TO, FINETUNED_ON, TRANSFERABILITY, FINETUNED_FROM)
 
-# Derived per view by `tg graph build` (cypher/prune/), each carrying `view: NAME`.
+# Derived per view by `tg graph build` (cypher/graph/), each carrying `view: NAME`.
 ACCURACY_EDGE = RelKind("ACCURACY_EDGE", "Model", "Dataset", per_view=True)
 PRETRAINED_EDGE = RelKind("PRETRAINED_EDGE", "Model", "Dataset", per_view=True)
 TRANSFER_EDGE = RelKind("TRANSFER_EDGE", "Model", "Dataset", per_view=True)

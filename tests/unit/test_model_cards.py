@@ -15,10 +15,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transfergraph.errors import ParameterError
+from transfergraph.errors import InvalidInput, ParameterError
 from transfergraph.ingest.cards import rules as cli_rules
 from transfergraph.loaders import model_cards as mc
-from transfergraph.loaders.records import InvalidInput
 
 RULES = mc.Rules()
 TRAINER_TEXT = (
