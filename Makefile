@@ -8,6 +8,9 @@ TG := $(BIN)/tg
 # downloads it once into the cache.
 TG_ZOO_PATH ?= $(wildcard $(abspath ../shared/data/transfergraph-zoo))
 export TG_ZOO_PATH
+# Real Hub model cards for the model-card tests (docs/model-cards.md), read from ../shared likewise.
+TG_HUB_CARDS_PATH ?= $(wildcard $(abspath ../shared/data/hub-model-cards))
+export TG_HUB_CARDS_PATH
 
 # Tests get their own managed server (own data dir and ports): they wipe its graph freely.
 TEST_BOLT_PORT ?= 17687

@@ -38,6 +38,8 @@ class Records:
     runs: list[dict[str, Any]] = field(default_factory=list)
     # {model, dataset, metric, props}
     scores: list[dict[str, Any]] = field(default_factory=list)
+    # {model, base, props}: a fine-tuned model's FINETUNED_FROM edge to its base model
+    lineage: list[dict[str, Any]] = field(default_factory=list)
     # (entity, reason) -> count of input rows not turned into records
     skipped: Counter[tuple[str, str]] = field(default_factory=Counter)
     # data corrections applied, reported in the summary
@@ -54,7 +56,7 @@ class Records:
             self.model(row["id"], row["modality"], **row["props"])
         for row in other.datasets.values():
             self.dataset(row["id"], row["modality"], **row["props"])
-        for name in ("pretrained_on", "similarities", "runs", "scores", "notes"):
+        for name in ("pretrained_on", "similarities", "runs", "scores", "lineage", "notes"):
             getattr(self, name).extend(getattr(other, name))
         self.skipped.update(other.skipped)
 

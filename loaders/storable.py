@@ -168,6 +168,7 @@ KEY_FIELDS = {
     "similarities": ("a", "b", "probe"),
     "runs": ("run_id", "model", "dataset"),
     "scores": ("model", "dataset", "metric"),
+    "lineage": ("model", "base"),
 }
 
 

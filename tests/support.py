@@ -20,6 +20,9 @@ REPO = Path(__file__).resolve().parents[1]
 # The paper's zoo, from TG_ZOO_PATH through the settings (`make test` sets it); unset, the tests that
 # need it fail or skip with a message naming the variable.
 ZOO = config.load().zoo_path or Path("TG_ZOO_PATH-is-not-set")
+# Real Hugging Face model cards (OWNER/NAME/README.md) from TG_HUB_CARDS_PATH (`make test` sets it),
+# read where they are, never copied; unset, the test that reads them says so and skips
+HUB_CARDS = Path(os.environ.get("TG_HUB_CARDS_PATH") or "TG_HUB_CARDS_PATH-is-not-set")
 # The synthetic zoo generator (benchmarks' and tests'), run as a command: `python SYNTH_ZOO --help`.
 SYNTH_ZOO = REPO / "benchmarks" / "synth_zoo.py"
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from transfergraph.evaluation.intervals import IntervalCoverage
     from transfergraph.evaluation.result import Evaluation
     from transfergraph.graph.build import GraphBuild, GraphStats, ViewList
+    from transfergraph.ingest.cards import CardsResult
     from transfergraph.ingest.jobs import IngestResult, Progress
     from transfergraph.predict.run import Predictions
     from transfergraph.readback.recommend import Recommendation
@@ -490,6 +492,59 @@ class TransferGraph:
         path = _path("file", file)
         job = self._job(batch_size, dry_run, False, progress)
         return job.run(lambda: load_all([lambda: fingerprints.records(self.driver, path)]))
+
+    def ingest_model_cards(
+        self,
+        sources: PathLike | Sequence[PathLike] = (),
+        *,
+        hub: bool = False,
+        search: str | None = None,
+        pipeline_tag: str | None = None,
+        limit: int = 1000,
+        metrics: Sequence[str] = ("accuracy",),
+        modality: str | None = None,
+        since: str | datetime | None = None,
+        report: PathLike | None = None,
+        batch_size: int = 5000,
+        dry_run: bool = False,
+        bulk: bool = False,
+        progress: Progress | None = None,
+    ) -> CardsResult:
+        """Fine-tuning runs from Hugging Face model cards (docs/model-cards.md): each model-index
+        result with a chosen metric is a run of the card's base model on the result's dataset, and
+        the fine-tuned model gets a FINETUNED_FROM edge to its base.
+
+        Parameters
+        ----------
+        sources: JSONL files of Hub records and folders of OWNER/NAME/README.md cards (offline).
+        hub, search, pipeline_tag, limit: read the Hub online (the [hf] extra).
+        metrics: the metric types that become runs.
+        modality: keep "image" or "text" results only.
+        since: read only cards last modified at or after this date (ISO text or datetime).
+        report: a TSV file of every skipped card and result, with its reason.
+        batch_size, dry_run, bulk, progress: as for `ingest_runs`.
+
+        Returns
+        -------
+        CardsResult: `.frame()` per entity (rows, created, updated, unchanged, skipped),
+        `.account_frame()` every card and result by outcome, `.last_modified` the latest card date
+        read (the next call's `since`).
+        """
+        from transfergraph.ingest.cards import model_cards_job
+
+        return model_cards_job(
+            self._job(batch_size, dry_run, bulk, progress),
+            _paths("sources", sources),
+            hub=(
+                (_text("search", search, optional=True), _text("pipeline_tag", pipeline_tag, optional=True),
+                 _whole("limit", limit, 1))
+                if _flag("hub", hub) else None
+            ),
+            metrics=_texts("metrics", metrics),
+            modality=_modality("modality", modality, optional=True),
+            since=since if isinstance(since, datetime) else _text("since", since, optional=True),
+            report=_path("report", report, optional=True),
+        )  # fmt: skip
 
     # --- the learning graph ---------------------------------------------------------------------
     def graph_build(

@@ -56,7 +56,10 @@ FINETUNED_ON = RelKind(
 TRANSFERABILITY = RelKind(
     "TRANSFERABILITY", "Model", "Dataset", "scores", "model", "dataset", "metric", "metric"
 )
-RAW_RELS = (PRETRAINED_ON, SIMILAR_TO, FINETUNED_ON, TRANSFERABILITY)
+# A fine-tuned model's lineage: the base model it was fine-tuned from (`tg ingest model-cards`),
+# one per pair, so Cypher can walk a model family.
+FINETUNED_FROM = RelKind("FINETUNED_FROM", "Model", "Model", "lineage", "model", "base")
+RAW_RELS = (PRETRAINED_ON, SIMILAR_TO, FINETUNED_ON, TRANSFERABILITY, FINETUNED_FROM)
 
 # Derived per view by `tg graph build` (cypher/graph/), each carrying `view: NAME`.
 ACCURACY_EDGE = RelKind("ACCURACY_EDGE", "Model", "Dataset", per_view=True)

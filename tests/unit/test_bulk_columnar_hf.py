@@ -351,4 +351,5 @@ def test_cli_dry_run_reads_column_wise_and_prints_the_records_summary(
         assert out["always"] == out["never"]
         assert {r["entity"]: r["rows"] for r in out["always"]} == {
             "models": 2, "datasets": 2, "pretrained_on": 3, "similarities": 0, "runs": 0, "scores": 0,
+            "lineage": 0,
         }  # fmt: skip

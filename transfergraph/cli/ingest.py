@@ -19,10 +19,10 @@ from transfergraph.cli.options import (
     OptionalModalityOpt,
 )
 from transfergraph.errors import InvalidInput, cut_echoes
-from transfergraph.output import emit, progress
+from transfergraph.output import emit, emit_record, progress
 
 if TYPE_CHECKING:
-    from transfergraph.api import IngestResult, Progress, TransferGraph
+    from transfergraph.api import CardsResult, IngestResult, Progress, TransferGraph
 
 app = typer.Typer(
     help="Load a zoo source into the graph (idempotent: re-runs change nothing).", no_args_is_help=True
@@ -34,6 +34,11 @@ DEFAULT_URL_HELP = "Where to download the bundle from (default: the paper's repo
 def ingest(call: Callable[[TransferGraph, Progress], IngestResult], fmt: Format) -> None:
     """One API call with a progress bar, then its summary; a validation failure lists every
     problem, one line each, before the one-line error."""
+    print_result(run_ingest(call), fmt)
+
+
+def run_ingest(call: Callable[[TransferGraph, Progress], IngestResult]) -> IngestResult:
+    """`ingest` without the summary: the call's result."""
     from transfergraph.api import TransferGraph
 
     try:
@@ -49,12 +54,22 @@ def ingest(call: Callable[[TransferGraph, Progress], IngestResult], fmt: Format)
             print(f"error: {cut_echoes(str(problem))}", file=sys.stderr)
         print(f"error: {len(e.problems)} problem(s); nothing was written", file=sys.stderr)
         raise typer.Exit(2) from None
-    print_result(done, fmt)
+    return done
 
 
 def print_result(done: IngestResult, fmt: Format) -> None:
     for note in done.notes:
         print(f"note: {note}", file=sys.stderr)
+    rows = entity_rows(done, fmt)
+    title = f"{done.source}: {'dry run, nothing written' if done.dry_run else 'written'}"
+    emit(rows, fmt, title=title)
+    if fmt is Format.table:
+        for t in done:
+            for reason in t.reasons:
+                print(f"skipped {t.entity}: {reason}")
+
+
+def entity_rows(done: IngestResult, fmt: Format) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for t in done:
         row: dict[str, Any] = {"entity": t.entity, "rows": t.rows}
@@ -64,12 +79,7 @@ def print_result(done: IngestResult, fmt: Format) -> None:
         if fmt is not Format.table:
             row["reasons"] = list(t.reasons)
         rows.append(row)
-    title = f"{done.source}: {'dry run, nothing written' if done.dry_run else 'written'}"
-    emit(rows, fmt, title=title)
-    if fmt is Format.table:
-        for t in done:
-            for reason in t.reasons:
-                print(f"skipped {t.entity}: {reason}")
+    return rows
 
 
 @app.command("paper-zoo")
@@ -220,3 +230,70 @@ def fingerprints_cmd(
         lambda tg, bar: tg.ingest_fingerprints(file, batch_size=batch_size, dry_run=dry_run, progress=bar),
         fmt,
     )
+
+
+@app.command("model-cards")
+def model_cards_cmd(
+    paths: list[Path] = typer.Argument(
+        None,
+        metavar="[FILE|FOLDER]...",
+        help="JSONL files of Hub records (card_data with base_model and model-index) and folders of "
+        "cards laid out OWNER/NAME/README.md (offline; read as one load).",
+        show_default=False,
+    ),
+    hub: bool = typer.Option(False, "--hub", help="Online: read cards from the Hub (huggingface_hub)."),
+    search: str | None = typer.Option(None, "--search", help="Online: Hub search string."),
+    pipeline_tag: str | None = typer.Option(
+        None, "--pipeline-tag", help="Online: e.g. image-classification."
+    ),
+    limit: int = typer.Option(1000, "--limit", min=1, help="Online: at most this many models."),
+    metric: list[str] = typer.Option(
+        ["accuracy"], "--metric", help="Metric type a result must report to become a run (repeatable)."
+    ),
+    modality: Modality | None = typer.Option(
+        None, "--modality", help="Keep one modality (else both, from each result's task type)."
+    ),
+    since: str | None = typer.Option(
+        None, "--since", help="Only cards last modified at or after this ISO date (e.g. 2024-01-31)."
+    ),
+    report: Path | None = typer.Option(
+        None, "--report", metavar="FILE", help="Write every skipped card and result with its reason (TSV)."
+    ),
+    batch_size: int = BatchOpt,
+    dry_run: bool = DryRunOpt,
+    use_bulk: bool = BulkOpt,
+    fmt: Format = FormatOpt,
+) -> None:
+    """Fine-tuning runs from Hugging Face model cards: each model-index result with the chosen metric
+    is a run of the card's base model on the result's dataset (docs/model-cards.md).
+
+    Example: tg ingest model-cards cards/ hub_records.jsonl --report skipped.tsv
+    """
+    if not paths and not hub:
+        raise typer.BadParameter("name a JSONL file or a folder of cards, or pass --hub")
+    found: list[CardsResult] = []
+
+    def call(tg: TransferGraph, bar: Progress) -> IngestResult:
+        found.append(
+            tg.ingest_model_cards(
+                list(paths or []), hub=hub, search=search, pipeline_tag=pipeline_tag, limit=limit,
+                metrics=metric, modality=modality.value if modality else None, since=since, report=report,
+                batch_size=batch_size, dry_run=dry_run, bulk=use_bulk, progress=bar,
+            )
+        )  # fmt: skip
+        return found[0].ingest
+
+    if fmt is Format.json:  # one JSON document: the entities, the account of every card, the date
+        done = run_ingest(call)
+        for note in done.notes:
+            print(f"note: {note}", file=sys.stderr)
+        emit_record(
+            {"source": done.source, "entities": entity_rows(done, fmt), "account": found[0].account(),
+             "last_modified": found[0].last_modified},
+            fmt,
+        )  # fmt: skip
+        return
+    ingest(call, fmt)
+    emit(found[0].account(), fmt, title="cards and results read, by outcome")
+    if found[0].last_modified and fmt is Format.table:
+        print(f"latest card read: last modified {found[0].last_modified}")

@@ -6,4 +6,5 @@ CALL () { MATCH ()-[r:PRETRAINED_ON]->() RETURN count(r) AS pretrained_on }
 CALL () { MATCH ()-[r:SIMILAR_TO]->() RETURN count(r) AS similarities }
 CALL () { MATCH ()-[r:FINETUNED_ON]->() RETURN count(r) AS runs }
 CALL () { MATCH ()-[r:TRANSFERABILITY]->() RETURN count(r) AS scores }
-RETURN datasets, models, pretrained_on, similarities, runs, scores
+CALL () { MATCH ()-[r:FINETUNED_FROM]->() RETURN count(r) AS lineage }
+RETURN datasets, models, pretrained_on, similarities, runs, scores, lineage
