@@ -194,15 +194,40 @@ class TransferGraph:
         method: str | None = None,
         view: str = views.PRODUCTION,
         include_tried: bool = False,
-        list_tried: bool = True,
+        list_tried: bool = False,
+        tried_offset: int = 0,
+        tried_limit: int = 1000,
+        max_params: int | None = None,
+        max_memory: int | None = None,
+        model_type: str | Sequence[str] = (),
+        architecture: str | Sequence[str] = (),
+        license: str | Sequence[str] = (),
+        exclude: str | Sequence[str] = (),
     ) -> Recommendation:
-        """The ranking as a typed result (no pandas: what `tg recommend` prints). `list_tried` False:
-        of the models already fine-tuned on the dataset, only their number and the best."""
+        """The ranking as a typed result (no pandas: what `tg recommend` prints).
+
+        Parameters
+        ----------
+        top: how many models. include_tried: rank the models already fine-tuned on the dataset too.
+        list_tried: list the tried models in `measured`, best first, `tried_limit` of them from
+            `tried_offset` on (their count and the best are always in `tried` and `best_tried`).
+        max_params: at most this many parameters. max_memory: at most this many bytes of float32
+            weights (4 x parameters). model_type, architecture, license: any of these names
+            (case-insensitive). exclude: globs on the model id (`*`, `?`; case-insensitive).
+            A model without the property a filter reads is filtered out. The filters run in the
+            query; `filtered` says in one line how many they filtered out and why.
+
+        Returns
+        -------
+        Recommendation: rows, the tried models' count and best, `columns` (what each number is).
+        Bad values raise ParameterError naming the parameter."""
+        from transfergraph.readback.filters import model_filter
         from transfergraph.readback.recommend import recommend
 
+        filters = model_filter(max_params, max_memory, model_type, architecture, license, exclude)
         return recommend(
             self.driver, dataset, top=top, method=method, view=view, exclude_tried=not include_tried,
-            list_tried=list_tried,
+            list_tried=list_tried, tried_offset=tried_offset, tried_limit=tried_limit, filters=filters,
         )  # fmt: skip
 
     def recommend(
@@ -213,11 +238,14 @@ class TransferGraph:
         method: str | None = None,
         view: str = views.PRODUCTION,
         include_tried: bool = False,
+        **filters: Any,
     ) -> pd.DataFrame:
-        """The `top` models to fine-tune on `dataset`, best first: rank, model, score, measured, ...,
-        evidence. `.attrs` holds the method, view, staleness warning and the models already tried."""
+        """The `top` models to fine-tune on `dataset`, best first: rank, model, expected, low, high,
+        score, measured, ..., evidence. `filters`: max_params, max_memory, model_type, architecture,
+        license, exclude, list_tried, tried_offset, tried_limit (see `recommendation`). `.attrs` holds
+        the method, view, staleness warning, what the filters filtered out and the tried models."""
         return self.recommendation(
-            dataset, top=top, method=method, view=view, include_tried=include_tried
+            dataset, top=top, method=method, view=view, include_tried=include_tried, **filters
         ).frame()
 
     def evaluate(

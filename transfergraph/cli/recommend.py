@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import typer
 
@@ -29,15 +30,31 @@ def _best_evidence(row: dict[str, object]) -> str:
     return f"{e['dataset']} sim {e['similarity']:.2f}{acc}"
 
 
-def _print_measured(result: dict[str, object]) -> None:
+def _tried_line(result: dict[str, Any]) -> str | None:
     """The models already fine-tuned on the dataset, apart from the ranking: count and the best."""
-    measured = result["measured"]
-    if not isinstance(measured, list) or not measured or not result["exclude_tried"]:
-        return
-    best, tried = measured[0], result.get("tried") or len(measured)
+    best = result["best_tried"]
+    if best is None or not result["exclude_tried"]:
+        return None
     accuracy = "" if best["accuracy"] is None else f" {best['accuracy']:.3f}"
-    print(f"already fine-tuned on {result['dataset']}: {tried} models, best {best['model']}{accuracy}")
-    print("(--include-tried ranks them too; --format json lists them all)")
+    unfiltered = " (the filters do not apply to them)" if result["filters"] else ""
+    tried = f"{result['tried']} models, best {best['model']}{accuracy}{unfiltered}"
+    return f"already fine-tuned on {result['dataset']}: {tried}"
+
+
+def _list_tried(result: dict[str, Any], fmt: Format, wide: bool) -> None:
+    """`--list-tried`: a page of the models already fine-tuned on the dataset, best first."""
+    page = result["tried_page"]
+    if fmt is Format.json:
+        keys = ("dataset", "tried", "best_tried", "tried_page", "measured")
+        json.dump({k: result[k] for k in keys}, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+        return
+    first = page["offset"] + 1
+    title = (
+        f"{result['dataset']}: models already fine-tuned, best first ({first}-"
+        f"{page['offset'] + len(result['measured'])} of {result['tried']}; --offset/--limit page)"
+    )
+    emit(result["measured"], fmt, title=title, ids=("model",), wide=wide)
 
 
 def recommend(
@@ -55,6 +72,35 @@ def recommend(
     next_k: int | None = typer.Option(
         None, "--next", min=1, help="Propose the K untried models to fine-tune next (same as --top K)."
     ),
+    max_params: str | None = typer.Option(
+        None, "--max-params", help="At most this many parameters: 100000000, 1e8, 100M, 1.5B."
+    ),
+    max_memory: str | None = typer.Option(
+        None,
+        "--max-memory",
+        help="At most this much float32 weight memory (4 bytes x parameters): 2GB (10^9), 1.5GiB (2^30).",
+    ),
+    model_type: list[str] = typer.Option(
+        [], "--model-type", help="Only this model type, e.g. vit or bert (repeat for any of several)."
+    ),
+    architecture: list[str] = typer.Option(
+        [],
+        "--architecture",
+        help="Only models with this architecture, e.g. ViTForImageClassification (repeatable).",
+    ),
+    license: list[str] = typer.Option(
+        [], "--license", help="Only models under this licence, e.g. apache-2.0 (repeatable; Hub records)."
+    ),
+    exclude: list[str] = typer.Option(
+        [], "--exclude", help="Leave out the model ids matching this glob, e.g. 'google/*' (repeatable)."
+    ),
+    list_tried: bool = typer.Option(
+        False,
+        "--list-tried",
+        help="List the models already fine-tuned on the dataset instead, a page at a time.",
+    ),
+    offset: int = typer.Option(0, "--offset", min=0, help="--list-tried: skip this many (best first)."),
+    limit: int = typer.Option(1000, "--limit", min=1, help="--list-tried: at most this many."),
     fmt: Format = FormatOpt,
     wide: bool = WideOpt,
 ) -> None:
@@ -62,38 +108,59 @@ def recommend(
     already fine-tuned on it with their accuracy.
 
     Examples: tg recommend --dataset cifar100; tg recommend -d my_reviews --next 3;
+    tg recommend -d cifar100 --max-params 100M --model-type vit --exclude 'google/*';
     tg recommend -d glue/sst2 --top 5 --include-tried --explain --format json
     """
     from transfergraph.api import TransferGraph
+    from transfergraph.readback.filters import ModelFilter, parse_count, parse_size
     from transfergraph.readback.recommend import evidence_text
 
+    filters = ModelFilter(  # validated before connecting: a bad value is one line, no server needed
+        None if max_params is None else parse_count(max_params),
+        None if max_memory is None else parse_size(max_memory),
+        tuple(model_type), tuple(architecture), tuple(license), tuple(exclude),
+    )  # fmt: skip
     with TransferGraph() as tg:
         include_tried = not (exclude_tried or next_k is not None)
         result = tg.recommendation(
-            dataset, top=next_k or top, method=method, include_tried=include_tried,
-            list_tried=fmt is Format.json,  # the table shows how many and the best; csv has only the ranking
+            dataset, top=next_k or top, method=method, include_tried=include_tried, list_tried=list_tried,
+            tried_offset=offset, tried_limit=limit, **filters.to_dict(),
         ).to_dict()  # fmt: skip
     if result["stale"]:
         print(f"warning: {result['stale']}", file=sys.stderr)
+    if list_tried:
+        _list_tried(result, fmt, wide)
+        return
     if result["more"]:
         print(f"note: {result['more']}", file=sys.stderr)
-    if fmt is Format.json:
+    if fmt is Format.json:  # what the table shows, as data (--list-tried: the tried models)
+        del result["measured"], result["tried_page"]
         json.dump(result, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
         return
-    if fmt is Format.csv:
+    if fmt is Format.csv:  # the rows; the lines around the table go to stderr
+        for line in (result["filtered"], _tried_line(result)):
+            if line:
+                print(f"note: {line}", file=sys.stderr)
         rows = [{**r, "evidence": evidence_text(r)} for r in result["rows"]]
         emit(rows, fmt)
         return
+    if result["filtered"]:
+        print(result["filtered"])
+        if not result["rows"]:
+            return
     # What a person scans for in 80 columns; --format json|csv has architecture, LogME and all evidence.
     rows = [
         {
             "rank": r["rank"],
             "model": r["model"],
             **(
-                {"expected": f"{r['expected']:.2f}", "80% interval": f"{r['low']:.2f}-{r['high']:.2f}"}
+                {
+                    "expected accuracy": f"{r['expected']:.2f}",
+                    "80% interval": f"{r['low']:.2f}-{r['high']:.2f}",
+                }
                 if r.get("expected") is not None
-                else {"score": f"{r['score']:.3f}"}
+                else {f"{result['method']} score": f"{r['score']:.3f}"}
             ),
             "measured": "" if r["measured"] is None else f"{r['measured']:.3f}",
             "type": r["model_type"] or r["architecture"] or "",
@@ -102,19 +169,24 @@ def recommend(
         }
         for r in result["rows"]
     ]
-    title = f"{result['dataset']}: {result['method']} (view {result['view']}); measured = a real run exists"
+    # say what the number is: an expected accuracy on this dataset, from this method (else its score)
+    what = ("expected accuracy from " if "expected" in result["columns"] else "ranked by ") + result["method"]
+    title = f"{result['dataset']}: {what} (view {result['view']}); measured = a real run exists"
     if result["exclude_tried"]:
         for r in rows:
             del r["measured"]
-        title = f"{result['dataset']}: untried models, {result['method']} (view {result['view']})"
+        title = f"{result['dataset']}: untried models, {what} (view {result['view']})"
     if next_k is not None:
-        title = f"{result['dataset']}: the {next_k} models to fine-tune next ({result['method']})"
+        title = f"{result['dataset']}: the {next_k} models to fine-tune next ({what})"
     if result["fallback"]:
         print(f"{result['method']}: {result['fallback']}")
     if result["no_interval"]:
         print(f"{result['method']}: {result['no_interval']} (the score is unitless)")
     emit(rows, fmt, title=title, ids=("model",), secondary=("type", "params", "evidence"), wide=wide)
-    _print_measured(result)
+    tried = _tried_line(result)
+    if tried:
+        print(tried)
+        print("(--include-tried ranks them too; --list-tried lists them)")
     if next_k is not None:
         print(
             f"then: tg ingest runs RESULTS.csv ... (your accuracies on {result['dataset']}), "
