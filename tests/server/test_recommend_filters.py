@@ -1,0 +1,107 @@
+"""`tg recommend`'s filters on the paper zoo: the ranking is the unfiltered one without the models
+that fail a filter (applied in the query), one line names what was filtered out, a filter that
+leaves nothing says so in one line; the JSON carries what the table shows; --list-tried pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import neo4j
+import pytest
+
+from transfergraph import prune
+from transfergraph.api import TransferGraph
+from transfergraph.errors import ParameterError
+
+from support import cli
+
+pytestmark = pytest.mark.server
+BASE = ("recommend", "--dataset", "cifar100", "--method", "model-prior", "--top", "100")
+
+
+@pytest.fixture(scope="module")
+def models(zoo_graph: neo4j.Driver) -> dict[str, dict[str, Any]]:
+    """The zoo with model-prior predictions in view 'all'; each model's properties."""
+    prune.build(zoo_graph, None, "all", prune.BuildSettings())
+    out = cli("predict", "--method", "model-prior")
+    assert out.returncode == 0, out.stderr
+    found, _, _ = zoo_graph.execute_query(
+        "MATCH (m:Model) RETURN m.id AS id, m.num_parameters AS params, m.model_type AS type"
+    )
+    return {r["id"]: r.data() for r in found}
+
+
+def recommend(*args: str) -> dict[str, Any]:
+    out = cli(*BASE, *args, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_max_params_ranks_only_the_models_that_fit(models: dict[str, dict[str, Any]]) -> None:
+    full = [r["model"] for r in recommend()["rows"]]
+    shown = recommend("--max-params", "100000000")
+    kept = [r["model"] for r in shown["rows"]]
+    fits = [m for m in full if models[m]["params"] is not None and models[m]["params"] <= 10**8]
+    over = sum(1 for m in full if models[m]["params"] is not None and models[m]["params"] > 10**8)
+    unknown = sum(1 for m in full if models[m]["params"] is None)
+    assert over > 0 and kept == fits  # the same order, without the models over 1e8
+    assert all(r["parameters"] <= 10**8 for r in shown["rows"])
+    reasons = f"{over} over 100M parameters" + (f", {unknown} without a parameter count" if unknown else "")
+    assert shown["filtered"].startswith(
+        f"filtered out {over + unknown} of the {len(full)} ranked models ({reasons}"
+    )
+    assert shown["filters"] == {"max_params": 10**8}
+    # the same models by memory: 4 bytes a parameter, 400 MB for 1e8 parameters
+    assert [r["model"] for r in recommend("--max-memory", "400MB")["rows"]] == fits
+    table = cli(*BASE[:-2], "--max-params", "100M")
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.splitlines()[0] == shown["filtered"]
+    assert "(the filters do not apply to them)" in table.stdout
+
+
+def test_a_filter_that_leaves_nothing_says_so_in_one_line(models: dict[str, dict[str, Any]]) -> None:
+    out = cli(*BASE[:-2], "--max-params", "1000")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("no model satisfies the filters: all ") and out.stdout.count("\n") == 1
+    unknown_licence = cli(*BASE[:-2], "--license", "mit")  # the paper zoo names no licence
+    assert unknown_licence.stdout.count("\n") == 1 and "with no license known" in unknown_licence.stdout
+    assert recommend("--max-params", "1000")["rows"] == []
+
+
+def test_types_architectures_and_excludes_combine(models: dict[str, dict[str, Any]]) -> None:
+    full = [r["model"] for r in recommend()["rows"]]
+    shown = recommend(
+        "--model-type", "ViT", "--model-type", "swin", "--exclude", "google/*", "--exclude", "*cifar*"
+    )
+    expected = [
+        m for m in full
+        if (models[m]["type"] or "").lower() in ("vit", "swin")
+        and not m.lower().startswith("google/") and "cifar" not in m.lower()
+    ]  # fmt: skip
+    assert expected and [r["model"] for r in shown["rows"]] == expected
+    arch = recommend("--architecture", "vitforimageclassification")
+    assert arch["rows"] and {r["architecture"] for r in arch["rows"]} == {"ViTForImageClassification"}
+
+
+def test_json_is_the_table_and_list_tried_pages(models: dict[str, dict[str, Any]]) -> None:
+    shown = recommend()
+    assert "measured" not in shown and shown["tried"] > 5 and shown["best_tried"]["model"]
+    assert "expected accuracy on cifar100" in shown["columns"]["expected"]
+    every = json.loads(cli(*BASE, "--list-tried", "-f", "json").stdout)
+    page = json.loads(cli(*BASE, "--list-tried", "--offset", "2", "--limit", "3", "-f", "json").stdout)
+    assert len(every["measured"]) == shown["tried"] and every["measured"][0] == shown["best_tried"]
+    assert page["measured"] == every["measured"][2:5] and page["tried_page"] == {"offset": 2, "limit": 3}
+    table = cli(*BASE[:-2])
+    assert "expected accuracy" in table.stdout
+
+
+def test_the_library_names_the_parameter(models: dict[str, dict[str, Any]]) -> None:
+    with TransferGraph() as tg:
+        with pytest.raises(ParameterError, match=r"^max_params: "):
+            tg.recommendation("cifar100", max_params=-1)
+        with pytest.raises(ParameterError, match=r"^max_params: "):
+            tg.recommendation("cifar100", max_params="100M")  # type: ignore[arg-type]
+        frame = tg.recommend("cifar100", top=5, method="model-prior", max_params=10**8)
+    assert len(frame) == 5 and (frame["parameters"] <= 10**8).all()
+    assert frame.attrs["filtered"].startswith("filtered out ")
