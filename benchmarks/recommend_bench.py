@@ -17,7 +17,8 @@ process of:
 - `tg db cypher` with that same query (a tg process that does no recommending).
 
 Prints the median (and min) seconds of each and the ratio of the medians. --compare DIR times the
-`tg recommend` of another source tree in the same rounds (before/after a change). With --filler N it also
+`tg recommend` of another source tree in the same rounds (table and --format json, before/after a
+change). With --filler N it also
 PROFILEs each query `tg recommend` makes (db hits), adds N PREDICTED edges of the same view and
 method between other datasets and models, PROFILEs again and times again: the hits must not move.
 The filler edges are deleted at the end (with --running too).
@@ -86,8 +87,9 @@ def timings(dataset: str, env: dict[str, str], repeat: int, compare: Path | None
         "bare driver process": ([sys.executable, "-c", BARE, env["BENCH_URI"], dataset], ROOT),
         "tg db cypher": ([*tg, "db", "cypher", BARE_QUERY, "--param", f"d={dataset}"], ROOT),
     }
-    if compare is not None:
+    if compare is not None:  # the options both trees have: the table and --format json
         commands[f"tg recommend of {compare.name}"] = (recommend, compare)
+        commands[f"tg recommend -f json of {compare.name}"] = ([*recommend, "--format", "json"], compare)
     seconds: dict[str, list[float]] = {name: [] for name in commands}
     for args, tree in commands.values():
         whole(args, env, tree)  # warm the OS cache and the server's plan cache
@@ -95,15 +97,14 @@ def timings(dataset: str, env: dict[str, str], repeat: int, compare: Path | None
         for name, (args, tree) in commands.items():
             seconds[name].append(whole(args, env, tree))
     for name, values in seconds.items():
-        print(f"{name:30s} median {statistics.median(values):.3f} s  min {min(values):.3f} s  (n={repeat})")
+        print(f"{name:36s} median {statistics.median(values):.3f} s  min {min(values):.3f} s  (n={repeat})")
     bare = statistics.median(seconds["bare driver process"])
     for name in VARIANTS:
         print(f"{name} / bare driver process: {statistics.median(seconds[name]) / bare:.2f}x (medians)")
     sys.stdout.flush()
     if compare is not None:
-        before = statistics.median(seconds[f"tg recommend of {compare.name}"])
-        print(f"tg recommend of {compare.name} / bare driver process: "
-              f"{before / statistics.median(seconds['bare driver process']):.2f}x (medians)")  # fmt: skip
+        for name in (f"tg recommend of {compare.name}", f"tg recommend -f json of {compare.name}"):
+            print(f"{name} / bare driver process: {statistics.median(seconds[name]) / bare:.2f}x (medians)")
 
 
 def recorded(dataset: str, env: dict[str, str]) -> list[tuple[str, dict[str, object]]]:

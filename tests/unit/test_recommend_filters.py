@@ -132,3 +132,24 @@ def test_bad_flags_fail_in_one_line_before_connecting() -> None:
         assert out.stderr.startswith(f"error: {flag} ") and out.stderr.count("\n") == 1, out.stderr
     paging = cli("recommend", "--dataset", "cifar100", "--list-tried", "--limit", "0")
     assert paging.returncode == 2 and "--limit" in paging.stderr
+
+
+def test_hub_records_name_their_licences() -> None:
+    """What `--license` reads: the card's licence (a name or a list), then `license:` tags, each once."""
+    from transfergraph.loaders import hf_models
+    from transfergraph.loaders.records import InvalidInput
+
+    rows = [
+        (1, {"id": "a", "card_data": {"license": "MIT"}, "tags": ["license:MIT", "license:apache-2.0", "x"]}),
+        (2, {"id": "b", "card_data": {"license": ["mit", " ", "bsd"]}}),
+        (3, {"id": "c", "tags": ["license:", "dataset:d"]}),
+    ]
+    rec = hf_models.records_from(rows, "m.jsonl", None)
+    assert [rec.models[m]["props"].get("licenses") for m in "abc"] == [
+        ["MIT", "apache-2.0"],
+        ["mit", "bsd"],
+        None,
+    ]
+    with pytest.raises(InvalidInput) as e:
+        hf_models.records_from([(4, {"id": "d", "card_data": {"license": 3}})], "m.jsonl", None)
+    assert str(e.value.problems[0]).startswith("m.jsonl") and "card_data.license" in str(e.value.problems[0])
