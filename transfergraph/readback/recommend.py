@@ -150,10 +150,12 @@ def recommend(
         exclude_tried=exclude_tried, **where,
     )  # fmt: skip
     filtered, stored = None, next((r["top_k"] for r in raw if r.get("top_k") is not None), None)
+    capped = False  # whether tg predict left models of the dataset out (the filters never saw them)
     if filters.active:
         counts = run(drv, "readback/filtered_out", dataset=dataset, view=view, method=chosen,
                      exclude_tried=exclude_tried, **where)[0]  # fmt: skip
         filtered, stored = describe(counts, filters), counts["top_k"]
+        capped = stored is not None and counts["candidates"] >= stored
     rows = []
     for rank, r in enumerate(raw, start=1):
         rows.append(
@@ -187,7 +189,7 @@ def recommend(
         dataset, context["modality"], chosen, view, staleness(context, predicted, view), rows, exclude_tried,
         measured,
         None if fell is None else f"ranked by {fell['ranked_by']} ({fell['fallback']})",
-        _more(len(raw), stored, top, view, chosen, dataset, filtered is not None),
+        _more(len(raw), stored, top, view, chosen, dataset, capped),
         no_interval,
         context["tried"] or 0,
         None if context["best"] is None else _measured(context["best"]),
@@ -211,11 +213,12 @@ def columns(dataset: str, method: str, *, expected: bool) -> dict[str, str]:
 
 
 def _more(
-    got: int, stored: int | None, top: int, view: str, method: str, dataset: str, filtered: bool = False
+    got: int, stored: int | None, top: int, view: str, method: str, dataset: str, capped: bool = False
 ) -> str | None:
-    """When `tg predict` kept fewer models per dataset (`stored`) than asked for here (or than the
-    filters need), say how to keep more."""
-    if filtered and stored is not None and got < top:
+    """When `tg predict` kept fewer models per dataset (`stored`) than asked for here, or the filters
+    left fewer than `top` of a dataset whose models it kept only the best of (`capped`), say how to
+    keep more."""
+    if capped and stored is not None and got < top:
         return (
             f"the filters apply to the {stored} best models per dataset that tg predict kept: to filter "
             f"more, run `tg predict --view {view} --method {method} --top-k N` (or with --dataset "
