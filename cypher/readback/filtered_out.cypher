@@ -8,8 +8,9 @@
 MATCH (m:Model)-[p:PREDICTED {view: $view, method: $method}]->(t:Dataset {id: $dataset})
 WHERE NOT $exclude_tried OR NOT EXISTS { (m)-[:FINETUNED_ON]->(t) }
 WITH m, p,
-     CASE WHEN m.architectures IS :: STRING NOT NULL THEN [m.architectures] ELSE m.architectures END AS archs,
-     CASE WHEN m.licenses IS :: STRING NOT NULL THEN [m.licenses] ELSE m.licenses END AS licences
+     CASE WHEN valueType(m.architectures) = 'STRING NOT NULL' THEN [m.architectures]
+          ELSE m.architectures END AS archs,
+     CASE WHEN valueType(m.licenses) = 'STRING NOT NULL' THEN [m.licenses] ELSE m.licenses END AS licences
 WITH m, p, archs, licences,
      $max_params IS NOT NULL AND m.num_parameters IS NULL AS no_params,
      $max_params IS NOT NULL AND m.num_parameters > $max_params AS over_params,

@@ -12,12 +12,14 @@ WHERE (NOT $exclude_tried OR NOT EXISTS { (m)-[:FINETUNED_ON]->(t) })
   AND ($max_params IS NULL OR m.num_parameters <= $max_params)
   AND ($max_memory IS NULL OR m.num_parameters * $bytes_per_parameter <= $max_memory)
   AND ($model_types IS NULL OR toLower(m.model_type) IN $model_types)
-  AND ($architectures IS NULL OR any(a IN CASE WHEN m.architectures IS :: STRING NOT NULL THEN [m.architectures]
-                                                ELSE coalesce(m.architectures, []) END
-                                     WHERE toLower(a) IN $architectures))
-  AND ($licenses IS NULL OR any(l IN CASE WHEN m.licenses IS :: STRING NOT NULL THEN [m.licenses]
-                                           ELSE coalesce(m.licenses, []) END
-                                WHERE toLower(l) IN $licenses))
+  AND ($architectures IS NULL
+       OR any(a IN CASE WHEN valueType(m.architectures) = 'STRING NOT NULL' THEN [m.architectures]
+                        ELSE coalesce(m.architectures, []) END
+              WHERE toLower(a) IN $architectures))
+  AND ($licenses IS NULL
+       OR any(l IN CASE WHEN valueType(m.licenses) = 'STRING NOT NULL' THEN [m.licenses]
+                        ELSE coalesce(m.licenses, []) END
+              WHERE toLower(l) IN $licenses))
   AND none(x IN $exclude WHERE m.id =~ x)
 WITH m, t, p
 ORDER BY p.score DESC, m.id
