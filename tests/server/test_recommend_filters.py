@@ -10,7 +10,7 @@ from typing import Any
 import neo4j
 import pytest
 
-from transfergraph import prune
+from transfergraph import graph
 from transfergraph.api import TransferGraph
 from transfergraph.errors import ParameterError
 
@@ -30,7 +30,7 @@ def models(zoo_graph: neo4j.Driver) -> dict[str, dict[str, Any]]:
         "RETURN count(p) AS n"
     )
     if not stored[0]["n"]:
-        prune.build(zoo_graph, None, "all", prune.BuildSettings())
+        graph.build(zoo_graph, None, "all", graph.BuildSettings())
         out = cli("predict", "--method", "model-prior")
         assert out.returncode == 0, out.stderr
     found, _, _ = zoo_graph.execute_query(

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from transfergraph import TransferGraph
+from transfergraph.cli.recommend import parse_count, parse_size
 from transfergraph.errors import ParameterError
-from transfergraph.readback.filters import ModelFilter, describe, glob_regex, parse_count, parse_size
+from transfergraph.readback.filters import ModelFilter, describe, glob_regex
 
 from support import cli
 
@@ -119,6 +121,23 @@ def test_the_filtered_line_names_count_and_reasons() -> None:
     assert "100 with no license known" in none and "\n" not in none
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "parameter"),
+    [({"max_params": -1}, "max_params"), ({"max_params": "100M"}, "max_params"),
+     ({"max_memory": 0}, "max_memory"), ({"model_type": [""]}, "model_type"), ({"exclude": 3}, "exclude"),
+     ({"tried_offset": -1}, "tried_offset"), ({"tried_limit": 0}, "tried_limit"),
+     ({"list_tried": "yes"}, "list_tried")],
+)  # fmt: skip
+def test_the_facade_names_the_parameter_before_connecting(
+    kwargs: dict[str, Any], parameter: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    monkeypatch.setenv("TG_SERVER_DIR", str(tmp_path / "never-started"))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    with pytest.raises(ParameterError) as e:
+        TransferGraph().recommendation("cifar100", **kwargs)
+    assert e.value.parameter == parameter
+
+
 def test_bad_flags_fail_in_one_line_before_connecting() -> None:
     """The unit conftest refuses any connection: these fail on the value, naming the flag."""
     for args, flag in [
@@ -136,8 +155,8 @@ def test_bad_flags_fail_in_one_line_before_connecting() -> None:
 
 def test_hub_records_name_their_licences() -> None:
     """What `--license` reads: the card's licence (a name or a list), then `license:` tags, each once."""
+    from transfergraph.errors import InvalidInput
     from transfergraph.loaders import hf_models
-    from transfergraph.loaders.records import InvalidInput
 
     rows = [
         (1, {"id": "a", "card_data": {"license": "MIT"}, "tags": ["license:MIT", "license:apache-2.0", "x"]}),

@@ -6,6 +6,8 @@ Light on purpose: no pandas, numpy, sklearn, xgboost or torch on this path.
 from __future__ import annotations
 
 import json
+import math
+import re
 import sys
 from typing import Any
 
@@ -13,7 +15,39 @@ import typer
 
 from transfergraph.choices import Format
 from transfergraph.cli.options import FormatOpt, WideOpt
+from transfergraph.errors import ParameterError
 from transfergraph.output import emit
+
+_COUNT_SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9, "t": 10**12}
+_SIZE_SUFFIX = {
+    "": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "k": 10**3, "m": 10**6, "g": 10**9,
+    "t": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
+}  # fmt: skip
+_NUMBER = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?(?:e[+-]?[0-9]+)?)\s*([a-z]*)\s*", re.IGNORECASE)
+
+
+def _parse(parameter: str, text: str, suffixes: dict[str, int], example: str) -> int:
+    """`text` as a whole number with an optional unit suffix (case-insensitive), or ParameterError."""
+    found = _NUMBER.fullmatch(text)
+    unit = found.group(2).lower() if found else ""
+    if found is None or unit not in suffixes:
+        raise ParameterError(parameter, f"expected a number such as {example}, got {text!r}")
+    value = float(found.group(1)) * suffixes[unit]
+    if not math.isfinite(value) or value > 2**63 - 1:
+        raise ParameterError(parameter, f"{text!r} is too large")
+    if value < 1:
+        raise ParameterError(parameter, f"must be at least 1 (got {text!r})")
+    return math.floor(value)
+
+
+def parse_count(text: str, parameter: str = "max_params") -> int:
+    """A parameter count as typed: 100000000, 1e8, 100M, 1.5B, 350k."""
+    return _parse(parameter, text, _COUNT_SUFFIX, "100000000, 1e8, 100M or 1.5B")
+
+
+def parse_size(text: str, parameter: str = "max_memory") -> int:
+    """Bytes as typed: 2000000000, 2GB or 2G (10^9), 1.5GiB (2^30), 512MB, 512MiB."""
+    return _parse(parameter, text, _SIZE_SUFFIX, "2000000000, 2GB, 512MB or 1.5GiB")
 
 
 def _millions(parameters: int | None) -> str:
@@ -112,20 +146,19 @@ def recommend(
     tg recommend -d glue/sst2 --top 5 --include-tried --explain --format json
     """
     from transfergraph.api import TransferGraph
-    from transfergraph.readback.filters import ModelFilter, parse_count, parse_size
-    from transfergraph.readback.recommend import evidence_text
 
-    filters = ModelFilter(  # validated before connecting: a bad value is one line, no server needed
-        None if max_params is None else parse_count(max_params),
-        None if max_memory is None else parse_size(max_memory),
-        tuple(model_type), tuple(architecture), tuple(license), tuple(exclude),
-    )  # fmt: skip
+    # the text of --max-params / --max-memory as numbers; the facade checks every value before it
+    # connects (a bad one is a ParameterError naming the parameter, which the CLI names as its flag)
+    params = None if max_params is None else parse_count(max_params)
+    memory = None if max_memory is None else parse_size(max_memory)
+    include_tried = not (exclude_tried or next_k is not None)
     with TransferGraph() as tg:
-        include_tried = not (exclude_tried or next_k is not None)
-        result = tg.recommendation(
+        recommendation = tg.recommendation(
             dataset, top=next_k or top, method=method, include_tried=include_tried, list_tried=list_tried,
-            tried_offset=offset, tried_limit=limit, **filters.to_dict(),
-        ).to_dict()  # fmt: skip
+            tried_offset=offset, tried_limit=limit, max_params=params, max_memory=memory,
+            model_type=model_type, architecture=architecture, license=license, exclude=exclude,
+        )  # fmt: skip
+    result = recommendation.to_dict()
     if result["stale"]:
         print(f"warning: {result['stale']}", file=sys.stderr)
     if list_tried:
@@ -142,7 +175,7 @@ def recommend(
         for line in (result["filtered"], _tried_line(result)):
             if line:
                 print(f"note: {line}", file=sys.stderr)
-        rows = [{**r, "evidence": evidence_text(r)} for r in result["rows"]]
+        rows = [{**r, "evidence": recommendation.evidence_text(r)} for r in result["rows"]]
         emit(rows, fmt)
         return
     if result["filtered"]:

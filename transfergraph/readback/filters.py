@@ -2,6 +2,9 @@
 --architecture/--license/--exclude`): validated here, applied in the query (readback/recommend.cypher
 filters, readback/filtered_out.cypher counts what it filtered out and why).
 
+(`tg recommend` reads the text of --max-params and --max-memory, e.g. 100M or 2GB, in
+transfergraph/cli/recommend.py.)
+
 Memory is the model's weights in 32-bit floats, 4 bytes per parameter: what loading it for
 fine-tuning costs at least (activations, gradients and optimizer state come on top). It is derived
 from the parameter count because that is the one size every source gives alike: the paper zoo's
@@ -15,7 +18,6 @@ Light on purpose (the `tg recommend` path): no pandas or numpy.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,12 +25,6 @@ from typing import Any
 from transfergraph.errors import ParameterError
 
 BYTES_PER_PARAMETER = 4  # float32 weights
-_COUNT_SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9, "t": 10**12}
-_SIZE_SUFFIX = {
-    "": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "k": 10**3, "m": 10**6, "g": 10**9,
-    "t": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
-}  # fmt: skip
-_NUMBER = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?(?:e[+-]?[0-9]+)?)\s*([a-z]*)\s*", re.IGNORECASE)
 
 
 def _whole(parameter: str, value: Any, what: str) -> int | None:
@@ -59,30 +55,6 @@ def _names(parameter: str, value: Any) -> tuple[str, ...]:
         if not name.strip():
             raise ParameterError(parameter, "a name is empty")
     return tuple(dict.fromkeys(n.strip() for n in names))
-
-
-def _parse(parameter: str, text: str, suffixes: dict[str, int], example: str) -> int:
-    """`text` as a whole number with an optional unit suffix (case-insensitive), or ParameterError."""
-    found = _NUMBER.fullmatch(text)
-    unit = found.group(2).lower() if found else ""
-    if found is None or unit not in suffixes:
-        raise ParameterError(parameter, f"expected a number such as {example}, got {text!r}")
-    value = float(found.group(1)) * suffixes[unit]
-    if not math.isfinite(value) or value > 2**63 - 1:
-        raise ParameterError(parameter, f"{text!r} is too large")
-    if value < 1:
-        raise ParameterError(parameter, f"must be at least 1 (got {text!r})")
-    return math.floor(value)
-
-
-def parse_count(text: str, parameter: str = "max_params") -> int:
-    """A parameter count as typed: 100000000, 1e8, 100M, 1.5B, 350k."""
-    return _parse(parameter, text, _COUNT_SUFFIX, "100000000, 1e8, 100M or 1.5B")
-
-
-def parse_size(text: str, parameter: str = "max_memory") -> int:
-    """Bytes as typed: 2000000000, 2GB or 2G (10^9), 1.5GiB (2^30), 512MB, 512MiB."""
-    return _parse(parameter, text, _SIZE_SUFFIX, "2000000000, 2GB, 512MB or 1.5GiB")
 
 
 def glob_regex(pattern: str) -> str:

@@ -43,6 +43,11 @@ class Recommendation:
     columns: dict[str, str] = field(default_factory=dict)  # what `expected` and `score` are, in words
     tried_page: dict[str, int] | None = None  # offset and limit of `measured`, when it is listed
 
+    @staticmethod
+    def evidence_text(row: dict[str, Any]) -> str:
+        """A row's evidence as one line (what the DataFrame and the CSV show)."""
+        return evidence_text(row)
+
     def to_dict(self) -> dict[str, Any]:
         """The fields as plain data."""
         return asdict(self)
