@@ -113,8 +113,9 @@ def recorded(dataset: str, env: dict[str, str]) -> list[tuple[str, dict[str, obj
     from dataclasses import replace
 
     from transfergraph import config, db
+    from transfergraph.cli.recommend import parse_count
     from transfergraph.readback import recommend as readback
-    from transfergraph.readback.filters import ModelFilter, parse_count
+    from transfergraph.readback.filters import ModelFilter
 
     calls: list[tuple[str, dict[str, object]]] = []
 
