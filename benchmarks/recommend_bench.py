@@ -10,13 +10,15 @@ model-prior`). Then, in rounds (so that a busy machine slows all three alike), t
 process of:
 
 - `tg recommend --dataset D --method model-prior` (D: the dataset with the most runs, the one whose
-  tried models cost most);
+  tried models cost most), as a table, with `--format json`, with filters on (FILTER: a parameter
+  count and an exclude glob, run in the query) and with filters and `--format json`;
 - a bare driver process: Python importing only the `neo4j` driver, connecting, running one query
   against D and printing its rows (`BARE`, the floor any Python client pays);
 - `tg db cypher` with that same query (a tg process that does no recommending).
 
 Prints the median (and min) seconds of each and the ratio of the medians. --compare DIR times the
-`tg recommend` of another source tree in the same rounds (before/after a change). With --filler N it also
+`tg recommend` of another source tree in the same rounds (table and --format json, before/after a
+change). With --filler N it also
 PROFILEs each query `tg recommend` makes (db hits), adds N PREDICTED edges of the same view and
 method between other datasets and models, PROFILEs again and times again: the hits must not move.
 The filler edges are deleted at the end (with --running too).
@@ -56,6 +58,14 @@ CALL (p) { DELETE p } IN TRANSACTIONS OF 10000 ROWS
 """
 COUNT = "MATCH ()-[p:PREDICTED]->() RETURN count(p) AS n"
 POPULAR = "MATCH (d:Dataset) RETURN d.id AS id ORDER BY COUNT { (d)<-[:FINETUNED_ON]-() } DESC, id LIMIT 1"
+# The filters timed: what a user with a small GPU and a dislike of one namespace would ask for.
+FILTER = ["--max-params", "100M", "--exclude", "user1*"]
+VARIANTS = {  # name -> extra arguments of `tg recommend`
+    "tg recommend": [],
+    "tg recommend -f json": ["--format", "json"],
+    "tg recommend filtered": FILTER,
+    "tg recommend filtered -f json": [*FILTER, "--format", "json"],
+}
 
 
 def whole(args: list[str], env: dict[str, str], tree: Path = ROOT) -> float:
@@ -73,12 +83,13 @@ def timings(dataset: str, env: dict[str, str], repeat: int, compare: Path | None
     tg = [sys.executable, "-m", "transfergraph"]
     recommend = [*tg, "recommend", "--dataset", dataset, "--method", "model-prior"]
     commands = {
-        "tg recommend": (recommend, ROOT),
+        **{name: ([*recommend, *extra], ROOT) for name, extra in VARIANTS.items()},
         "bare driver process": ([sys.executable, "-c", BARE, env["BENCH_URI"], dataset], ROOT),
         "tg db cypher": ([*tg, "db", "cypher", BARE_QUERY, "--param", f"d={dataset}"], ROOT),
     }
-    if compare is not None:
+    if compare is not None:  # the options both trees have: the table and --format json
         commands[f"tg recommend of {compare.name}"] = (recommend, compare)
+        commands[f"tg recommend -f json of {compare.name}"] = ([*recommend, "--format", "json"], compare)
     seconds: dict[str, list[float]] = {name: [] for name in commands}
     for args, tree in commands.values():
         whole(args, env, tree)  # warm the OS cache and the server's plan cache
@@ -86,22 +97,25 @@ def timings(dataset: str, env: dict[str, str], repeat: int, compare: Path | None
         for name, (args, tree) in commands.items():
             seconds[name].append(whole(args, env, tree))
     for name, values in seconds.items():
-        print(f"{name:26s} median {statistics.median(values):.3f} s  min {min(values):.3f} s  (n={repeat})")
-    ratio = statistics.median(seconds["tg recommend"]) / statistics.median(seconds["bare driver process"])
-    print(f"tg recommend / bare driver process: {ratio:.2f}x (medians)", flush=True)
+        print(f"{name:36s} median {statistics.median(values):.3f} s  min {min(values):.3f} s  (n={repeat})")
+    bare = statistics.median(seconds["bare driver process"])
+    for name in VARIANTS:
+        print(f"{name} / bare driver process: {statistics.median(seconds[name]) / bare:.2f}x (medians)")
+    sys.stdout.flush()
     if compare is not None:
-        before = statistics.median(seconds[f"tg recommend of {compare.name}"])
-        print(f"tg recommend of {compare.name} / bare driver process: "
-              f"{before / statistics.median(seconds['bare driver process']):.2f}x (medians)")  # fmt: skip
+        for name in (f"tg recommend of {compare.name}", f"tg recommend -f json of {compare.name}"):
+            print(f"{name} / bare driver process: {statistics.median(seconds[name]) / bare:.2f}x (medians)")
 
 
 def recorded(dataset: str, env: dict[str, str]) -> list[tuple[str, dict[str, object]]]:
-    """The statements `tg recommend --dataset D --method model-prior` (a table) runs, with their
-    parameters."""
+    """The statements `tg recommend --dataset D --method model-prior` runs (a table or JSON: the same),
+    then with FILTER, with their parameters (a name seen again is suffixed ` filtered`)."""
     from dataclasses import replace
 
     from transfergraph import config, db
+    from transfergraph.cli.recommend import parse_count
     from transfergraph.readback import recommend as readback
+    from transfergraph.readback.filters import ModelFilter
 
     calls: list[tuple[str, dict[str, object]]] = []
 
@@ -114,6 +128,10 @@ def recorded(dataset: str, env: dict[str, str]) -> list[tuple[str, dict[str, obj
         readback.run, original = recording, readback.run  # type: ignore[assignment]
         try:
             readback.recommend(drv, dataset, method="model-prior", list_tried=False)
+            filters = ModelFilter(max_params=parse_count(FILTER[1]), exclude=(FILTER[3],))
+            first = len(calls)
+            readback.recommend(drv, dataset, method="model-prior", list_tried=False, filters=filters)
+            calls[first:] = [(f"{name} filtered", params) for name, params in calls[first:]]
         finally:
             readback.run = original
     return calls
@@ -130,7 +148,7 @@ def profile(dataset: str, env: dict[str, str]) -> dict[str, int]:
     with neo4j.GraphDatabase.driver(env["BENCH_URI"], auth=auth, notifications_min_severity="OFF") as drv:
         for name, params in recorded(dataset, env):
             with drv.session() as session:
-                result = session.run("PROFILE " + query(name), params)
+                result = session.run("PROFILE " + query(name.removesuffix(" filtered")), params)
                 list(result)  # materialised, or the server has no profile to give
                 hits[name] = _hits(result.consume().profile)
     return hits
@@ -162,7 +180,7 @@ def measure(
     print(f"dataset {dataset}; PREDICTED edges: {run_statement(COUNT, env)[0]['n']}")
     before = profile(dataset, env)
     for name, hits in before.items():
-        print(f"{name:22s} db hits {hits:>9}")
+        print(f"{name:32s} db hits {hits:>9}")
     timings(dataset, env, repeat, compare)
     if not filler:
         return
@@ -173,7 +191,7 @@ def measure(
         print(f"PREDICTED edges with filler on other datasets: {run_statement(COUNT, env)[0]['n']}")
         after = profile(dataset, env)
         for name, hits in before.items():
-            print(f"{name:22s} db hits {hits:>9} -> {after[name]:>9}")
+            print(f"{name:32s} db hits {hits:>9} -> {after[name]:>9}")
         timings(dataset, env, repeat, compare)
     finally:
         run_statement(DROP_FILLER, env)

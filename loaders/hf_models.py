@@ -3,7 +3,8 @@
 A record is what `HfApi.model_info` / `list_models(full=True, cardData=True, fetch_config=True)`
 return (id, pipeline_tag, library_name, tags, downloads, likes, config, safetensors, card_data),
 one JSON object per line. Trained-on datasets (card data and `dataset:` tags) become
-PRETRAINED_ON edges to (possibly bare) Dataset nodes.
+PRETRAINED_ON edges to (possibly bare) Dataset nodes. Licences (card data `license`, then
+`license:` tags) become the model's `licenses` list (`tg recommend --license`).
 """
 
 from __future__ import annotations
@@ -67,6 +68,28 @@ def _datasets(record: dict[str, Any]) -> tuple[list[str], list[tuple[str, str]]]
         else:
             kept.append(n)
     return list(dict.fromkeys(kept)), problems
+
+
+def _licenses(record: dict[str, Any]) -> tuple[list[str] | None, list[tuple[str, str]]]:
+    """The licences a record names (card data `license`, a name or a list, then `license:` tags;
+    blank names skipped, each once; None for none) and (column, problem) pairs."""
+    card = record.get("card_data") if record.get("card_data") is not None else record.get("cardData")
+    found = card.get("license") if isinstance(card, dict) else None
+    column = f"{'card_data' if record.get('card_data') is not None else 'cardData'}.license"
+    if found is not None and not isinstance(found, str | list):
+        return None, [(column, f"expected a name or a list, got {type(found).__name__}")]
+    names = [found] if isinstance(found, str) else list(found or [])
+    if any(not isinstance(n, str) for n in names):
+        return None, [(column, "expected names (text)")]
+    tags = record.get("tags")
+    names += [
+        t.removeprefix("license:") for t in tags or [] if isinstance(t, str) and t.startswith("license:")
+    ]
+    kept = list(dict.fromkeys(n for n in names if not _blank(n)))
+    problem = value_problem(kept)
+    if problem:
+        return None, [(column, problem)]
+    return kept or None, []
 
 
 def _count(value: Any) -> int | str | None:
@@ -162,6 +185,8 @@ def records_from(rows: list[tuple[int, dict[str, Any]]], name: str, modality: st
             problems.append(Problem(name, line, "architectures", str(value_problem(architectures))))
         datasets, dataset_problems = _datasets(record)
         problems += [Problem(name, line, col, msg) for col, msg in dataset_problems]
+        licenses, license_problems = _licenses(record) if not dataset_problems else (None, [])
+        problems += [Problem(name, line, col, msg) for col, msg in license_problems]
         if len(problems) > before:
             continue
         node_modality = modality or PIPELINE_MODALITY.get(str(pipeline))
@@ -175,6 +200,7 @@ def records_from(rows: list[tuple[int, dict[str, Any]]], name: str, modality: st
             num_parameters=params,
             downloads=counts.get("downloads"),
             likes=counts.get("likes"),
+            licenses=licenses,
         )
         for dataset in datasets:
             rec.dataset(dataset, node_modality)

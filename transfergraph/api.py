@@ -756,7 +756,15 @@ class TransferGraph:
         method: str | None = None,
         view: str = PRODUCTION,
         include_tried: bool = False,
-        list_tried: bool = True,
+        list_tried: bool = False,
+        tried_offset: int = 0,
+        tried_limit: int = 1000,
+        max_params: int | None = None,
+        max_memory: int | None = None,
+        model_type: str | Sequence[str] = (),
+        architecture: str | Sequence[str] = (),
+        license: str | Sequence[str] = (),
+        exclude: str | Sequence[str] = (),
     ) -> Recommendation:
         """The ranking as a typed result (no pandas: what `tg recommend` prints).
 
@@ -766,12 +774,21 @@ class TransferGraph:
         top: how many models.
         method: whose predictions (default: the one `evaluate` recorded).
         include_tried: rank the models already fine-tuned on the dataset too.
-        list_tried: False: of the tried models, only their number and the best.
+        list_tried: list the tried models in `measured`, best first, `tried_limit` of them from
+            `tried_offset` on (their count and the best are always in `tried` and `best_tried`).
+        max_params: at most this many parameters.
+        max_memory: at most this many bytes of float32 weights (4 bytes x parameters).
+        model_type, architecture, license: any of these names (a name or a list; case-insensitive).
+        exclude: globs on the model id (`*`, `?`; case-insensitive), a glob or a list.
+            A model without the property a filter reads is filtered out. The filters run in the
+            query; `filtered` says in one line how many they filtered out and why.
 
         Returns
         -------
-        Recommendation: rows (rank, model, expected accuracy and interval, evidence), the tried ones.
+        Recommendation: rows (rank, model, expected accuracy and interval, evidence), the tried
+        models' count and best (`tried`, `best_tried`), `filtered`, `columns` (what each number is).
         """
+        from transfergraph.readback.filters import model_filter
         from transfergraph.readback.recommend import recommend
 
         return self._call(
@@ -782,6 +799,9 @@ class TransferGraph:
             view=_text("view", view),
             exclude_tried=not _flag("include_tried", include_tried),
             list_tried=_flag("list_tried", list_tried),
+            tried_offset=_whole("tried_offset", tried_offset, 0),
+            tried_limit=_whole("tried_limit", tried_limit, 1),
+            filters=model_filter(max_params, max_memory, model_type, architecture, license, exclude),
         )
 
     def recommend(
@@ -792,16 +812,19 @@ class TransferGraph:
         method: str | None = None,
         view: str = PRODUCTION,
         include_tried: bool = False,
+        **filters: Any,
     ) -> pd.DataFrame:
         """The `top` models to fine-tune on `dataset`, best first (`recommendation` as a DataFrame).
+        `filters`: max_params, max_memory, model_type, architecture, license, exclude, list_tried,
+        tried_offset, tried_limit (see `recommendation`).
 
         Returns
         -------
         DataFrame: rank, model, expected, low, high, score, measured, ..., evidence; `.attrs` holds
-        the method, view, staleness warning and the models already tried.
+        the method, view, staleness warning, what the filters filtered out and the tried models.
         """
         return self.recommendation(
-            dataset, top=top, method=method, view=view, include_tried=include_tried
+            dataset, top=top, method=method, view=view, include_tried=include_tried, **filters
         ).frame()
 
     def evaluate(

@@ -3,8 +3,24 @@
 // most similar to this one on which the model did well in the view, with similarity and accuracy).
 // $dataset, $view, $method, $top, $evidence (how many evidence datasets per model), $exclude_tried
 // (leave out the models with a fine-tuning run of any regime on the dataset: they are measured).
+// The filters (transfergraph/readback/filters.py; null or [] filters nothing): $max_params,
+// $max_memory (bytes, $bytes_per_parameter x parameters), $model_types, $architectures, $licenses
+// (lower case, any of), $exclude (regular expressions on the id). A model without the property a
+// filter reads fails it. readback/filtered_out.cypher counts the same conditions.
 MATCH (m:Model)-[p:PREDICTED {view: $view, method: $method}]->(t:Dataset {id: $dataset})
-WHERE NOT $exclude_tried OR NOT EXISTS { (m)-[:FINETUNED_ON]->(t) }
+WHERE (NOT $exclude_tried OR NOT EXISTS { (m)-[:FINETUNED_ON]->(t) })
+  AND ($max_params IS NULL OR m.num_parameters <= $max_params)
+  AND ($max_memory IS NULL OR m.num_parameters * $bytes_per_parameter <= $max_memory)
+  AND ($model_types IS NULL OR toLower(m.model_type) IN $model_types)
+  AND ($architectures IS NULL
+       OR any(a IN CASE WHEN valueType(m.architectures) = 'STRING NOT NULL' THEN [m.architectures]
+                        ELSE coalesce(m.architectures, []) END
+              WHERE toLower(a) IN $architectures))
+  AND ($licenses IS NULL
+       OR any(l IN CASE WHEN valueType(m.licenses) = 'STRING NOT NULL' THEN [m.licenses]
+                        ELSE coalesce(m.licenses, []) END
+              WHERE toLower(l) IN $licenses))
+  AND none(x IN $exclude WHERE m.id =~ x)
 WITH m, t, p
 ORDER BY p.score DESC, m.id
 LIMIT $top

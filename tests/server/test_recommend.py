@@ -127,7 +127,11 @@ def test_the_table_summarises_the_tried_models_as_the_full_list_does(
         {"run_id": f"tie-{m}", "model": m, "dataset": "a", "props": {"accuracy": 0.999, "peft": "full"}}
         for m in (MODELS[3], MODELS[1])
     ]})  # fmt: skip
-    listed = json.loads(cli("recommend", "-d", "a", "-m", "model-prior", "-f", "json").stdout)["measured"]
+    shown = json.loads(cli("recommend", "-d", "a", "-m", "model-prior", "-f", "json").stdout)
+    listed = json.loads(
+        cli("recommend", "-d", "a", "-m", "model-prior", "--list-tried", "-f", "json").stdout
+    )["measured"]
+    assert "measured" not in shown and shown["tried"] == len(listed) and shown["best_tried"] == listed[0]
     assert listed[0]["model"] == MODELS[1] and listed[0]["accuracy"] == 0.999  # the tie goes to the id
     table = cli("recommend", "-d", "a", "-m", "model-prior")
     assert table.returncode == 0, table.stderr
@@ -150,7 +154,9 @@ def test_the_tried_summary_is_read_while_current_and_counted_live_otherwise(
         return next(line for line in out.stdout.splitlines() if "already fine-tuned on a" in line)
 
     def expected_line() -> str:
-        listed = json.loads(cli("recommend", "-d", "a", "-m", "model-prior", "-f", "json").stdout)["measured"]
+        listed = json.loads(
+            cli("recommend", "-d", "a", "-m", "model-prior", "--list-tried", "-f", "json").stdout
+        )["measured"]
         best = listed[0]
         return f"already fine-tuned on a: {len(listed)} models, best {best['model']} {best['accuracy']:.3f}"
 

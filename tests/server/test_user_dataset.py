@@ -202,7 +202,9 @@ def test_refresh_predicts_only_the_new_dataset_and_recommend_excludes_tried(
     result = json.loads(cli("recommend", "-d", "mine", "--format", "json").stdout)
     ranked = [r["model"] for r in result["rows"]]
     assert "zoo/t0" not in ranked and "zoo/t1" not in ranked and len(ranked) == len(ZOO_MODELS) - 2
-    assert [m["model"] for m in result["measured"]] == ["zoo/t0", "zoo/t1"]
+    assert result["tried"] == 2 and result["best_tried"]["model"] == "zoo/t0"
+    listed = json.loads(cli("recommend", "-d", "mine", "--list-tried", "--format", "json").stdout)
+    assert [m["model"] for m in listed["measured"]] == ["zoo/t0", "zoo/t1"]
     both = json.loads(cli("recommend", "-d", "mine", "--include-tried", "--format", "json").stdout)
     assert {"zoo/t0", "zoo/t1"} <= {r["model"] for r in both["rows"]}
     nxt = cli("recommend", "-d", "mine", "--next", "2")

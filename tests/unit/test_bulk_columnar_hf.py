@@ -112,7 +112,14 @@ def test_every_field_and_spelling(tmp_path: Path) -> None:
             "downloads": 0,
             "pipeline_tag": "fill-mask",
             "card_data": {"datasets": ["d1", " ", "d1", "\u2028"], "license": "mit"},
-            "tags": ["dataset:d1", "dataset:d2"],
+            "tags": [
+                "dataset:d1",
+                "dataset:d2",
+                "license:apache-2.0",
+                "license:mit",
+                "license: ",
+                "license:",
+            ],
         },
         {
             "id": "ünïcödé\u2028\u0085/模型",
@@ -144,8 +151,13 @@ _record = st.fixed_dictionaries(
             {}, optional={"architectures": st.lists(_names, max_size=2), "model_type": _names}
         ),
         "card_data": st.none()
-        | st.fixed_dictionaries({}, optional={"datasets": st.lists(_names, max_size=3)}),
-        "tags": st.none() | st.lists(_names.map(lambda s: f"dataset:{s}") | _names, max_size=3),
+        | st.fixed_dictionaries(
+            {}, optional={"datasets": st.lists(_names, max_size=3), "license": st.none() | _names}
+        ),
+        "tags": st.none()
+        | st.lists(
+            _names.map(lambda s: f"dataset:{s}") | _names.map(lambda s: f"license:{s}") | _names, max_size=3
+        ),
     },
 )
 
@@ -205,6 +217,8 @@ UNUSUAL = [
     '{"id": "a", "config": {"architectures": "X"}}\n',
     '{"id": "a", "config": {"architectures": [null]}}\n',
     '{"id": "a", "architectures": ["X\\u001fY"]}\n',
+    '{"id": "a", "tags": ["license:X\\u001fY"]}\n',
+    '{"id": "a", "card_data": {"license": ["mit", "other"]}}\n',  # a list: the Records path reads it
     '{"id": "a", "tags": "dataset:d"}\n',
     '{"id": "a", "tags": [1, "dataset:d"]}\n',
     f'{{"id": "a", "tags": ["dataset:{"d" * 8001}"]}}\n',

@@ -15,6 +15,7 @@ import neo4j
 from transfergraph import views
 from transfergraph.db import run
 from transfergraph.errors import ParameterError, TGError
+from transfergraph.readback.filters import NO_FILTER, ModelFilter, describe
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,7 +36,12 @@ class Recommendation:
     fallback: str | None = None  # "used RANKER: why", when `tg predict` fell back for lack of inputs
     more: str | None = None  # how to get more models, when fewer than asked were stored
     no_interval: str | None = None  # why there is no expected accuracy with an 80% interval
-    tried: int | None = None  # how many models `measured` stands for, when it holds only the best
+    tried: int | None = None  # how many models were fine-tuned on the dataset (any regime)
+    best_tried: dict[str, Any] | None = None  # the best of them: model, accuracy, runs, regimes
+    filters: dict[str, Any] = field(default_factory=dict)  # the filters set (ModelFilter.to_dict)
+    filtered: str | None = None  # one line: what the filters filtered out, by reason
+    columns: dict[str, str] = field(default_factory=dict)  # what `expected` and `score` are, in words
+    tried_page: dict[str, int] | None = None  # offset and limit of `measured`, when it is listed
     level: str | None = None  # where the expected accuracy's level came from (the dataset's runs or the zoo)
 
     @staticmethod
@@ -44,11 +50,8 @@ class Recommendation:
         return evidence_text(row)
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as plain data (`tried` only when set, so the full listing keeps its shape)."""
-        data = asdict(self)
-        if self.tried is None:
-            del data["tried"]
-        return data
+        """The fields as plain data."""
+        return asdict(self)
 
     def frame(self) -> pd.DataFrame:
         """The ranking as a DataFrame (evidence as one line per model); the rest in `.attrs`."""
@@ -121,28 +124,44 @@ def _measured(r: dict[str, Any]) -> dict[str, Any]:
 
 def recommend(
     drv: neo4j.Driver, dataset: str, *, top: int = 10, method: str | None = None,
-    view: str = views.PRODUCTION, evidence: int = 3, exclude_tried: bool = True, list_tried: bool = True,
+    view: str = views.PRODUCTION, evidence: int = 3, exclude_tried: bool = True, list_tried: bool = False,
+    tried_offset: int = 0, tried_limit: int = 1000, filters: ModelFilter = NO_FILTER,
 ) -> Recommendation:  # fmt: skip
     """Rows ranked by predicted score (without the models already fine-tuned on the dataset unless
-    `exclude_tried` is False); `measured` lists those, best first, with their accuracy. With
-    `list_tried` False, `measured` holds only the best of them and `tried` their number: what the
-    table shows, without reading every tried model of a popular dataset back.
+    `exclude_tried` is False), of the models satisfying `filters` (applied in the query); `tried` and
+    `best_tried`: how many models were fine-tuned on the dataset and the best (not filtered). With
+    `list_tried`, `measured` lists them, best first, `tried_limit` from `tried_offset` on.
 
     Two round trips: readback/context (everything but the ranking) and readback/recommend; one more
-    for the list of tried models, or for their count and best when no summary is current
-    (tried/count.cypher)."""
+    with filters (readback/filtered_out: the count they filtered out), for a page of tried models,
+    or for their count and best when no summary is current (tried/count.cypher)."""
+    if isinstance(top, bool) or not isinstance(top, int):
+        raise ParameterError("top", f"expected a whole number, got {top!r}")
     if top < 1:
         raise ParameterError("top", "must be at least 1")
+    for name, value, least in (("tried_offset", tried_offset, 0), ("tried_limit", tried_limit, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ParameterError(name, f"expected a whole number >= {least}, got {value!r}")
+    if not isinstance(filters, ModelFilter):
+        raise ParameterError("filters", f"expected a ModelFilter, got {type(filters).__name__}")
     found = run(drv, "readback/context", dataset=dataset, view=view)
     if not found:
         raise unknown_dataset(drv, dataset)
     context = found[0]
     predicted = choose_method(context, dataset, view, method)
     chosen = str(predicted["method"])
+    where = filters.params()
     raw = run(
         drv, "readback/recommend", dataset=dataset, view=view, method=chosen, top=top, evidence=evidence,
-        exclude_tried=exclude_tried,
+        exclude_tried=exclude_tried, **where,
     )  # fmt: skip
+    filtered, stored = None, next((r["top_k"] for r in raw if r.get("top_k") is not None), None)
+    capped = False  # whether tg predict left models of the dataset out (the filters never saw them)
+    if filters.active:
+        counts = run(drv, "readback/filtered_out", dataset=dataset, view=view, method=chosen,
+                     exclude_tried=exclude_tried, **where)[0]  # fmt: skip
+        filtered, stored = describe(counts, filters), counts["top_k"]
+        capped = stored is not None and counts["candidates"] >= stored
     rows = []
     for rank, r in enumerate(raw, start=1):
         rows.append(
@@ -165,19 +184,25 @@ def recommend(
             }
         )
     fell = next((r for r in raw if r.get("fallback")), None)
+    if not context["summarised"]:  # no summary current since the last build: count them now
+        context = {**context, **run(drv, "tried/count", datasets=[dataset])[0]}
+    measured, page = [], None
     if list_tried:
-        measured, tried = [_measured(r) for r in run(drv, "readback/measured", dataset=dataset)], None
-    else:
-        if not context["summarised"]:  # no summary current since the last build: count them now
-            context = {**context, **run(drv, "tried/count", datasets=[dataset])[0]}
-        measured, tried = ([] if context["best"] is None else [_measured(context["best"])]), context["tried"]
+        found = run(drv, "readback/measured", dataset=dataset, offset=tried_offset, limit=tried_limit)
+        measured, page = [_measured(r) for r in found], {"offset": tried_offset, "limit": tried_limit}
+    no_interval = next((r["no_interval"] for r in raw if r.get("no_interval")), None)
     return Recommendation(
         dataset, context["modality"], chosen, view, staleness(context, predicted, view), rows, exclude_tried,
         measured,
         None if fell is None else f"ranked by {fell['ranked_by']} ({fell['fallback']})",
-        _more(raw, top, view, chosen, dataset),
-        next((r["no_interval"] for r in raw if r.get("no_interval")), None),
-        tried,
+        _more(len(raw), stored, top, view, chosen, dataset, capped),
+        no_interval,
+        context["tried"] or 0,
+        None if context["best"] is None else _measured(context["best"]),
+        filters.to_dict(),
+        filtered,
+        columns(dataset, chosen, expected=any(r["expected"] is not None for r in rows)),
+        page,
         _level(raw),
     )  # fmt: skip
 
@@ -188,10 +213,31 @@ def _level(raw: list[dict[str, Any]]) -> str | None:
     return "; ".join(found) or None
 
 
-def _more(raw: list[dict[str, Any]], top: int, view: str, method: str, dataset: str) -> str | None:
-    """When `tg predict` kept fewer models per dataset than asked for here, say how to keep more."""
-    stored = next((r["top_k"] for r in raw if r.get("top_k") is not None), None)
-    if stored is None or top <= stored or len(raw) < stored:
+def columns(dataset: str, method: str, *, expected: bool) -> dict[str, str]:
+    """What the numbers of a row are, in words (the table's title and JSON's `columns` say it)."""
+    out = {"score": f"{method}'s ranking score (unitless: it orders the models, it is no accuracy)"}
+    if expected:
+        out["expected"] = (
+            f"expected accuracy on {dataset} of a full fine-tune, from {method}'s score, with low-high "
+            "its 80% interval"
+        )
+    out["measured"] = f"the best accuracy of a real full fine-tuning run on {dataset}, when one exists"
+    return out
+
+
+def _more(
+    got: int, stored: int | None, top: int, view: str, method: str, dataset: str, capped: bool = False
+) -> str | None:
+    """When `tg predict` kept fewer models per dataset (`stored`) than asked for here, or the filters
+    left fewer than `top` of a dataset whose models it kept only the best of (`capped`), say how to
+    keep more."""
+    if capped and stored is not None and got < top:
+        return (
+            f"the filters apply to the {stored} best models per dataset that tg predict kept: to filter "
+            f"more, run `tg predict --view {view} --method {method} --top-k N` (or with --dataset "
+            f"{dataset} for this dataset only)"
+        )
+    if stored is None or top <= stored or got < stored:
         return None
     return (
         f"tg predict kept the {stored} best models per dataset: for {top}, run `tg predict --view {view} "

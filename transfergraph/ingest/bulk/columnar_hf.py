@@ -58,6 +58,7 @@ MODEL_COLUMNS = [  # (property, import type); the node file's columns after id a
     ("num_parameters", "long"),
     ("downloads", "long"),
     ("likes", "long"),
+    ("licenses", "string[]"),
 ]
 
 
@@ -98,7 +99,8 @@ def _schema() -> Any:
          ("num_parameters", pa.int64()), ("number_of_parameters", pa.int64()), ("tags", names),
          ("config", pa.struct([("architectures", names), ("model_type", text)])),
          ("safetensors", pa.struct([("total", pa.int64())])),
-         ("card_data", pa.struct([("datasets", names)])), ("cardData", pa.struct([("datasets", names)]))]
+         ("card_data", pa.struct([("datasets", names), ("license", text)])),
+         ("cardData", pa.struct([("datasets", names)]))]
     )  # fmt: skip
 
 
@@ -138,9 +140,10 @@ def _records(path: Path) -> int:
 class _Batch(NamedTuple):
     """One batch of a record file, checked: what `records_from` would read from it."""
 
-    nodes: Any  # the model node file's columns: id, label, then MODEL_COLUMNS (architectures joined)
+    nodes: Any  # the model node file's columns: id, label, then MODEL_COLUMNS (lists joined)
     named: Any  # (row, dataset, modality) per trained-on naming, in row order; blank names dropped
     architectures: Any  # list<string>: the Records' `architectures`, which `nodes` holds joined
+    licenses: Any  # list<string>: the Records' `licenses`, which `nodes` holds joined
 
 
 def _batch(batch: Any, modality: str | None) -> _Batch:
@@ -177,13 +180,14 @@ def _batch(batch: Any, modality: str | None) -> _Batch:
         mod = pa.repeat(modality, n)
     library = pc.coalesce(col("library_name"), col("library"))
     texts = [col("pipeline_tag"), library, pc.binary_join(arch, "\x1f"), model_type]
+    card, tags = field(col("card_data"), "datasets"), col("tags")
+    card_names, tag_names = pc.list_flatten(card), pc.list_flatten(tags)
+    licenses = _licenses(field(col("card_data"), "license"), tags, tag_names, n)
     nodes = pa.record_batch(
-        [model, pa.repeat(schema.MODEL.label, n), mod, *texts, *counts],
+        [model, pa.repeat(schema.MODEL.label, n), mod, *texts, *counts, pc.binary_join(licenses, "\x1f")],
         names=["id", "label", *(k for k, _ in MODEL_COLUMNS)],
     )
     # trained-on datasets: card data, then `dataset:` tags; blank names are skipped
-    card, tags = field(col("card_data"), "datasets"), col("tags")
-    card_names, tag_names = pc.list_flatten(card), pc.list_flatten(tags)
     if card_names.null_count:
         raise _Unusual
     tagged = pc.fill_null(pc.starts_with(tag_names, "dataset:"), False)
@@ -195,7 +199,38 @@ def _batch(batch: Any, modality: str | None) -> _Batch:
     _key(named["dataset"])
     named = named.sort_by("row")  # stable: the first naming of a dataset decides its modality
     named = named.append_column("modality", pc.take(mod, named["row"]))
-    return _Batch(nodes, named, arch)
+    return _Batch(nodes, named, arch, licenses)
+
+
+def _licenses(card: Any, tags: Any, tag_names: Any, n: int) -> Any:
+    """Each record's licences as `hf_models._licenses` reads them: the card's (text), then the
+    `license:` tags, blank names skipped, each once in first-named order; null for none."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    tagged = pc.fill_null(pc.starts_with(tag_names, "license:"), False)
+    carded = pc.is_valid(card)
+    names = pa.chunked_array(
+        [pc.filter(card, carded), pc.utf8_slice_codeunits(pc.filter(tag_names, tagged), 8)], pa.string()
+    )
+    rows = pa.chunked_array(
+        [
+            pc.indices_nonzero(carded).cast(pa.int64()),
+            pc.filter(pc.list_parent_indices(tags), tagged).cast(pa.int64()),
+        ],
+        pa.int64(),
+    )
+    named = pa.table({"row": rows, "name": names, "order": pa.array(np.arange(len(names)))})
+    named = named.filter(pc.invert(pc.match_substring_regex(named["name"], _BLANK)))
+    if pc.any(pc.match_substring(named["name"], "\x1f")).as_py():
+        raise _Unusual  # the array delimiter (write_csv refuses it)
+    once = named.group_by(["row", "name"], use_threads=False).aggregate([("order", "min")])
+    once = once.sort_by([("row", "ascending"), ("order_min", "ascending")])
+    kept = np.bincount(once["row"].to_numpy(), minlength=n)
+    offsets = pa.array(np.concatenate(([0], np.cumsum(kept))), pa.int32())
+    flat = once["name"].combine_chunks() if once.num_rows else pa.array([], pa.string())
+    return pa.ListArray.from_arrays(offsets, flat, mask=pa.array(kept == 0))
 
 
 def _without_blanks(lists: Any, flat: Any) -> Any:
@@ -274,7 +309,8 @@ def _add(rec: Records, checked: _Batch) -> None:
     it, a record names a dataset once."""
     nodes = checked.nodes
     ids = nodes.column("id").to_pylist()
-    columns = [checked.architectures if k == "architectures" else nodes.column(k) for k in _PROPS]
+    lists = {"architectures": checked.architectures, "licenses": checked.licenses}
+    columns = [lists[k] if k in lists else nodes.column(k) for k in _PROPS]
     for id, mod, *values in zip(
         ids, nodes.column("modality").to_pylist(), *(c.to_pylist() for c in columns), strict=True
     ):
@@ -327,7 +363,7 @@ def hf_pass(
         n_out = pcsv.CSVWriter(nodes, node_schema, write_options=write)
         r_out = pcsv.CSVWriter(rels, rel_schema, write_options=write)
         with n_out, r_out:
-            for node_batch, named, _ in _checked(path, modality):
+            for node_batch, named, *_ in _checked(path, modality):
                 model = node_batch.column(0)
                 if known is not None:
                     is_known = pc.is_in(model, known.models)
@@ -348,7 +384,8 @@ def hf_pass(
                 ids.append(model)
                 seen.append(named.drop_columns("row").append_column("file", pa.repeat(f_no, named.num_rows)))
                 multi_ids = _multiline(model)
-                multi_nodes = multi_nodes or multi_ids or _multiline(*node_batch.columns[3:7])
+                texts = [node_batch.column(k) for k, t in MODEL_COLUMNS[1:] if t.startswith("string")]
+                multi_nodes = multi_nodes or multi_ids or _multiline(*texts)
                 multi_rels = multi_rels or multi_ids or _multiline(named["dataset"])
                 file_pairs += pair.num_rows
         add_file(layout.nodes, layout, nodes, node_header, multi_nodes)
