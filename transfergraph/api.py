@@ -27,7 +27,10 @@ if TYPE_CHECKING:
     import neo4j
     import pandas as pd
 
+    from transfergraph.ingest.sources import SourceResult
     from transfergraph.readback.recommend import Recommendation
+    from transfergraph.sync import SyncResult
+    from transfergraph.sync.job import Job
 
 
 @dataclass
@@ -123,6 +126,67 @@ class TransferGraph:
                 for t in [summary.get(e, ingest.Tally())]
             ]
         )  # fmt: skip
+
+    def ingest_mlflow(
+        self,
+        experiments: str | Sequence[str],
+        *,
+        model_param: str,
+        dataset_param: str,
+        metric: str,
+        modality: str,
+        tracking_uri: str | None = None,
+        hparams: Sequence[str] = (),
+        statuses: Sequence[str] = ("FINISHED",),
+        full: bool = False,
+        dry_run: bool = False,
+        batch_size: int = 5000,
+    ) -> SourceResult:
+        """Fine-tuning runs from MLflow experiments (the `mlflow` extra), keyed by MLflow's run id.
+
+        Parameters: `experiments` names (unknown ones raise InvalidInput); `model_param` /
+        `dataset_param` the run params naming the model and dataset; `metric` the run metric holding
+        the accuracy (its final value, 0..1); `hparams` params kept on the run; `statuses` the run
+        statuses read; `full` reads every run, not only those ended since the last ingest.
+
+        Returns: a SourceResult (`.frame()`: one row per entity; `.unchanged` when no run ended since;
+        `.datasets` those whose runs changed; `.report` the skipped runs with their reason). A run
+        without the params or the metric is skipped and counted; a bad value raises InvalidInput
+        naming the experiment, the run and the field, and nothing is written."""
+        from transfergraph.ingest.sources import Context, ingest_source
+
+        names = [experiments] if isinstance(experiments, str) else list(experiments)
+        options = {
+            "tracking_uri": tracking_uri, "experiments": names, "model_param": model_param,
+            "dataset_param": dataset_param, "metric": metric, "hparams": list(hparams),
+            "modality": modality, "statuses": list(statuses),
+        }  # fmt: skip
+        name = f"mlflow {tracking_uri}" if tracking_uri else "mlflow"
+        return ingest_source(
+            Context(self.driver, self.settings), "mlflow", options, name=name, full=full, dry_run=dry_run,
+            batch_size=batch_size,
+        )  # fmt: skip
+
+    def sync(
+        self,
+        job: str | Path | Job,
+        *,
+        wait: float = 0.0,
+        full: bool = False,
+        log: Callable[[str], None] = lambda _: None,
+    ) -> SyncResult:
+        """Run a sync job (a TOML job file, docs/sync.md): every source ingested incrementally
+        under the graph's lock, then the view and predictions refreshed where runs changed.
+
+        Parameters: `wait` seconds to wait for another sync's lock (else `lock.Busy`); `full` reads
+        every source whole.
+
+        Returns: a SyncResult (`.rows()` / `.frame()`: one row per source; `.failures` the sources
+        that wrote nothing, each with its one-line error; `.refreshed` what was re-predicted;
+        `.ok`)."""
+        from transfergraph.sync import sync
+
+        return sync(self.driver, self.settings, job, wait=wait, full=full, log=log)
 
     # --- the learning graph ---------------------------------------------------------------------
     def graph_build(

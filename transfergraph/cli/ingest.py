@@ -20,7 +20,7 @@ from transfergraph.cli.options import (
     OptionalModalityOpt,
 )
 from transfergraph.errors import cut_echoes
-from transfergraph.ingest import bulk
+from transfergraph.ingest import bulk, sources
 from transfergraph.ingest.bulk import columnar, columnar_hf, combined
 from transfergraph.loaders import hf_models, paper_zoo, runs, storable
 from transfergraph.loaders.records import ENTITIES, InvalidInput, Problem, Records
@@ -295,3 +295,61 @@ def fingerprints_cmd(
             return load_all([lambda: fingerprints.records(drv, file)])
 
     _run(load, batch_size, dry_run, fmt)
+
+
+def _print_source(result: sources.SourceResult, fmt: Format, dry_run: bool = False) -> None:
+    """A source's summary as `tg ingest` prints it; an unchanged source says so in one line."""
+    if result.unchanged:
+        if fmt is Format.json:
+            emit([{"source": result.name, "status": "unchanged", "note": result.note}], fmt)
+        else:
+            print(f"{result.name}: unchanged ({result.note}); nothing written (--full reads it all again)")
+        return
+    _print(result.name, result.rows, result.written, fmt, dry_run=dry_run)
+
+
+@app.command("mlflow")
+def mlflow_cmd(
+    experiment: list[str] = typer.Option(
+        ..., "--experiment", "-e", help="MLflow experiment name (repeatable)."
+    ),
+    model_param: str = typer.Option(..., "--model-param", help="Run param holding the model's hub id."),
+    dataset_param: str = typer.Option(..., "--dataset-param", help="Run param holding the dataset id."),
+    metric: str = typer.Option(
+        ..., "--metric", help="Run metric holding the accuracy (0..1; its final value)."
+    ),
+    modality: Modality = ModalityOpt,
+    tracking_uri: str | None = typer.Option(
+        None, "--tracking-uri", help="Tracking server or store (default: MLflow's own, MLFLOW_TRACKING_URI)."
+    ),
+    hparam: list[str] = typer.Option(
+        [], "--hparam", help="Run param to keep as a hyper-parameter (repeatable)."
+    ),
+    status: list[str] = typer.Option(
+        ["FINISHED"], "--status", help="Run status to read (repeatable): FINISHED, FAILED, KILLED."
+    ),
+    full: bool = typer.Option(
+        False, "--full", help="Read every run, not only those ended since the last ingest."
+    ),
+    report: Path | None = typer.Option(None, "--report", help="Write the skipped runs (and why) to FILE."),
+    batch_size: int = BatchOpt,
+    dry_run: bool = DryRunOpt,
+    fmt: Format = FormatOpt,
+) -> None:
+    """Fine-tuning runs from MLflow experiments (the `mlflow` extra): one run per MLflow run, keyed by
+    its run id. Incremental: only runs that ended since the last ingest are read (--full: all).
+
+    Example: tg ingest mlflow -e finetune --model-param model --dataset-param ds --metric acc --modality image
+    """
+    from transfergraph.api import TransferGraph
+
+    with TransferGraph() as tg:
+        result = tg.ingest_mlflow(
+            experiment, model_param=model_param, dataset_param=dataset_param, metric=metric,
+            modality=modality.value, tracking_uri=tracking_uri, hparams=hparam, statuses=status,
+            full=full, dry_run=dry_run, batch_size=batch_size,
+        )  # fmt: skip
+    if report is not None:
+        lines = ["experiment\trun_id\treason", *("\t".join(r) for r in result.report)]
+        report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _print_source(result, fmt, dry_run)
