@@ -27,10 +27,10 @@ if TYPE_CHECKING:
     import neo4j
     import pandas as pd
 
-    from transfergraph.ingest.sources import SourceResult
     from transfergraph.readback.recommend import Recommendation
     from transfergraph.sync import SyncResult
     from transfergraph.sync.job import Job
+    from transfergraph.sync.sources import SourceResult
 
 
 @dataclass
@@ -153,7 +153,7 @@ class TransferGraph:
         `.datasets` those whose runs changed; `.report` the skipped runs with their reason). A run
         without the params or the metric is skipped and counted; a bad value raises InvalidInput
         naming the experiment, the run and the field, and nothing is written."""
-        from transfergraph.ingest.sources import Context, ingest_source
+        from transfergraph.sync.sources import Context, ingest_source
 
         names = [experiments] if isinstance(experiments, str) else list(experiments)
         options = {

@@ -20,11 +20,12 @@ from transfergraph.cli.options import (
     OptionalModalityOpt,
 )
 from transfergraph.errors import cut_echoes
-from transfergraph.ingest import bulk, sources
+from transfergraph.ingest import bulk
 from transfergraph.ingest.bulk import columnar, columnar_hf, combined
 from transfergraph.loaders import hf_models, paper_zoo, runs, storable
 from transfergraph.loaders.records import ENTITIES, InvalidInput, Problem, Records
 from transfergraph.output import emit, progress
+from transfergraph.sync import sources
 
 app = typer.Typer(
     help="Load a zoo source into the graph (idempotent: re-runs change nothing).", no_args_is_help=True

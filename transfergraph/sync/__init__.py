@@ -22,10 +22,10 @@ from transfergraph import views
 from transfergraph.config import Settings
 from transfergraph.db import run
 from transfergraph.errors import TGError, cut_echoes
-from transfergraph.ingest.sources import Context, SourceResult, ingest_source
 from transfergraph.loaders.records import InvalidInput
 from transfergraph.sync import lock
 from transfergraph.sync.job import Job, Refresh, Source, parse
+from transfergraph.sync.sources import Context, SourceResult, ingest_source
 
 
 @dataclass(frozen=True)

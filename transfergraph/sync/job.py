@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from transfergraph.errors import TGError
-from transfergraph.ingest.sources import KINDS, Field
 from transfergraph.loaders.records import MODALITIES
+from transfergraph.sync.sources import KINDS, Field
 
 FULL_ABOVE = 50  # changed datasets beyond which a sync rebuilds the view and predicts everything
 REFRESH_FIELDS = {"graph": bool, "predict": bool, "full_above": int, "method": str}

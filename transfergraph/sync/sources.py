@@ -1,4 +1,4 @@
-"""Source kinds: what `tg sync` and the incremental `tg ingest` commands read, one entry each.
+"""Source kinds: what `tg sync` and `tg ingest mlflow` read, one entry each.
 
 A kind names its options (the fields of a job file's `[sources.NAME]` table, with their types), the
 key its state is saved under, and how to read it given the saved state. File sources share one
