@@ -343,7 +343,10 @@ def mlflow_cmd(
     Example: tg ingest mlflow -e finetune --model-param model --dataset-param ds --metric acc --modality image
     """
     from transfergraph.api import TransferGraph
+    from transfergraph.loaders import mlflow_runs
 
+    if tracking_uri:
+        mlflow_runs.check_reachable(tracking_uri)  # in a second, before Neo4j and mlflow's imports
     with TransferGraph() as tg:
         result = tg.ingest_mlflow(
             experiment, model_param=model_param, dataset_param=dataset_param, metric=metric,

@@ -75,7 +75,7 @@ def _value(path: Path, table: str, name: str, spec: Field, value: Any) -> Any:
     if kind in ("str", "path", "modality"):
         if kind == "modality":
             if value not in MODALITIES:
-                raise bad(" or ".join(repr(m) for m in MODALITIES))
+                raise bad(" or ".join(repr(str(m)) for m in MODALITIES))
             return value
         v = text(value)
         return str(path.parent / v) if kind == "path" else v
@@ -85,7 +85,7 @@ def _value(path: Path, table: str, name: str, spec: Field, value: Any) -> Any:
             raise bad("a string or a non-empty list of strings")
         out = [text(v) for v in items]
         if kind == "modalities" and any(v not in MODALITIES for v in out):
-            raise bad(f"a list of {' / '.join(MODALITIES)}")
+            raise bad(f"a list of {' / '.join(str(m) for m in MODALITIES)}")
         return [str(path.parent / v) for v in out] if kind == "paths" else out
     if kind == "int":
         if not isinstance(value, int) or isinstance(value, bool):
