@@ -82,9 +82,12 @@ def test_runs_reingest_changes_nothing_and_bare_nodes_are_reported(
     # two identical rows are two runs; unknown models and datasets became bare nodes
     assert (first["runs"]["created"], first["models"]["created"], first["datasets"]["created"]) == (3, 2, 2)
     state = snapshot(empty)
-    second = summary(ingest_runs(path, "--hparam-col", "lr"))
+    second = summary(ingest_runs(path, "--hparam-col", "lr", "--full"))  # --full: read again
     assert all(row["created"] == 0 and row["updated"] == 0 for row in second.values())
     assert second["runs"]["unchanged"] == 3
+    assert snapshot(empty) == state
+    again = ingest_runs(path, "--hparam-col", "lr")  # by default an unchanged file is not read
+    assert again.returncode == 0 and json.loads(again.stdout)[0]["status"] == "unchanged", again.stdout
     assert snapshot(empty) == state
     lrs = sorted(r["props"]["lr"] for r in state["rels"])
     assert lrs == [3e-4, 3e-4, 1e-3]

@@ -118,7 +118,7 @@ def derive(zoo: Path) -> Expected:
 
 
 def ingest(zoo: Path) -> list[dict[str, Any]]:
-    proc = cli("ingest", "paper-zoo", "--path", str(zoo), "-f", "json")
+    proc = cli("ingest", "paper-zoo", "--path", str(zoo), "--full", "-f", "json")  # read even if unchanged
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -21,7 +22,9 @@ from transfergraph.cli.options import (
 )
 from transfergraph.errors import cut_echoes
 from transfergraph.ingest import bulk
+from transfergraph.ingest import state as states
 from transfergraph.ingest.bulk import columnar, columnar_hf, combined
+from transfergraph.ingest.state import State
 from transfergraph.loaders import hf_models, paper_zoo, runs, storable
 from transfergraph.loaders.records import ENTITIES, InvalidInput, Problem, Records
 from transfergraph.output import emit, progress
@@ -47,17 +50,51 @@ def load_all(loads: Iterable[Callable[[], Records]]) -> list[Records]:
     return parts
 
 
+FullOpt = typer.Option(
+    False, "--full", help="Read the files even when their content is as last ingested (default: skip them)."
+)
+
+
+def _unchanged(source: tuple[str, dict[str, Any]] | None, full: bool, fmt: Format) -> State | None:
+    """The state a file source will save once written (None: not incremental); exits with a one-line
+    note when its files and options are as last ingested (`--full` reads them all the same)."""
+    if source is None:
+        return None
+    settings = config.load()
+    with db.connect(settings) as drv:
+        new, same = sources.file_state(drv, settings, *source)
+    if same and not full:
+        note = "same content and options as last ingested"
+        _print_source(sources.SourceResult(source[0], source[0], True, 0, {}, {}, (), 0.0, note), fmt)
+        raise typer.Exit(0)
+    return new
+
+
+def _save(new: State | None) -> None:
+    """Record a file source's state, after its writes succeeded (a failure before re-reads it)."""
+    if new is not None:
+        with db.connect(config.load()) as drv:
+            states.save(drv, new)
+
+
 def _run(
     load: Callable[[], list[Records]],
     batch_size: int,
     dry_run: bool,
     fmt: Format,
     use_bulk: bool = False,
+    source: tuple[str, dict[str, Any]] | None = None,
+    full: bool = False,
 ) -> None:
     """Load and validate every file, then write them (in order; --bulk: one import), then print the
-    summary: one per call, rows and tallies summed over the files."""
+    summary: one per call, rows and tallies summed over the files. `source` (kind, options): skip
+    files as last ingested unless `full`, and record their state once written."""
     if use_bulk and not dry_run:
         bulk.check_empty(config.load())  # refuse before reading a large file
+    new_state = None if dry_run or use_bulk else _unchanged(source, full, fmt)
+    if use_bulk and not dry_run and source is not None:
+        with db.connect(config.load()) as drv:
+            new_state = sources.file_state(drv, config.load(), *source)[0]
     try:
         parts = load()
     except InvalidInput as e:
@@ -75,6 +112,7 @@ def _run(
     settings = config.load()
     if use_bulk:
         _print(records.source, counts, bulk.load(settings, parts, checked=True), fmt, dry_run=False)
+        _save(new_state)
         return
     summary = ingest.planned(records)  # the skipped rows, once; written rows are added per file
     with db.connect(settings) as drv, progress() as bar:
@@ -85,6 +123,7 @@ def _run(
             )
             for entity, tally in written.items():
                 summary.setdefault(entity, ingest.Tally()).add_written(tally)
+    _save(new_state)
     _print(records.source, counts, summary, fmt, dry_run=False)
 
 
@@ -126,6 +165,7 @@ def paper_zoo_cmd(
     batch_size: int = BatchOpt,
     dry_run: bool = DryRunOpt,
     use_bulk: bool = BulkOpt,
+    full: bool = FullOpt,
     fmt: Format = FormatOpt,
 ) -> None:
     """The paper's public zoo, both modalities; downloaded once and cached unless --path is given.
@@ -138,7 +178,8 @@ def paper_zoo_cmd(
         root = path or settings.zoo_path or paper_zoo.fetch(settings.cache_dir, base_url)
         return load_all([lambda: paper_zoo.load(root, tuple(m.value for m in modality))])
 
-    _run(load, batch_size, dry_run, fmt, use_bulk)
+    zoo = {"path": str(path) if path else None, "modalities": [m.value for m in modality]}
+    _run(load, batch_size, dry_run, fmt, use_bulk, ("paper-zoo", zoo), full)
 
 
 @app.command("runs")
@@ -170,6 +211,7 @@ def runs_cmd(
     batch_size: int = BatchOpt,
     dry_run: bool = DryRunOpt,
     use_bulk: bool = BulkOpt,
+    full: bool = FullOpt,
     fmt: Format = FormatOpt,
 ) -> None:
     """Fine-tuning history from an experiment tracker's export, with a column mapping.
@@ -204,7 +246,13 @@ def runs_cmd(
             run_parts, read = read[: len(files)], read[len(files) :]
         return run_parts + (read if hf_parts is None else hf_parts)
 
-    _run(load, batch_size, dry_run, fmt, use_bulk)
+    options = {
+        "files": [str(f) for f in files], "modality": modality.value, "model_col": model_col,
+        "dataset_col": dataset_col, "accuracy_col": accuracy_col, "run_id_col": run_id_col,
+        "peft_col": peft_col, "timestamp_col": timestamp_col, "hparam_cols": list(hparam_col),
+    }  # fmt: skip
+    # with --hf-models-file the call is two sources in one: read whole, as before
+    _run(load, batch_size, dry_run, fmt, use_bulk, None if hf_models_file else ("runs", options), full)
 
 
 def _loaded_columnar(prepare: Callable[[Path], bulk.Prepared | None], fmt: Format) -> bool:
@@ -251,6 +299,7 @@ def hf_models_cmd(
     batch_size: int = BatchOpt,
     dry_run: bool = DryRunOpt,
     use_bulk: bool = BulkOpt,
+    full: bool = FullOpt,
     fmt: Format = FormatOpt,
 ) -> None:
     """Hugging Face model metadata: offline from --file, else online through huggingface_hub.
@@ -273,7 +322,8 @@ def hf_models_cmd(
             return load_all([partial(hf_models.load_file, f, modality) for f in file])
         return load_all([partial(hf_models.load_hub, search, pipeline_tag, limit, modality)])
 
-    _run(load, batch_size, dry_run, fmt, use_bulk)
+    hf = {"files": [str(f) for f in file], "modality": modality.value if modality else None}
+    _run(load, batch_size, dry_run, fmt, use_bulk, ("hf-models", hf) if file else None, full)
 
 
 @app.command("fingerprints")
@@ -281,6 +331,7 @@ def fingerprints_cmd(
     file: Path = typer.Argument(..., metavar="FILE", help="A fingerprint file (JSON lines, README)."),
     batch_size: int = BatchOpt,
     dry_run: bool = DryRunOpt,
+    full: bool = FullOpt,
     fmt: Format = FormatOpt,
 ) -> None:
     """Datasets' probe embeddings shared by someone else (`tg dataset export-fingerprints`): each
@@ -295,7 +346,7 @@ def fingerprints_cmd(
         with db.connect(config.load()) as drv:  # the file's distances to what is embedded here
             return load_all([lambda: fingerprints.records(drv, file)])
 
-    _run(load, batch_size, dry_run, fmt)
+    _run(load, batch_size, dry_run, fmt, source=("fingerprints", {"files": [str(file)]}), full=full)
 
 
 def _print_source(result: sources.SourceResult, fmt: Format, dry_run: bool = False) -> None:

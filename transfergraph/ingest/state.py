@@ -69,6 +69,9 @@ def load(drv: neo4j.Driver, key: str) -> State | None:
 
 
 def save(drv: neo4j.Driver, state: State) -> None:
+    """Record `state`, unless it is the one recorded (a re-run of an unchanged source writes nothing)."""
+    if load(drv, state.key) == state:
+        return
     cursors = None if state.cursors is None else json.dumps(state.cursors, sort_keys=True)
     payload = {"kind": state.kind, "options": state.options, "digest": state.digest, "cursors": cursors}
     run(drv, "sources/save", key=state.key, state=payload)

@@ -74,17 +74,38 @@ class FileKind:
         names = ",".join(str(p.resolve()) for p in self.paths(ctx, options))
         return f"{self.name}:{names}"
 
-    def read(self, ctx: Context, options: dict[str, Any], old: states.State | None) -> Read:
+    def state(self, ctx: Context, options: dict[str, Any]) -> states.State:
+        """The state these files and options give (their paths are in the key, not the digest)."""
         paths = self.paths(ctx, options)
         for path in paths:
             if not path.exists():
                 raise InvalidInput([Problem(str(path), None, None, "no such file or folder")])
-        digest = states.files_digest(paths)
         shaping = {k: v for k, v in options.items() if k not in self.neutral}
-        new = states.State(self.key(ctx, options), self.name, states.options_digest(shaping), digest=digest)
-        if old is not None and old.digest == digest and old.options == new.options:
+        digest = states.options_digest(shaping)
+        return states.State(self.key(ctx, options), self.name, digest, digest=states.files_digest(paths))
+
+    def read(self, ctx: Context, options: dict[str, Any], old: states.State | None) -> Read:
+        new = self.state(ctx, options)
+        if same(new, old):
             return Read([], new, unchanged=True, note="same content and options")
+        paths = self.paths(ctx, options)
         return Read(self.load(ctx, options, paths), new, read=len(paths))
+
+
+def same(new: states.State, old: states.State | None) -> bool:
+    """Whether a file source is as it was last ingested (content and options)."""
+    return old is not None and old.digest == new.digest and old.options == new.options
+
+
+def file_state(
+    drv: neo4j.Driver, settings: Settings, kind_name: str, options: dict[str, Any]
+) -> tuple[states.State, bool]:
+    """For `tg ingest` of a file source: the state it would save, and whether it is unchanged."""
+    kind = KINDS[kind_name]
+    assert isinstance(kind, FileKind), kind_name
+    ctx = Context(drv, settings)
+    new = kind.state(ctx, options_of(kind, options))
+    return new, same(new, states.load(drv, new.key))
 
 
 @dataclass(frozen=True)
@@ -193,6 +214,7 @@ KINDS: dict[str, Kind] = {
             },
             _zoo_path,
             _paper_zoo,
+            neutral=("path",),
         ),
         FileKind(
             "runs",
@@ -209,16 +231,26 @@ KINDS: dict[str, Kind] = {
             },
             _paths("files"),
             _runs,
+            neutral=("files",),
         ),
         FileKind(
             "hf-models",
             {"files": Field("paths", required=True), "modality": Field("modality")},
             _paths("files"),
             _hf_models,
+            neutral=("files",),
         ),
-        FileKind("fingerprints", {"files": Field("paths", required=True)}, _paths("files"), _fingerprints),
+        FileKind(
+            "fingerprints",
+            {"files": Field("paths", required=True)},
+            _paths("files"),
+            _fingerprints,
+            ("files",),
+        ),
         # the model-cards loader's options are its own: the entry passes them through (see _model_cards)
-        FileKind("model-cards", {"files": Field("paths", required=True)}, _paths("files"), _model_cards),
+        FileKind(
+            "model-cards", {"files": Field("paths", required=True)}, _paths("files"), _model_cards, ("files",)
+        ),
         MlflowKind(
             "mlflow",
             {
