@@ -174,7 +174,7 @@ def test_hf_models_offline_file(empty: neo4j.Driver, tmp_path: Path) -> None:
     )
     assert m["architectures"] == ["ViTForImageClassification"]
     assert sorted(vit[0]["ds"]) == ["imagenet-1k", "imagenet-21k"]
-    again = summary(cli("ingest", "hf-models", "--file", str(path), "-f", "json"))
+    again = summary(cli("ingest", "hf-models", "--file", str(path), "--full", "-f", "json"))
     assert all(row["created"] == 0 and row["updated"] == 0 for row in again.values())
 
 

@@ -6,7 +6,8 @@ reads only runs that ended after its recorded cursor. The options that shape the
 mapping, modality ...) are part of the state: other options re-read the source whole.
 
 The state is saved only after the source's writes succeeded, so a crash re-reads it (the writes are
-idempotent upserts: reading again converges).
+idempotent upserts: reading again converges). It holds no time: a crashed load read again and a
+clean load leave the same graph.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ class State:
     options: str
     digest: str | None = None
     cursors: dict[str, Any] | None = None
+    # a file source's files (absolute), kept from its first ingest; not part of its identity
+    paths: tuple[str, ...] | None = field(default=None, compare=False)
 
 
 def options_digest(options: dict[str, Any]) -> str:
@@ -65,7 +68,8 @@ def load(drv: neo4j.Driver, key: str) -> State | None:
         return None
     row = rows[0]
     cursors = json.loads(row["cursors"]) if row["cursors"] else None
-    return State(key, row["kind"] or "", row["options"] or "", row["digest"], cursors)
+    paths = tuple(row["paths"]) if row["paths"] is not None else None
+    return State(key, row["kind"] or "", row["options"] or "", row["digest"], cursors, paths)
 
 
 def save(drv: neo4j.Driver, state: State) -> None:
@@ -73,7 +77,9 @@ def save(drv: neo4j.Driver, state: State) -> None:
     if load(drv, state.key) == state:
         return
     cursors = None if state.cursors is None else json.dumps(state.cursors, sort_keys=True)
-    payload = {"kind": state.kind, "options": state.options, "digest": state.digest, "cursors": cursors}
+    paths = None if state.paths is None else list(state.paths)
+    payload = {"kind": state.kind, "options": state.options, "digest": state.digest, "cursors": cursors,
+               "paths": paths}  # fmt: skip
     run(drv, "sources/save", key=state.key, state=payload)
 
 

@@ -67,42 +67,51 @@ class FileKind:
     fields: dict[str, Field]
     paths: Callable[[Context, dict[str, Any]], list[Path]]
     load: Callable[[Context, dict[str, Any], list[Path]], list[Records]]
-    # options that do not change the records (left out of the options digest)
+    # options that do not change the records (their paths: left out of the options digest)
     neutral: tuple[str, ...] = ()
+    # False: read whole every time, no state (fingerprints: their distances depend on the graph)
+    incremental: bool = True
 
     def key(self, ctx: Context, options: dict[str, Any]) -> str:
-        names = ",".join(str(p.resolve()) for p in self.paths(ctx, options))
-        return f"{self.name}:{names}"
+        """kind, options digest and content digest: the same rows under another file name are the
+        same source (as they are the same runs: cypher/ingest/runs.cypher)."""
+        return self.state(ctx, options).key
 
     def state(self, ctx: Context, options: dict[str, Any]) -> states.State:
-        """The state these files and options give (their paths are in the key, not the digest)."""
+        """The state these files and options give."""
         paths = self.paths(ctx, options)
         for path in paths:
             if not path.exists():
                 raise InvalidInput([Problem(str(path), None, None, "no such file or folder")])
         shaping = {k: v for k, v in options.items() if k not in self.neutral}
-        digest = states.options_digest(shaping)
-        return states.State(self.key(ctx, options), self.name, digest, digest=states.files_digest(paths))
+        digest, content = states.options_digest(shaping), states.files_digest(paths)
+        key = f"{self.name}:{digest}:{content}"
+        return states.State(key, self.name, digest, content, paths=tuple(str(p.resolve()) for p in paths))
 
     def read(self, ctx: Context, options: dict[str, Any], old: states.State | None) -> Read:
+        paths = self.paths(ctx, options)
+        if not self.incremental:
+            return Read(self.load(ctx, options, paths), None, read=len(paths))
         new = self.state(ctx, options)
         if same(new, old):
             return Read([], new, unchanged=True, note="same content and options")
-        paths = self.paths(ctx, options)
         return Read(self.load(ctx, options, paths), new, read=len(paths))
 
 
 def same(new: states.State, old: states.State | None) -> bool:
-    """Whether a file source is as it was last ingested (content and options)."""
+    """Whether a file source's content was ingested with these options."""
     return old is not None and old.digest == new.digest and old.options == new.options
 
 
 def file_state(
     drv: neo4j.Driver, settings: Settings, kind_name: str, options: dict[str, Any]
-) -> tuple[states.State, bool]:
-    """For `tg ingest` of a file source: the state it would save, and whether it is unchanged."""
+) -> tuple[states.State | None, bool]:
+    """For `tg ingest` of a file source: the state it would save (None: not incremental), and
+    whether that content was already ingested with these options."""
     kind = KINDS[kind_name]
     assert isinstance(kind, FileKind), kind_name
+    if not kind.incremental:
+        return None, False
     ctx = Context(drv, settings)
     new = kind.state(ctx, options_of(kind, options))
     return new, same(new, states.load(drv, new.key))
@@ -246,6 +255,7 @@ KINDS: dict[str, Kind] = {
             _paths("files"),
             _fingerprints,
             ("files",),
+            incremental=False,
         ),
         # the model-cards loader's options are its own: the entry passes them through (see _model_cards)
         FileKind(
