@@ -42,7 +42,7 @@ setup: $(BIN)/tg
 
 ## Set everything up and run the main job on the managed local Neo4j: server, the paper's zoo,
 ## learning graph, predictions, and the ranked, explained models for cifar100. model-prior is what the
-## choice rule keeps for images (no method beat it at the top of the list: README, "Evaluation"). A server this
+## choice rule keeps for images (no method beat it at the top of the list: docs/method.md, "The choice rule"). A server this
 ## run started is stopped at the end (`make demo KEEP_SERVER=1` leaves it up for the Browser).
 demo: setup
 	@started=0; \

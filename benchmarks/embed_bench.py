@@ -1,5 +1,5 @@
 """Seconds per embedding method and modality on the paper zoo: the production view and the eight
-evaluation target views of each modality (method.md 1.2), plus the held-out link-prediction AUC over
+evaluation target views of each modality (docs/method.md), plus the held-out link-prediction AUC over
 several seeds (mean and spread). Runs against the server the environment points at (TG_SERVER_DIR,
 TG_BOLT_PORT, ...), which must hold the ingested paper zoo; it builds the target views it needs.
 

@@ -1,5 +1,5 @@
 """A full one-modality `tg evaluate` of one method (eight targets, one seed) on 2 cores, beside the
-paper's 187 s for its single cifar100 target (TG:XGB:GAT, method.md 1.8).
+paper's 187 s for its single cifar100 target (TG:XGB:GAT; docs/method.md, "Evaluation").
 
 Also: `tg recommend` whole-process time against a bare driver query process (goal <= 1.5x).
 

@@ -14,6 +14,8 @@ runs, and downloads follow the same ranks. Everything is a function of (seed, in
 seeded stream consumed in fixed-size chunks: the files are byte-identical for a seed, and memory
 stays constant (nothing is kept per model, dataset or run). --hostile F gives a fraction F of the
 ids quotes, commas, backticks, braces, newlines and other characters that break naive CSV or Cypher.
+
+The benchmarks and the tests (`tests/support.py`, SYNTH_ZOO) run this file as a command by its path.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ def history(seed: int = 0) -> pd.DataFrame:
 def main() -> pd.DataFrame:
     with TransferGraph() as tg:
         print(tg.ingest_runs(history(), modality="image", model_col="model", dataset_col="dataset",
-                             accuracy_col="accuracy"))  # fmt: skip
+                             accuracy_col="accuracy").frame())  # fmt: skip
         tg.graph_build()
         tg.predict(method="model-prior")
         ranking = tg.recommend("flowers", top=5)

@@ -1,7 +1,7 @@
 """Dataset fingerprints: the probe embeddings of datasets, in a file a team can share.
 
 A fingerprint file is JSON lines, one dataset per line (format `transfergraph-fingerprint`,
-version 1, documented in the README):
+version 1, documented in docs/design.md, "Fingerprint files"):
 
     {"format": "transfergraph-fingerprint", "version": 1, "id": "cifar100", "modality": "image",
      "probe": "google/vit-base-patch16-224", "probe_revision": "3f49326...", "vector": [0.12, ...],
@@ -24,7 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from transfergraph.loaders.records import MODALITIES, InvalidInput, Problem
+from transfergraph.errors import InvalidInput, Problem
+from transfergraph.loaders.records import MODALITIES
 from transfergraph.loaders.storable import INT64_MAX, INT64_MIN, key_problem, value_problem
 from transfergraph.loaders.tabular import read_rows
 

@@ -29,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from transfergraph.loaders.records import InvalidInput, Problem
+from transfergraph.errors import InvalidInput, Problem
 from transfergraph.loaders.storable import float_problem
 
 MAX_JSON_BYTES = 100_000_000

@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from transfergraph.errors import MissingExtra
+from transfergraph.errors import InvalidInput, MissingExtra, Problem
 from transfergraph.loaders.guarded_json import check_value
-from transfergraph.loaders.records import MODALITIES, InvalidInput, Problem, Records
+from transfergraph.loaders.records import MODALITIES, Records
 from transfergraph.loaders.storable import INT64_MAX, key_problem, value_problem
 from transfergraph.loaders.tabular import read_rows
 

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from transfergraph.errors import MissingExtra, ParameterError, TGError
-from transfergraph.loaders.records import MODALITIES, InvalidInput, Problem, Records
+from transfergraph.errors import InvalidInput, MissingExtra, ParameterError, Problem, TGError
+from transfergraph.loaders.records import MODALITIES, Records
 from transfergraph.loaders.runs import RUN_PROPERTIES, _number, _short
 from transfergraph.loaders.storable import key_problem, value_problem
 

@@ -1,6 +1,6 @@
 """The paper's public zoo (TransferGraph/transfergraph, `resources/experiments/`), both modalities.
 
-Every quirk of the published files (method.md sections 1 and 7.16) is handled here, once:
+Every quirk of the published files (docs/method.md, "The paper's zoo") is handled here, once:
 column-shifted and truncated rows are skipped and counted, known-wrong dataset features are
 corrected with the reported value kept beside the fix, LoRA runs are kept and marked, repeated
 LogME keys are averaged, and image source datasets are keyed by their label list as in the
@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from transfergraph.errors import DownloadError
-from transfergraph.loaders.records import InvalidInput, Problem, Records
+from transfergraph.errors import DownloadError, InvalidInput, Problem
+from transfergraph.loaders.records import Records
 from transfergraph.loaders.storable import float_problem
 from transfergraph.loaders.tabular import decode_text
 
@@ -42,7 +42,7 @@ TABLE_FILES = [
 ]
 METRICS = {"TransferabilityMethod.LOG_ME": "LogME", "TransferabilityMethod.REG_H_SCORE": "Reg-H-Score"}
 PEFT = {"lora": "lora", "lor": "lora"}  # 'lor' is a typo in one text row
-# Known-wrong rows of target_dataset_features.csv (method.md 1.7): name -> (num_samples, num_classes, why)
+# Known-wrong rows of target_dataset_features.csv (docs/method.md): name -> (num_samples, num_classes, why)
 FEATURE_FIXES = {
     ("image", "flowers"): (1020, 102, "Flowers-102 has 102 classes"),
     ("text", "tweet_eval/offensive"): (
@@ -217,7 +217,7 @@ def _models(folder: Path, modality: str, rec: Records, problems: list[Problem]) 
             labels=labels,
             source_accuracy=card_accuracy,
         )
-        # Image source datasets are named by their label list in the similarity matrix (method.md 1.6).
+        # Image source datasets are named by their label list in the similarity matrix (docs/method.md).
         target = (labels or source) if modality == "image" else source
         if target is None:
             rec.skipped[("pretrained_on", "model card names no source dataset")] += 1

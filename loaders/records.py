@@ -1,7 +1,7 @@
 """Canonical records: what every loader produces and `tg ingest` writes.
 
 A loader reads and validates *everything* before anything is written: a malformed file raises
-`InvalidInput` with one `Problem` per bad cell, and the database is left untouched.
+`transfergraph.errors.InvalidInput` with one `Problem` per bad cell, and the database is left untouched.
 """
 
 from __future__ import annotations
@@ -15,29 +15,6 @@ from transfergraph.choices import Modality
 from transfergraph.schema import ENTITIES
 
 MODALITIES = tuple(Modality)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One bad cell (or file): printed as one line `file:row: column 'c': message`."""
-
-    file: str
-    row: int | None  # 1-based line for CSV/JSONL (header = line 1), 1-based data row for Parquet
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file if self.row is None else f"{self.file}:{self.row}"
-        col = f" column {self.column!r}:" if self.column is not None else ""
-        return f"{where}:{col} {self.message}"
-
-
-class InvalidInput(Exception):
-    """Validation failed; nothing was written. `problems` are already sorted for printing."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
 
 
 def clean(props: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from transfergraph.loaders.records import MODALITIES, InvalidInput, Problem, Records
+from transfergraph.errors import InvalidInput, Problem
+from transfergraph.loaders.records import MODALITIES, Records
 from transfergraph.loaders.storable import float_problem, key_problem, value_problem
 from transfergraph.loaders.tabular import read_rows
 
@@ -165,7 +166,7 @@ def load(path: Path, mapping: Mapping, modality: str, source: str | None = None)
                 continue
         if run_id is None:
             # Same content -> same id, whatever the file is called; identical rows of one file are
-            # distinct runs, numbered by occurrence (README: run identity).
+            # distinct runs, numbered by occurrence (docs/design.md, "Ingestion": run identity).
             content = {k: v for k, v in props.items() if k != "source"}
             key = json.dumps([model, dataset, content], sort_keys=True, default=str)
             seen[key] += 1

@@ -21,7 +21,8 @@ import math
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from transfergraph.loaders.records import InvalidInput, Problem, Records
+from transfergraph.errors import InvalidInput, Problem
+from transfergraph.loaders.records import Records
 
 # Measured: 8164 bytes is the largest string the range index of a uniqueness constraint takes.
 INDEX_KEY_LIMIT_BYTES = 8164

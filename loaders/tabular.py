@@ -11,8 +11,8 @@ import io
 from pathlib import Path
 from typing import Any
 
+from transfergraph.errors import InvalidInput, Problem
 from transfergraph.loaders.guarded_json import parse_json
-from transfergraph.loaders.records import InvalidInput, Problem
 
 Row = tuple[int, dict[str, Any]]
 

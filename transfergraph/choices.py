@@ -58,3 +58,14 @@ class Regressor(StrEnum):
     rf = "rf"
     xgb = "xgb"
     xgb_rank = "xgb-rank"
+
+
+# `tg graph build --threshold NAME=VALUE`: name -> (low, high) allowed values; thresholds on normalised
+# accuracy and similarity are in [0, 1], transferability thresholds are z-scores.
+THRESHOLDS: dict[str, tuple[float, float]] = {
+    "accuracy_pos": (0.0, 1.0),
+    "accuracy_neg": (0.0, 1.0),
+    "transfer_pos": (-10.0, 10.0),
+    "transfer_neg": (-10.0, 10.0),
+    "similarity": (0.0, 1.0),
+}

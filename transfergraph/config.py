@@ -1,4 +1,8 @@
-"""Settings, read from the environment once: one place for every knob the README documents."""
+"""Every setting, read from the environment here and nowhere else: the README's configuration table.
+
+`load()` reads the connection and server settings once per command; the switches below are read
+when they are used (a benchmark sets them for one process).
+"""
 
 from __future__ import annotations
 
@@ -69,3 +73,23 @@ def load() -> Settings:
         password=os.environ.get("NEO4J_PASSWORD") or None,
         zoo_path=Path(zoo) if zoo else None,
     )
+
+
+def debug() -> bool:
+    """TG_DEBUG=1: a failure prints its traceback before the one-line error (for bug reports)."""
+    return os.environ.get("TG_DEBUG", "") not in ("", "0")
+
+
+def gnn_memory() -> str:
+    """TG_GNN_MEMORY: the most GraphSAGE / GAT full-batch training may take (default 4g)."""
+    return os.environ.get("TG_GNN_MEMORY") or "4g"
+
+
+def predict_timings() -> Path | None:
+    """TG_PREDICT_TIMINGS: a file where `tg predict` writes the seconds of each step (benchmarks)."""
+    return Path(os.environ["TG_PREDICT_TIMINGS"]) if os.environ.get("TG_PREDICT_TIMINGS") else None
+
+
+def bulk_timings() -> Path | None:
+    """TG_BULK_TIMINGS: a file where `--bulk` appends the seconds of each step (benchmarks)."""
+    return Path(os.environ["TG_BULK_TIMINGS"]) if os.environ.get("TG_BULK_TIMINGS") else None

@@ -11,22 +11,22 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-_HERE = Path(__file__).resolve().parent
-# A wheel carries the folder inside the package; a source checkout has it at the top level.
-_CANDIDATES = (_HERE / "_cypher", _HERE.parent / "cypher")
+# The top-level cypher/ folder, as the package sees it: in a source checkout `transfergraph/_cypher`
+# is a symlink to it, and the wheel carries the files themselves there (pyproject.toml), the way
+# `transfergraph/loaders` reaches the top-level loaders/.
+_CYPHER = Path(__file__).resolve().parent / "_cypher"
 _SECTION = re.compile(r"^// name: *(\S+) *$", re.M)
 
 
 def cypher_dir() -> Path:
-    for candidate in _CANDIDATES:
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"no cypher/ folder next to the package (looked in {_CANDIDATES})")
+    if not _CYPHER.is_dir():
+        raise FileNotFoundError(f"no Cypher folder at {_CYPHER} (a source checkout links it to cypher/)")
+    return _CYPHER
 
 
 @cache
 def query(name: str) -> str:
-    """The text of `cypher/<name>.cypher` (name may contain a sub-folder: `prune/accuracy`)."""
+    """The text of `cypher/<name>.cypher` (name may contain a sub-folder: `graph/accuracy`)."""
     return (cypher_dir() / f"{name}.cypher").read_text(encoding="utf-8")
 
 

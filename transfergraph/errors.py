@@ -1,9 +1,24 @@
-"""Errors the CLI turns into one line on stderr and a non-zero exit (TG_DEBUG=1 adds the traceback)."""
+"""Every error TransferGraph raises on purpose, in one tree (as the neo4j driver documents its own).
+
+    TGError                  a failure the user can act on; `str()` is the whole message
+     +-- ParameterError      a bad argument of a library call, named by its Python parameter
+     +-- InvalidInput        a data file or record that fails validation; nothing was written
+     +-- MissingInput        the graph lacks what a ranker needs (similarity, LogME, metadata)
+     +-- MissingExtra        an optional package is not installed (names the extra)
+     +-- DownloadError       a download failed (names the offline alternative)
+     +-- ServerDown          the Neo4j server is not running or not reachable
+     +-- BrowserError        the Neo4j Browser could not be driven (tests, screenshots)
+
+`except TGError` catches all of them. The CLI turns each into one line on stderr and a non-zero exit
+(TG_DEBUG=1 adds the traceback); only the CLI turns a parameter's name into its flag (`seeds:` ->
+`--seeds`). Anything else that escapes is a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 # What an error line echoes of a command-line argument: a 10 KB argument is cut to this.
 ECHO_LIMIT = 200
@@ -44,12 +59,34 @@ class ParameterError(TGError):
         return f"{flag} {self.problem}"
 
 
-class ServerDown(TGError):
-    exit_code = 1
+@dataclass(frozen=True)
+class Problem:
+    """One bad cell (or file, or record): printed as one line `file:row: column 'c': message`."""
+
+    file: str
+    row: int | None  # 1-based line for CSV/JSONL (header = line 1), 1-based data row for Parquet
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.row is None else f"{self.file}:{self.row}"
+        col = f" column {self.column!r}:" if self.column is not None else ""
+        return f"{where}:{col} {self.message}"
 
 
-class DownloadError(TGError):
-    """A download failed (no network, a moved file): the message names the offline alternative."""
+class InvalidInput(TGError):
+    """Validation failed; nothing was written. `problems` are already sorted for printing; `str()`
+    is the first of them (and how many more), one line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        first = str(problems[0]) if problems else "invalid input"
+        super().__init__(f"{first}{more}; nothing was written")
+
+
+class MissingInput(TGError):
+    """The zoo lacks what a ranker needs (no similarity, no LogME, no metadata): `str()` says what."""
 
 
 class MissingExtra(TGError):
@@ -57,3 +94,17 @@ class MissingExtra(TGError):
 
     def __init__(self, package: str, extra: str, needed_for: str):
         super().__init__(f"{needed_for} needs {package}: pip install 'transfergraph[{extra}]'")
+
+
+class DownloadError(TGError):
+    """A download failed (no network, a moved file): the message names the offline alternative."""
+
+
+class ServerDown(TGError):
+    exit_code = 1
+
+
+class BrowserError(TGError):
+    """The Browser could not be driven: no Chromium, no connection, or no result shown."""
+
+    exit_code = 1

@@ -62,7 +62,7 @@ TRANSFERABILITY = RelKind(
 )
 RAW_RELS = (PRETRAINED_ON, SIMILAR_TO, FINETUNED_ON, TRANSFERABILITY)
 
-# Derived per view by `tg graph build` (cypher/prune/), each carrying `view: NAME`.
+# Derived per view by `tg graph build` (cypher/graph/), each carrying `view: NAME`.
 ACCURACY_EDGE = RelKind("ACCURACY_EDGE", "Model", "Dataset", per_view=True)
 PRETRAINED_EDGE = RelKind("PRETRAINED_EDGE", "Model", "Dataset", per_view=True)
 TRANSFER_EDGE = RelKind("TRANSFER_EDGE", "Model", "Dataset", per_view=True)

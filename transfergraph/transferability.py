@@ -1,4 +1,4 @@
-"""Training-free transferability scores of features for labels (method.md 6.2 and 6.3).
+"""Training-free transferability scores of features for labels (docs/method.md, "Transferability scores").
 
 The names in `METRICS` are the ones stored on TRANSFERABILITY edges, so a score computed here for a
 user's dataset sits beside the paper's. Pure numpy in float64 and deterministic: the same features
@@ -109,7 +109,7 @@ def _class_evidence(t: np.ndarray, u: np.ndarray, sigma: np.ndarray, d: int) -> 
 
 
 def logme(features: np.ndarray, labels: np.ndarray) -> float:
-    """LogME (You et al. 2021; method.md 6.2): mean over classes of the per-sample maximum
+    """LogME (You et al. 2021; docs/method.md): mean over classes of the per-sample maximum
     log-evidence of a Bayesian linear regression from the features to the class indicator.
     Higher is better; a per-sample log-density, so it is comparable across dataset sizes.
     Equals the reference (thuml/LogME) to ~1e-9 when N > D; when N <= D the reference leaves out
@@ -142,7 +142,7 @@ def _ledoit_wolf(x: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def reg_h_score(features: np.ndarray, labels: np.ndarray) -> float:
-    """Regularised H-score (Ibrahim et al. 2022; method.md 6.3): how much of the features'
+    """Regularised H-score (Ibrahim et al. 2022; docs/method.md): how much of the features'
     (shrunk) covariance the class means explain, trace(pinv(S) (1 - a) cov(E[f | y])) with S the
     Ledoit-Wolf covariance of shrinkage a. Higher is better. Follows the reference hscore_reg:
     features centred, cov(G) the unbiased np.cov of the rows replaced by their class mean."""

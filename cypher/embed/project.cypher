@@ -1,6 +1,6 @@
 // GDS Cypher projection of one modality of a view for Node2Vec: positive model->dataset edges and
-// dataset-dataset similarity edges, undirected (method.md 7.13), weighted by the normalised
-// accuracy or similarity (Node2Vec+ at p = q = 1 walks in proportion to it, method.md 3.4;
+// dataset-dataset similarity edges, undirected (docs/method.md, "Departures from the paper's code"), weighted by the normalised
+// accuracy or similarity (Node2Vec+ at p = q = 1 walks in proportion to it, docs/method.md, "Embeddings";
 // transferability edges have no normalised weight and count 1). Relationships whose elementId is
 // in $hidden are left out (held out for an honest link-prediction AUC). Rows are ordered by key:
 // GDS numbers nodes in the order it meets them, and a rebuild gives the edges new element ids, so

@@ -1,5 +1,5 @@
 // The accuracy level of each dataset of $modality in a view: the lowest and highest aggregated
-// accuracy that prune/accuracy.cypher normalised by (so accuracy = lo + norm_accuracy * (hi - lo)).
+// accuracy that graph/accuracy.cypher normalised by (so accuracy = lo + norm_accuracy * (hi - lo)).
 // The view's own settings: $target (hidden), $runs, $aggregate. Datasets whose accuracies are all
 // equal have no edges and no level.
 MATCH (m:Model)-[r:FINETUNED_ON]->(d:Dataset {modality: $modality})

@@ -85,7 +85,7 @@ def test_a_ranking_without_its_inputs_falls_back_and_says_so(example: neo4j.Driv
     """Runs only (no similarity, no LogME): logme-profile-history falls back to the similarity
     history, that to the model prior; tg predict and tg recommend name it, nothing errors."""
     with TransferGraph() as tg:
-        done = tg.predict(method="logme-profile-history")
+        done = tg.predict(method="logme-profile-history").frame()
         assert list(done["ranked_by"]) == ["model-prior"]
         assert done.loc[0, "fallback"] == (
             "logme-profile-history: no dataset similarity; similarity-history: no dataset similarity"
@@ -147,4 +147,4 @@ def test_a_model_pre_trained_on_two_datasets_is_one_row_per_pair(example: neo4j.
     assert not table.frame.duplicated(["model", "dataset"]).any()
     assert set(table.frame.loc[table.frame["model"] == "example-org/vit-00", "source_dataset"]) == {"src-a"}
     with TransferGraph() as tg:
-        assert tg.predict(method="model-prior").loc[0, "predicted"] > 0
+        assert tg.predict(method="model-prior")[0].predicted > 0

@@ -1,7 +1,7 @@
 """The Neo4j Browser in a real headless Chromium: log in through its connect form, run Cypher there.
 
-It drives the Browser through `transfergraph.browser.run_query`, which the screenshot tool
-(benchmarks/browser_screenshot.py, making docs/browser.png and docs/explore.png) uses too, so the
+It drives the Browser through `tests/browser.py (run_query)`, which the screenshot tool
+(tests/screenshots.py, making docs/browser.png and docs/explore.png) uses too, so the
 tests and the screenshots cannot drift apart.
 """
 
@@ -15,9 +15,10 @@ from types import ModuleType
 import neo4j
 import pytest
 
-from transfergraph import browser, server
+from transfergraph import server
 from transfergraph.config import Settings
 
+import browser
 from support import REPO, cli
 
 pytestmark = pytest.mark.server
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.server
 
 @pytest.fixture
 def bs(settings: Settings) -> ModuleType:
-    """transfergraph.browser, once the Browser of our test server can be driven."""
+    """tests/browser.py, once the Browser of our test server can be driven."""
     if settings.browser_url is None:
         pytest.skip("external server: no Browser of ours to drive")
     module = browser

@@ -209,13 +209,13 @@ def _fail_after(monkeypatch: pytest.MonkeyPatch, step: str) -> None:
     """The real `step` of the swap runs, then fails: import (neo4j-admin wrote the new store), schema
     (constraints created on the new store, the server running on it)."""
     name = {"import": "run_import", "schema": "apply_schema"}[step]
-    real = getattr(bulk, name)
+    real = getattr(bulk.importer, name)
 
     def failing(*args: Any) -> None:
         real(*args)
         raise TGError(f"{step} failed (injected by the test)")
 
-    monkeypatch.setattr(bulk, name, failing)
+    monkeypatch.setattr(bulk.importer, name, failing)
 
 
 # The two states a restore starts from, each once: the server stopped with a new store on disk (a
@@ -334,7 +334,7 @@ def test_bulk_runs_and_hf_models_in_one_import(
 def test_renamed_files_are_the_same_runs_on_both_paths(own_server: dict[str, str], tmp_path: Path) -> None:
     """Without --run-id-col a run is its content and its occurrence in the file: the same rows under
     two file names are the same three runs (a repeated row is two), with the first file's source,
-    through the transactional path and through --bulk alike (README: run identity)."""
+    through the transactional path and through --bulk alike (docs/design.md, "Ingestion": run identity)."""
     rows = "model,dataset,accuracy,lr\norg/m1,d1,0.5,0.1\norg/m1,d1,0.5,0.1\norg/m2,d1,0.75,0.01\n"
     files = [tmp_path / "export.csv", tmp_path / "export-renamed.csv"]
     for f in files:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from transfergraph import prune
+from transfergraph import graph
 from transfergraph.db import run
 from transfergraph.errors import TGError
 from transfergraph.features import collaborative as c
@@ -29,7 +29,7 @@ VIEWS = ["all", f"without:{TARGET}"]
 def views(zoo_graph: neo4j.Driver) -> neo4j.Driver:
     built = cli("graph", "build", "-f", "json")
     assert built.returncode == 0, built.stderr
-    prune.build(zoo_graph, TARGET, prune.view_name(TARGET, None), prune.BuildSettings())
+    graph.build(zoo_graph, TARGET, graph.view_name(TARGET, None), graph.BuildSettings())
     return zoo_graph
 
 

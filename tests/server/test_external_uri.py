@@ -123,7 +123,7 @@ VECTORS = {"cifar100": [0.1, 0.2, 0.3, 0.4], "my_photos": [0.3, 0.1, 0.0, 0.4], 
 
 
 def _fingerprints(path: Path) -> Path:
-    """A fingerprint file (README's format, version 1) placing two zoo datasets and a new one in PROBE."""
+    """A fingerprint file (docs/design.md, format 1) placing two zoo datasets and a new one in PROBE."""
     with open(path, "w", encoding="utf-8") as f:
         for name, vector in VECTORS.items():
             record = {"format": "transfergraph-fingerprint", "version": 1, "id": name, "modality": "image",

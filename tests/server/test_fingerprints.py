@@ -285,7 +285,7 @@ def test_published_matrix_first_computed_only_view_and_their_agreement(
     the computed ones for all; the agreement is Spearman's rho over the 3 pairs both cover."""
     from scipy.stats import spearmanr
 
-    from transfergraph import prune
+    from transfergraph import graph
     from transfergraph.evaluation.similarity import agreement
 
     text_zoo(driver)
@@ -306,12 +306,12 @@ def test_published_matrix_first_computed_only_view_and_their_agreement(
         )[0]
         return {(r["a"], r["b"]): r["p"] for r in rows}
 
-    prune.build(driver, None, "all", prune.BuildSettings())
+    graph.build(driver, None, "all", graph.BuildSettings())
     both = edges("all")
     assert both[("k1", "k2")] == both[("k2", "k3")] == "paper_probe"
     # k1-k3, the published farthest pair, is left to the computed probe, as are the pairs of k4
     assert both[("k1", "k3")] == MINILM and {p for k, p in both.items() if "k4" in k} == {MINILM}
-    prune.build(driver, None, "computed", prune.BuildSettings(computed_similarity=True))
+    graph.build(driver, None, "computed", graph.BuildSettings(computed_similarity=True))
     assert set(edges("computed").values()) == {MINILM} and len(edges("computed")) == 5
 
     [found] = agreement(driver, "text")
@@ -319,14 +319,14 @@ def test_published_matrix_first_computed_only_view_and_their_agreement(
     expected = spearmanr(list(published.values()), [computed[k] for k in published]).statistic
     assert (found.published_probe, found.computed_probe, found.pairs) == ("paper_probe", MINILM, 3)
     assert found.spearman == pytest.approx(expected)
-    prune.drop(driver, "computed")
+    graph.drop(driver, "computed")
 
     # tg evaluate --similarity computed: held-out views from the computed probe only, with the agreement
     from transfergraph import TransferGraph
 
     with TransferGraph() as tg:
         result = tg.evaluate("text", targets=["k1"], methods=["lr+none"], seeds=1, similarity="computed",
-                             record=False).raw  # fmt: skip
+                             record=False).json()  # fmt: skip
     assert result["similarity"] == "computed" and result["similarity_agreement"][0]["pairs"] == 3
     assert set(edges("without:k1|computed").values()) == {MINILM}
     assert {r["method"] for r in result["rows"]} >= {"model-prior", "similarity-history", "lr+none"}

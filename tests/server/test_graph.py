@@ -260,8 +260,8 @@ def test_stats_json_reports_both_modalities(all_view: neo4j.Driver, zoo: Path) -
 
 
 def test_node_counts_query_matches_pandas(all_view: neo4j.Driver, zoo: Path) -> None:
-    """cypher/prune/node_counts.cypher on its own, per modality and label."""
-    got = {(r["modality"], r["label"]): r["nodes"] for r in db.run(all_view, "prune/node_counts", view="all")}
+    """cypher/graph/node_counts.cypher on its own, per modality and label."""
+    got = {(r["modality"], r["label"]): r["nodes"] for r in db.run(all_view, "graph/node_counts", view="all")}
     want = {}
     for modality in FOLDERS:
         nodes = expected_view_nodes(zoo, modality, 0.5, 0.0)

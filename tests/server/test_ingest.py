@@ -18,6 +18,7 @@ import neo4j
 import pytest
 
 from transfergraph import ingest
+from transfergraph.ingest import writer
 from transfergraph.loaders.records import Records
 
 from support import HOSTILE, RUN_COLS, cli, columnar_mode, synth_runs, write_csv
@@ -261,7 +262,7 @@ def test_a_failing_batch_stops_the_other_writers(
     entered: list[str] = []
     lock = threading.Lock()
     both_in = threading.Barrier(2, timeout=30)
-    real = ingest._write_batch
+    real = writer._write_batch
 
     def write_batch(
         tx: neo4j.ManagedTransaction, statement: str, rows: list[dict[str, Any]]
@@ -277,11 +278,11 @@ def test_a_failing_batch_stops_the_other_writers(
                 tx.run("RETURN 1 / 0").consume()  # a real server error: / by zero
         return real(tx, statement, rows)
 
-    monkeypatch.setattr(ingest, "_write_batch", write_batch)
+    monkeypatch.setattr(writer, "_write_batch", write_batch)
     rows = [{"x": 1}] * 400
     statement = "UNWIND $rows AS row CREATE (:Probe) RETURN count(*) AS created, 0 AS updated, 0 AS unchanged"
     with pytest.raises(neo4j.exceptions.ClientError, match="/ by zero"):
-        ingest._write_rows(empty, statement, rows, batch_size=10, writers=2, on_batch=lambda n: None)
+        writer._write_rows(empty, statement, rows, batch_size=10, writers=2, on_batch=lambda n: None)
     written = empty.execute_query("MATCH (p:Probe) RETURN count(p) AS n").records[0]["n"]
     empty.execute_query("MATCH (p:Probe) DELETE p")
     # the healthy writer's batch in flight and perhaps a few more before it sees the stop

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from transfergraph import db, ingest
 from transfergraph.config import Settings
+from transfergraph.errors import InvalidInput
 from transfergraph.loaders import runs, storable
-from transfergraph.loaders.records import InvalidInput
 
 from support import cli
 

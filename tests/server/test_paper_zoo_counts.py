@@ -1,7 +1,7 @@
 """`tg ingest paper-zoo` into the real server: exact node and relationship counts.
 
 Every expected number is re-derived here from the published CSVs with pandas, independently of
-`loaders/` (method.md sections 1 and 7.16 describe the quirks): nothing from the loader is imported.
+`loaders/` (docs/method.md, "The paper's zoo", describes the quirks): nothing from the loader is imported.
 Only the names of labels, types and entities come from `transfergraph.schema`.
 """
 
@@ -178,7 +178,7 @@ def graph(driver: neo4j.Driver, first_summary: list[dict[str, Any]]) -> neo4j.Dr
 
 
 def test_derived_numbers_match_the_data_docs(expected: Expected) -> None:
-    """Sanity of the pandas derivation itself against method.md / the zoo README."""
+    """Sanity of the pandas derivation itself against docs/method.md / the zoo README."""
     assert {m: len(s) for m, s in expected.models.items()} == {"image": 185, "text": 164}
     assert {m: len(s) for m, s in expected.datasets.items()} == {"image": 78, "text": 41}
     assert {m: len(s) for m, s in expected.pretrained_on.items()} == {"image": 185, "text": 104}

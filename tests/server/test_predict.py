@@ -12,10 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from transfergraph import prune, rankers
+from transfergraph import rankers
 from transfergraph.choices import Regressor
 from transfergraph.db import run
 from transfergraph.features import table as feats
+from transfergraph.graph import BuildSettings, view_name
+from transfergraph.graph import build as build_view
 
 from support import cli
 
@@ -70,7 +72,7 @@ def graph(module_wiped: neo4j.Driver) -> dict[str, list[dict[str, Any]]]:
     zoo = small_zoo()
     write(driver, zoo)
     for target in (None, TARGET):
-        prune.build(driver, target, prune.view_name(target, None), prune.BuildSettings())
+        build_view(driver, target, view_name(target, None), BuildSettings())
     return zoo
 
 
@@ -145,7 +147,7 @@ def test_a_target_runs_never_reach_its_features_or_predictions(driver: neo4j.Dri
     view = f"without:{TARGET}"
 
     def snapshot() -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-        prune.build(driver, TARGET, view, prune.BuildSettings())
+        build_view(driver, TARGET, view, BuildSettings())
         table = feats.build_table(driver, view, "image", datasets=DATASETS)
         train = table.frame["dataset"] != TARGET
         rows = table.frame[table.frame["dataset"] == TARGET]
@@ -164,14 +166,14 @@ def test_a_target_runs_never_reach_its_features_or_predictions(driver: neo4j.Dri
         for name in before:
             np.testing.assert_allclose(before[name], after[name], rtol=1e-12, err_msg=name)  # rf: 2 threads
         # and the production view does see the change (the test can fail)
-        prune.build(driver, None, "all", prune.BuildSettings())
+        build_view(driver, None, "all", BuildSettings())
         full = feats.build_table(driver, "all", "image", datasets=DATASETS).frame
         assert not np.allclose(
             full[full["dataset"] == "a"]["prior"], before_frame[before_frame["dataset"] == "a"]["prior"]
         )
     finally:
         write(driver, {**{k: [] for k in graph}, "runs": graph["runs"]})
-        prune.build(driver, None, "all", prune.BuildSettings())
+        build_view(driver, None, "all", BuildSettings())
 
 
 def test_predict_writes_every_pair_and_replaces(driver: neo4j.Driver, graph: dict) -> None:

@@ -13,7 +13,7 @@ import neo4j
 import pytest
 from test_predict import DATASETS, MODELS, TARGET, small_zoo, write
 
-from transfergraph import prune
+from transfergraph import graph
 from transfergraph.db import run
 
 from support import cli
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.server
 def predicted(module_wiped: neo4j.Driver) -> None:
     driver = module_wiped
     write(driver, small_zoo())
-    prune.build(driver, None, "all", prune.BuildSettings())
+    graph.build(driver, None, "all", graph.BuildSettings())
     out = cli("predict", "--method", "model-prior")
     assert out.returncode == 0, out.stderr
 
@@ -103,7 +103,7 @@ def test_stale_predictions_are_flagged(driver: neo4j.Driver, predicted: None) ->
         },
     )
     assert "history changed" in cli("recommend", "--dataset", "a", "--method", "model-prior").stderr
-    prune.build(driver, None, "all", prune.BuildSettings())
+    graph.build(driver, None, "all", graph.BuildSettings())
     assert "rebuilt after them" in cli("recommend", "--dataset", "a", "--method", "model-prior").stderr
 
 
@@ -154,7 +154,7 @@ def test_the_tried_summary_is_read_while_current_and_counted_live_otherwise(
         best = listed[0]
         return f"already fine-tuned on a: {len(listed)} models, best {best['model']} {best['accuracy']:.3f}"
 
-    prune.build(driver, None, "all", prune.BuildSettings())
+    graph.build(driver, None, "all", graph.BuildSettings())
     live = run(driver, "tried/count", datasets=["a"])[0]
     stored = context()
     assert stored["summarised"] and stored["tried"] == live["tried"] and stored["best"] == live["best"]
@@ -166,14 +166,14 @@ def test_the_tried_summary_is_read_while_current_and_counted_live_otherwise(
     assert not context()["summarised"]  # one run more than the summary counted
     assert table_line().startswith(expected_line()) and MODELS[5] in table_line()
 
-    prune.build(driver, None, "all", prune.BuildSettings())
+    graph.build(driver, None, "all", graph.BuildSettings())
     assert context()["summarised"] and context()["best"]["model"] == MODELS[5]
     changed = {**new_run, "props": {"accuracy": 0.1, "peft": "full"}}  # the same run, corrected
     write(driver, {**{k: [] for k in small_zoo()}, "runs": [changed]})
     assert not context()["summarised"]  # the degree is unchanged, the ingest marked it
     assert MODELS[5] not in table_line() and table_line().startswith(expected_line())
     write(driver, {**{k: [] for k in small_zoo()}, "runs": [changed]})  # unchanged: no mark needed
-    prune.build(driver, None, "all", prune.BuildSettings())
+    graph.build(driver, None, "all", graph.BuildSettings())
     assert (
         context()["summarised"] and context()["best"] == run(driver, "tried/count", datasets=["a"])[0]["best"]
     )

@@ -15,7 +15,7 @@ import neo4j
 import numpy as np
 import pytest
 
-from transfergraph import config, prune
+from transfergraph import config, graph
 from transfergraph import transferability as scores
 from transfergraph.db import run
 from transfergraph.features import table as feats
@@ -163,7 +163,7 @@ def predictions(driver: neo4j.Driver, dataset: str) -> list[tuple[Any, ...]]:
 def test_refresh_predicts_only_the_new_dataset_and_recommend_excludes_tried(
     driver: neo4j.Driver, added: Path
 ) -> None:
-    prune.build(driver, None, "all", prune.BuildSettings())
+    graph.build(driver, None, "all", graph.BuildSettings())
     assert cli("predict", "--method", "model-prior").returncode == 0
     before = driver.execute_query(
         "MATCH ()-[p:PREDICTED]->(d:Dataset) WHERE d.id <> 'mine' RETURN d.id AS d, p.created_at AS t "
@@ -225,7 +225,7 @@ def test_the_saved_edges_patched_equal_a_fresh_export(driver: neo4j.Driver, adde
     out = cli("ingest", "runs", str(ingest), "--model-col", "model", "--dataset-col", "dataset",
               "--accuracy-col", "acc", "--modality", "text")  # fmt: skip
     assert out.returncode == 0, out.stderr
-    prune.refresh_dataset(driver, "all", "theirs")
+    graph.refresh_dataset(driver, "all", "theirs")
     patched = collaborative.patched(saved.edges, driver, "all", "text", ["theirs"])
     fresh = collaborative.export(driver, "all", "text")
     assert patched is not None

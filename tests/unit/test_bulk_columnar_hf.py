@@ -18,15 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from transfergraph.errors import InvalidInput
 from transfergraph.ingest import bulk
 from transfergraph.ingest.bulk import columnar_hf
 from transfergraph.loaders import hf_models, storable
-from transfergraph.loaders.records import InvalidInput
 
-from support import HOSTILE, cli, columnar_mode
+from support import HOSTILE, SYNTH_ZOO, cli, columnar_mode
 from support import read_import_files as _read
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _write(path: Path, records: list[Any]) -> Path:
@@ -69,12 +67,10 @@ def _compare(files: list[Path], modality: str | None, out: Path) -> bool:
 
 
 def test_synthetic_zoo_writes_what_the_records_path_writes(tmp_path: Path) -> None:
-    """benchmarks/synth_zoo.py's record shape, as two files sharing datasets, with and without
+    """The synthetic zoo's (SYNTH_ZOO's) record shape, as two files sharing datasets, with and without
     --modality."""
     args = ["--models", "600", "--runs", "1", "--datasets", "30", "--seed", "3", "--out", str(tmp_path)]
-    subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "synth_zoo.py"), *args], check=True, capture_output=True
-    )
+    subprocess.run([sys.executable, str(SYNTH_ZOO), *args], check=True, capture_output=True)
     lines = (tmp_path / "hf-models.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
     files = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
     files[0].write_text("".join(lines[:250]), encoding="utf-8")
@@ -265,9 +261,12 @@ def no_import(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Any]:
     only records the import files' content; the columnar path is taken whatever the size."""
     swapped: list[Any] = []
     (tmp_path / "no-server").mkdir()
-    monkeypatch.setattr(bulk, "check_empty", lambda settings: None)
+    for module in (bulk, bulk.importer):  # the job checks first, the import again
+        monkeypatch.setattr(module, "check_empty", lambda settings: None)
     monkeypatch.setattr(
-        bulk, "_swap_in", lambda s, p, layout, expected, *_: swapped.append((_read(layout), expected))
+        bulk.importer,
+        "_swap_in",
+        lambda s, p, layout, expected, *_: swapped.append((_read(layout), expected)),
     )
     columnar_mode(monkeypatch, "always")
     return swapped

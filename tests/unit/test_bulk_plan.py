@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from transfergraph import config, server
-from transfergraph.cli.ingest import load_all
-from transfergraph.errors import TGError
+from transfergraph.errors import InvalidInput, TGError
 from transfergraph.ingest import bulk
+from transfergraph.ingest.jobs import load_all
 from transfergraph.loaders import runs
-from transfergraph.loaders.records import InvalidInput, Records
+from transfergraph.loaders.records import Records
 
 from support import cli, write_csv
 
@@ -191,13 +191,13 @@ def test_load_restores_the_previous_store_when_a_step_fails(
         calls.append(name.removeprefix("ingest/bulk/"))
         return [counts] if name.endswith("counts") else [{}]
 
-    monkeypatch.setattr(bulk, "check_empty", lambda _: None)
+    monkeypatch.setattr(bulk.importer, "check_empty", lambda _: None)
     monkeypatch.setattr(server, "stop", stop)
     monkeypatch.setattr(server, "start", start)
-    monkeypatch.setattr(bulk, "run_import", run_import)
-    monkeypatch.setattr(bulk, "_ready", lambda _: Driver())
-    monkeypatch.setattr(bulk, "apply_schema", apply_schema)
-    monkeypatch.setattr(bulk.db, "run", run)
+    monkeypatch.setattr(bulk.importer, "run_import", run_import)
+    monkeypatch.setattr(bulk.importer, "_ready", lambda _: Driver())
+    monkeypatch.setattr(bulk.importer, "apply_schema", apply_schema)
+    monkeypatch.setattr(bulk.importer.db, "run", run)
     rec = Records(source="t")
     rec.model("m", "image")
     rec.dataset("d", None)
@@ -229,7 +229,7 @@ def test_load_restores_the_previous_store_when_a_step_fails(
 def test_distinct_keys_decide_whether_batches_may_commit_in_any_order() -> None:
     """A table naming one MERGE key twice is written in order (the later row wins), others by
     several writers: run ids are keys on their own, scores per (model, dataset, metric)."""
-    from transfergraph.ingest import _distinct
+    from transfergraph.ingest.writer import _distinct
 
     runs_ = [{"run_id": "r1", "model": "a", "dataset": "d"}, {"run_id": "r2", "model": "a", "dataset": "d"}]
     assert _distinct("runs", runs_)

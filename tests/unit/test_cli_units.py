@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transfergraph.cli.db import parse_param
+from transfergraph.api import parse_param
 from transfergraph.errors import TGError
 
 

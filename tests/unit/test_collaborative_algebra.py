@@ -241,13 +241,13 @@ def graphs(draw: st.DrawFn) -> Edges:
     }
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=75, deadline=None)
 @given(graphs())
 def test_random_graphs_equal_the_per_pair_semantics(e: Edges) -> None:
     assert_same(c.graph_frame(matrices(e), TAUS), naive(e))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(graphs(), st.integers(1, 5), st.sampled_from([None, 0.05, 0.5]))
 def test_random_candidates_are_the_best_by_score_then_id(e: Edges, k: int, tau: float | None) -> None:
     edges = matrices(e)
@@ -258,7 +258,7 @@ def test_random_candidates_are_the_best_by_score_then_id(e: Edges, k: int, tau: 
         assert picked.tolist() == np.lexsort((ids, -row))[:k].tolist()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(graphs(), st.integers(1, 5))
 def test_recall_keeps_the_tried_and_the_k_best_by_prior_with_their_full_features(e: Edges, k: int) -> None:
     """recalled_frame: per dataset its tried models (training rows) and the k best untried ones by the

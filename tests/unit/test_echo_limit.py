@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from transfergraph.cli import ECHO_LIMIT, cut_echoes
+from transfergraph.errors import ECHO_LIMIT, cut_echoes
 from transfergraph.loaders.storable import MAX_KEY_BYTES
 
 from support import cli, one_line

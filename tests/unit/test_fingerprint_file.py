@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from transfergraph.errors import InvalidInput
 from transfergraph.evaluation.similarity import rank_correlation
 from transfergraph.loaders import fingerprints, paper_zoo
 from transfergraph.loaders.fingerprints import Fingerprint
-from transfergraph.loaders.records import InvalidInput
 from transfergraph.userdata import zoo
 
 from support import ZOO

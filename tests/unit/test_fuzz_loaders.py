@@ -24,10 +24,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transfergraph.errors import TGError
+from transfergraph.errors import InvalidInput, TGError
 from transfergraph.loaders import hf_models, paper_zoo, runs, storable
-from transfergraph.loaders.records import InvalidInput, Records
+from transfergraph.loaders.records import Records
 from transfergraph.userdata import models
+
+from support import ZOO
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 FUZZ = settings(
@@ -152,9 +154,6 @@ def test_random_hub_records_load_or_raise_invalid_input(records: list[dict[str, 
         assert all(m in written for m in rec.models), (list(rec.models), written)
 
 
-ZOO = Path(
-    os.environ.get("TG_ZOO_PATH") or Path(__file__).resolve().parents[3] / "shared/data/transfergraph-zoo"
-)
 ZOO_FILES = [(m, f) for m in paper_zoo.FOLDERS for f in paper_zoo.files(m)]
 ENCODINGS = ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "latin-1", "cp1252"]
 BOM_NAMES = {"utf-16": "UTF-16 (little-endian)", "utf-32": "UTF-32 (little-endian)"}

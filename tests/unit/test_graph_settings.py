@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from transfergraph.errors import TGError
-from transfergraph.prune import BuildSettings
+from transfergraph.graph import BuildSettings
 
 from support import cli, one_line
 
@@ -40,8 +40,8 @@ def test_unknown_runs_regime_is_a_usage_error_naming_the_choices() -> None:
 
 
 def test_build_settings_refuse_an_unknown_regime_for_library_callers() -> None:
-    with pytest.raises(TGError, match=r"^--runs 'some': expected one of full, lora, all$"):
+    with pytest.raises(TGError, match=r"^runs: 'some': expected one of full, lora, all$"):
         BuildSettings(runs="some")  # type: ignore[arg-type]
-    with pytest.raises(TGError, match=r"^--aggregate 'median': expected one of mean, max, none$"):
+    with pytest.raises(TGError, match=r"^aggregate: 'median': expected one of mean, max, none$"):
         BuildSettings(aggregate="median")  # type: ignore[arg-type]
     assert BuildSettings(runs="lora").params()["runs"] == "lora"  # type: ignore[arg-type]

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from transfergraph.errors import InvalidInput
 from transfergraph.loaders import hf_models
 from transfergraph.loaders.guarded_json import MAX_DEPTH, check_value, parse_json, read_json
-from transfergraph.loaders.records import InvalidInput
 
 CASES = [
     ("5,000-digit integer", "[" + "7" * 5000 + "]", "not JSON we can read: Exceeds the limit (4300 digits)"),

@@ -13,8 +13,7 @@ pytest.importorskip("datasets")
 import datasets
 from PIL import Image
 
-from transfergraph.errors import DownloadError, TGError
-from transfergraph.loaders.records import InvalidInput
+from transfergraph.errors import DownloadError, InvalidInput, TGError
 from transfergraph.userdata import data, hub
 
 from support import hub_layout, png, write_csv
@@ -87,7 +86,7 @@ def test_string_labels_and_given_columns(tmp_path: Path) -> None:
     )
     got = data.read(f"hf:{folder}:default:train", "text", label_col="stars", text_col="title")
     assert got.classes == ["0", "1"] and got.items == TEXTS and got.text_col == "title"
-    with pytest.raises(TGError, match=r"no label column found .*--label-col"):
+    with pytest.raises(TGError, match=r"^label_col: none given and none found"):
         data.read(f"hf:{folder}", "text")
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from transfergraph.errors import InvalidInput
 from transfergraph.loaders import hf_models, runs
-from transfergraph.loaders.records import InvalidInput
 
 from support import RUN_COLS, ZOO, cli, one_line, write_csv
 

@@ -13,8 +13,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from transfergraph.errors import InvalidInput
 from transfergraph.loaders import hf_models, runs, storable
-from transfergraph.loaders.records import InvalidInput, Records
+from transfergraph.loaders.records import Records
 from transfergraph.loaders.tabular import read_rows
 
 MAPPING = runs.Mapping("model", "dataset", "acc", hparams=("lr",))

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from transfergraph.errors import MissingInput
 from transfergraph.features.table import SIM_HIST, FeatureTable
-from transfergraph.rankers import MissingInput
 from transfergraph.rankers import profile as baselines
 
 MODELS = [f"m{i}" for i in range(30)]

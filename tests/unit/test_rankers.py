@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from transfergraph import rankers
+from transfergraph.errors import MissingInput, TGError
 from transfergraph.features.table import TAUS, FeatureTable, assemble
 
 from support import REPO
@@ -88,14 +89,14 @@ def test_a_ranker_never_reads_the_held_out_target_labels(name: str) -> None:
 def test_a_missing_input_is_named(name: str, missing: str, why: str) -> None:
     table = zoo()
     table.missing.append(missing)
-    with pytest.raises(rankers.MissingInput, match=f"^{why}$"):
+    with pytest.raises(MissingInput, match=f"^{why}$"):
         fitted(name, table)
 
 
 def test_a_column_without_data_is_missing_not_zero() -> None:
     table = zoo()
     table.frame["reg_h"] = np.nan
-    with pytest.raises(rankers.MissingInput, match=r"^no reg-h-score data$"):
+    with pytest.raises(MissingInput, match=r"^no reg-h-score data$"):
         fitted("reg-h-score", table).score(target_rows(table))
 
 
@@ -109,16 +110,16 @@ def test_training_scores_leave_each_dataset_out_or_say_none() -> None:
 
 
 def test_an_unknown_name_lists_what_exists() -> None:
-    with pytest.raises(rankers.TGError, match=r"REGRESSOR.*model-prior"):
+    with pytest.raises(TGError, match=r"REGRESSOR.*model-prior"):
         rankers.get("no-such-ranker")
 
 
 def test_the_readme_ranker_is_one_module_and_one_registry_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = (REPO / "docs" / "design.md").read_text(encoding="utf-8")
     code = re.search(r"# transfergraph/rankers/most_tried.py\n(.*?)```", text, flags=re.S)
-    assert code, "the README's development section shows a ranker"
+    assert code, "docs/design.md ('Adding a ranker') shows a ranker"
     scope: dict[str, object] = {}
-    exec(compile(textwrap.dedent(code.group(1)), "README.md", "exec"), scope)
+    exec(compile(textwrap.dedent(code.group(1)), "docs/design.md", "exec"), scope)
     monkeypatch.setitem(rankers.REGISTRY, "most-tried", scope["MostTried"])  # type: ignore[arg-type]
     table = zoo()
     scores = fitted("most-tried", table).score(target_rows(table))

@@ -164,7 +164,7 @@ def _types(name: str) -> set[str]:
 
 
 def test_clear_view_deletes_every_view_edge_and_only_per_view_kinds() -> None:
-    text, found = parsed(CYPHER / "prune" / "clear_view.cypher")
+    text, found = parsed(CYPHER / "graph" / "clear_view.cypher")
     by_type = {k.type: k for k in schema.RELS}
     view_edges = {k.type for k in schema.VIEW_EDGES}
     assert view_edges <= found.types, view_edges - found.types
@@ -183,13 +183,13 @@ def test_clear_view_deletes_every_view_edge_and_only_per_view_kinds() -> None:
 def test_prune_writes_exactly_the_view_edges_and_stats_count_them_all() -> None:
     view_edges = {k.type for k in schema.VIEW_EDGES}
     created: set[str] = set()
-    for path in sorted((CYPHER / "prune").glob("*.cypher")):
+    for path in sorted((CYPHER / "graph").glob("*.cypher")):
         text = parsed(path)[0]
         for m in re.finditer(r"\b(CREATE|MERGE)\b([^;]*?)(?=\b(?:RETURN|WITH|SET|CREATE|MERGE)\b|$)", text):
             created |= names(m.group(2)).types
     assert created == view_edges
-    assert _types("prune/edge_counts.cypher") == view_edges
-    assert _types("prune/node_counts.cypher") == view_edges
+    assert _types("graph/edge_counts.cypher") == view_edges
+    assert _types("graph/node_counts.cypher") == view_edges
 
 
 def test_bulk_counts_has_one_column_per_entity_counting_its_kind() -> None:

@@ -17,7 +17,7 @@ import pytest
 import typer
 
 from transfergraph.choices import Format
-from transfergraph.cli import PIPELINE, app, prose_help
+from transfergraph.cli.commandline import PIPELINE, build, prose_help
 from transfergraph.cli.embed import EMBED_COLUMNS, _table_rows
 from transfergraph.cli.evaluate import (
     PAIRED_COLUMNS,
@@ -28,12 +28,12 @@ from transfergraph.cli.evaluate import (
     summary_rows,
 )
 from transfergraph.cli.graph import BUILD_COLUMNS, VIEW_COLUMNS, stats_rows
+from transfergraph.graph import PAPER_STATS, STAT_COUNTS
 from transfergraph.output import emit, emit_record
-from transfergraph.prune import PAPER_STATS, STAT_COUNTS
 
 from support import cli
 
-# The longest real ids of the paper's zoo (/work/shared/data/transfergraph-zoo): its longest dataset,
+# The longest real ids of the paper's zoo (TG_ZOO_PATH): its longest dataset,
 # its longest image model and a text model longer still; views and methods as long as they get.
 LONG_TARGET = "diabetic_retinopathy_detection"
 LONG_VIEW = f"without:{LONG_TARGET}"
@@ -42,7 +42,7 @@ IMAGE_MODEL = "Annabelleabbott/swin-tiny-patch4-window7-224-finetuned-eurosat"
 TEXT_MODEL = "SetFit/distilbert-base-uncased__hate_speech_offensive__train-16-1"
 # 90 characters: wider than what an 80-column table can give a column
 LONGEST_MODEL = "ali2066/DistilBERTFINAL_ctxSentence_TRAIN_editorials_TEST_NULL_second_train_set_null_False"
-LONG_PATH = "/home/a.person/.local/share/transfergraph/neo4j/data/databases/a/long/path/beyond/80"
+LONG_PATH = "~/.local/share/transfergraph/neo4j/data/databases/a/long/path/beyond/eighty/columns"
 CLI = Path(__file__).resolve().parents[2] / "transfergraph" / "cli"
 
 
@@ -336,7 +336,7 @@ def test_json_and_csv_ignore_the_table_layout(
 def test_status_record_fits(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "80")
     record = {"running": True, "bolt_uri": "bolt://127.0.0.1:7687", "browser_url": "http://127.0.0.1:7474/browser/",
-              "data_dir": "/root/.local/share/transfergraph/neo4j/data"}  # fmt: skip
+              "data_dir": "~/.local/share/transfergraph/neo4j/data"}  # fmt: skip
     note = "a value in words wraps between them inside the box, " * 3
     emit_record({**record, "note": note}, Format.table)
     out = capsys.readouterr().out
@@ -361,7 +361,7 @@ def test_a_record_value_too_long_for_a_box_prints_as_lines(
 
 def command_paths(group: Any = None, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Every command and group of `tg`, as the words that name it."""
-    group = group or typer.main.get_command(app)
+    group = group or typer.main.get_command(build())
     paths = [path]
     for name, command in getattr(group, "commands", {}).items():
         paths += command_paths(command, (*path, name))

@@ -1,4 +1,4 @@
-"""LogME and Reg-H-Score against independent derivations from their equations (method.md 6.2, 6.3).
+"""LogME and Reg-H-Score against independent derivations (docs/method.md, "Transferability scores").
 
 LogME is re-derived in the naive D-dimensional form (explicit posterior, no SVD) and its evidence
 is the log-density of t under N(0, FF^T / alpha + I / beta); Reg-H-Score is recomputed with

@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from transfergraph.errors import TGError
-from transfergraph.loaders.records import InvalidInput
+from transfergraph.errors import InvalidInput, TGError
 from transfergraph.userdata.data import UserData, read
 
 

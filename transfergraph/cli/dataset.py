@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from transfergraph import config, db
 from transfergraph.choices import Format, Modality
 from transfergraph.cli.options import FormatOpt, ModalityOpt
 from transfergraph.errors import TGError
@@ -44,16 +44,16 @@ def _place(
     name: str, source: str, modality: str, create: bool, label_col: str | None, text_col: str | None,
     probe: str | None, probe_path: Path | None, sample: int, seed: int, fmt: Format,
 ) -> None:  # fmt: skip
-    from transfergraph.userdata.place import place
+    from transfergraph.api import TransferGraph
 
-    with db.connect(config.load()) as drv, progress() as bar:
+    with TransferGraph() as tg, progress() as bar:
         task = bar.add_task(f"embed {name}", total=None)
-        result = place(
-            drv, name, source, modality, create=create, label_col=label_col, text_col=text_col,
-            probe=probe, probe_path=None if probe_path is None else str(probe_path), sample=sample,
-            seed=seed, on_batch=lambda n: bar.advance(task, n),
+        call = tg.add_dataset if create else tg.embed_dataset
+        result = call(
+            name, source, modality=modality, label_col=label_col, text_col=text_col, probe=probe,
+            probe_path=probe_path, sample=sample, seed=seed, on_batch=lambda n: bar.advance(task, n),
         )  # fmt: skip
-    emit_record(result, fmt)
+    emit_record(result.record(), fmt)
     if fmt is Format.table:
         print(f"next: tg score --dataset {name} --top-from-graph 10; tg predict --dataset {name}")
 
@@ -140,38 +140,21 @@ def _zoo(
     out: Path, modality: str | None, probe: str | None, probe_path: Path | None, sample: int, seed: int,
     hub_ids: Path | None, fmt: Format,
 ) -> None:  # fmt: skip
-    from transfergraph.userdata.zoo import ZooRow, check_probe, embed_zoo
+    from transfergraph.api import TransferGraph
 
-    check_probe(modality, probe)  # before connecting
-    with db.connect(config.load()) as drv, progress(eta=True) as bar:
+    with TransferGraph() as tg, progress(eta=True) as bar:
         task = bar.add_task("embed the zoo", total=None)
 
-        def done(row: ZooRow) -> None:
+        def done(row: Any) -> None:  # a transfergraph.userdata.zoo.ZooRow
             if row.status == "failed":
                 print(f"skipped {row.dataset} ({row.source}): {row.reason}", file=sys.stderr)
             bar.advance(task, 1)
 
-        result = embed_zoo(
-            drv,
-            out,
-            modality=modality,
-            probe=probe,
-            probe_path=None if probe_path is None else str(probe_path),
-            sample=sample,
-            seed=seed,
-            mapping=hub_ids,
-            on_start=lambda n: bar.update(task, total=n),
-            on_done=done,
-        )
-    summary = {
-        "embedded": result.count("embedded"),
-        "already_embedded": result.count("already embedded"),
-        "failed": result.count("failed"),
-        "without_hub_id": result.without_hub_id,
-        "fingerprints": result.fingerprints or "-",
-        "exported": result.exported,
-    }
-    emit_record(summary, fmt)
+        result = tg.embed_zoo(
+            out, modality=modality, probe=probe, probe_path=probe_path, sample=sample, seed=seed,
+            hub_ids=hub_ids, on_start=lambda n: bar.update(task, total=n), on_done=done,
+        )  # fmt: skip
+    emit_record(result.summary(), fmt)
     if result.count("failed"):
         raise typer.Exit(1)
 
@@ -183,12 +166,12 @@ def export_fingerprints(
     fmt: Format = FormatOpt,
 ) -> None:
     """Write the probe embedding of every dataset embedded here (with --probe: with that probe) as a
-    fingerprint file, for `tg ingest fingerprints` on another machine (format: README).
+    fingerprint file, for `tg ingest fingerprints` on another machine (format: docs/design.md).
 
     Example: tg dataset export-fingerprints zoo_fingerprints.jsonl --probe google/vit-base-patch16-224
     """
-    from transfergraph.userdata.fingerprints import export
+    from transfergraph.api import TransferGraph
 
-    with db.connect(config.load()) as drv:
-        result = export(drv, file, probe)
+    with TransferGraph() as tg:
+        result = tg.export_fingerprints(file, probe=probe)
     emit_record({"file": result.path, "datasets": result.datasets, "probes": ", ".join(result.probes)}, fmt)

@@ -11,11 +11,8 @@ from typing import Any
 
 import typer
 
-from transfergraph import config, db
-from transfergraph import embed as embeddings
 from transfergraph.choices import EmbedMethod, Format
 from transfergraph.cli.options import FormatOpt, WideOpt
-from transfergraph.errors import TGError
 from transfergraph.output import emit, minute
 
 # What a person scans for in 80 columns; --format json|csv has seed, seconds and the full timestamp.
@@ -94,36 +91,58 @@ def run(
     if method is None:
         raise typer.BadParameter("give --method (node2vec, node2vec-weighted, graphsage, gat) or use `list`")
     given = {
-        "holdout": holdout, "epochs": epochs, "walk_length": walk_length, "walks_per_node": walks_per_node,
-        "window": window, "p": p, "q": q, "concurrency": concurrency, "lr": lr, "patience": patience,
+        "holdout": holdout,
+        "epochs": epochs,
+        "walk_length": walk_length,
+        "walks_per_node": walks_per_node,
+        "window": window,
+        "p": p,
+        "q": q,
+        "concurrency": concurrency,
+        "lr": lr,
+        "patience": patience,
         "validation": validation,
-    }  # fmt: skip
-    options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    }
+    from transfergraph.api import TransferGraph
+
+    with TransferGraph() as tg:
+        done = tg.embed(
+            method.value,
+            views=list(view) or None,
+            all_views=all_views,
+            dim=dim,
+            seed=seed,
+            show_progress=True,
+            **given,
+        )
     rows = []
-    with db.connect(config.load()) as drv:
-        if all_views:
-            targets = embeddings.views(drv)
-            if not targets:
-                raise TGError("no views to embed: build one with `tg graph build`")
-        else:
-            targets = list(dict.fromkeys(view)) or ["all"]
-        for name in targets:
-            for row in embeddings.embed(drv, config.load(), name, method, dim=dim, seed=seed, **options):
-                if row.get("auc") is not None:
-                    print(
-                        f"{method.value} {name} {row['modality']}: "
-                        f"held-out link-prediction AUC {row['auc']:.3f}",
-                        file=sys.stderr,
-                    )
-                rows.append(row)
-    emit(_table_rows(rows, fmt), fmt, columns=EMBED_COLUMNS, ids=("view", "method"),
-         secondary=("modality", "auc", "nodes", "created", "dim"), wide=wide)  # fmt: skip
+    for run_row in done:
+        if run_row.auc is not None:
+            where = f"{method.value} {run_row.view} {run_row.modality}"
+            print(f"{where}: held-out link-prediction AUC {run_row.auc:.3f}", file=sys.stderr)
+        rows.append({k: v for k, v in run_row.record().items() if k != "auc" or v is not None})
+    emit(
+        _table_rows(rows, fmt),
+        fmt,
+        columns=EMBED_COLUMNS,
+        ids=("view", "method"),
+        secondary=("modality", "auc", "nodes", "created", "dim"),
+        wide=wide,
+    )
 
 
 @app.command("list")
 def list_embeddings(fmt: Format = FormatOpt, wide: bool = WideOpt) -> None:
     """One row per stored embedding: view, method, modality, nodes, dim, seed, seconds, created_at."""
-    with db.connect(config.load()) as drv:
-        rows = embeddings.listing(drv)
-    emit(_table_rows(rows, fmt), fmt, columns=EMBED_COLUMNS, ids=("view", "method"),
-         secondary=("modality", "auc", "nodes", "created", "dim"), wide=wide)  # fmt: skip
+    from transfergraph.api import TransferGraph
+
+    with TransferGraph() as tg:
+        rows = tg.embeddings().records()
+    emit(
+        _table_rows(rows, fmt),
+        fmt,
+        columns=EMBED_COLUMNS,
+        ids=("view", "method"),
+        secondary=("modality", "auc", "nodes", "created", "dim"),
+        wide=wide,
+    )

@@ -166,22 +166,18 @@ def evaluate(
         print(msg, file=sys.stderr, flush=True)
 
     with TransferGraph() as tg:
-        result = tg.evaluate(
+        evaluation = tg.evaluate(
             modality.value, targets=targets, methods=methods, seeds=seeds, shots=shots, draws=draws,
             min_models=min_models, similarity=similarity, record=record, log=log,
-        ).raw  # fmt: skip
+        )  # fmt: skip
     if shots:
-        emit_shots(result, fmt, wide)
+        emit_shots(evaluation.json(), fmt, wide)
         return
     if report is not None:
-        from transfergraph.evaluation.report import write_report
-
-        write_report(result, report)
+        evaluation.write_report(report)
+    result = evaluation.json() | {"paper": evaluation.paper}
     if fmt is Format.json:
-        keys = ("modality", "targets", "seeds", "rows", "summary", "best", "baseline", "comparisons", "rule",
-                "similarity", "similarity_agreement", "seconds")  # fmt: skip
-        json.dump({k: result[k] for k in keys} | {"missing_features": result["missing_features"],
-                  "notes": result["notes"]}, sys.stdout, indent=2, default=str)  # fmt: skip
+        json.dump(evaluation.json(), sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
         return
     rows = summary_rows(result)
@@ -214,9 +210,7 @@ def evaluate(
 def emit_shots(result: dict[str, Any], fmt: Format, wide: bool = False) -> None:
     """The few-shot result: JSON with the per-(method, k, draw, target) rows, or one table per k."""
     if fmt is Format.json:
-        keys = ("modality", "targets", "seeds", "shots", "draws", "draw_seeds", "rows", "summary", "seconds")
-        json.dump({k: result[k] for k in keys} | {"missing_features": result["missing_features"],
-                  "notes": result["notes"]}, sys.stdout, indent=2, default=str)  # fmt: skip
+        json.dump(result, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
         return
     for k in result["shots"]:

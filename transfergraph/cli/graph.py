@@ -6,9 +6,7 @@ from typing import Any
 
 import typer
 
-from transfergraph import config, db
-from transfergraph import prune as learning_graph
-from transfergraph.choices import Aggregate, Format, RunRegime
+from transfergraph.choices import THRESHOLDS, Aggregate, Format, RunRegime
 from transfergraph.cli.options import FormatOpt, ViewOpt, WideOpt
 from transfergraph.output import emit, minute
 
@@ -38,7 +36,7 @@ def build(
     ),
     view: str | None = ViewOpt,
     threshold: list[str] = typer.Option(
-        [], "--threshold", help="NAME=VALUE: " + ", ".join(learning_graph.RANGES) + " (repeatable)."
+        [], "--threshold", help="NAME=VALUE: " + ", ".join(THRESHOLDS) + " (repeatable)."
     ),
     runs: RunRegime = typer.Option(RunRegime.full, "--runs", help="Fine-tuning regime."),
     aggregate: Aggregate = typer.Option(Aggregate.mean, "--aggregate", help="Repeated runs of a pair."),
@@ -51,20 +49,16 @@ def build(
 
     Examples: tg graph build; tg graph build --target cifar100 --threshold accuracy_pos=0.6 --logme
     """
+    from transfergraph.api import TransferGraph
+
     if view is not None and len(target) > 1:
         raise typer.BadParameter("--view names one view: give one --target with it")
-    settings = learning_graph.BuildSettings(
-        runs=runs, aggregate=aggregate, pretrained=pretrained, logme=logme
-    )
-    settings = settings.with_thresholds(threshold)
-    rows = []
-    targets: list[str | None] = list(target) or [None]
-    names = [learning_graph.view_name(t, view) for t in targets]  # refused before connecting
-    with db.connect(config.load()) as drv:
-        for t, name in zip(targets, names, strict=True):
-            counts = learning_graph.build(drv, t, name, settings)
-            rows.append({"view": name, "target": t, **{k.lower(): v for k, v in counts.items()}})
-    emit(rows, fmt, columns=BUILD_COLUMNS, ids=("view",), wide=wide,
+    with TransferGraph() as tg:
+        built = tg.graph_build(
+            target, view=view, thresholds=threshold, runs=runs.value, aggregate=aggregate.value,
+            pretrained=pretrained, logme=logme,
+        )  # fmt: skip
+    emit(built.records(), fmt, columns=BUILD_COLUMNS, ids=("view",), wide=wide,
          secondary=("accuracy_edge", "similarity_edge", "transfer_edge", "pretrained_edge"))  # fmt: skip
 
 
@@ -78,8 +72,10 @@ def stats(
 
     Example: tg graph stats --format json
     """
-    with db.connect(config.load()) as drv:
-        per_modality = learning_graph.stats(drv, view)
+    from transfergraph.api import TransferGraph
+
+    with TransferGraph() as tg:
+        per_modality = tg.graph_stats(view).records()
     if fmt is not Format.table:
         emit(per_modality, fmt)
         return
@@ -90,7 +86,7 @@ def stats(
 def stats_rows(per_modality: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per property, one column per modality, the paper's figure beside ours."""
     rows = []
-    for key in learning_graph.STAT_COUNTS:
+    for key in [k for k in per_modality[0] if k not in ("modality", "view", "paper")] if per_modality else []:
         row: dict[str, Any] = {"property": key}
         for m in per_modality:
             row[m["modality"]] = m[key]
@@ -103,8 +99,10 @@ def stats_rows(per_modality: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @app.command("views")
 def list_views(fmt: Format = FormatOpt, wide: bool = WideOpt) -> None:
     """The views that exist and how each was built."""
-    with db.connect(config.load()) as drv:
-        rows = learning_graph.views(drv)
+    from transfergraph.api import TransferGraph
+
+    with TransferGraph() as tg:
+        rows = [v.properties for v in tg.graph_views()]
     if fmt is Format.table:  # a person scans for the day and minute; json/csv keep the timestamp
         for row in rows:
             row["built"] = minute(row.get("built_at"))
@@ -115,6 +113,8 @@ def list_views(fmt: Format = FormatOpt, wide: bool = WideOpt) -> None:
 @app.command()
 def drop(view: str = typer.Argument(..., help="View name, as `tg graph views` lists it.")) -> None:
     """Remove a view's derived edges (raw facts are untouched)."""
-    with db.connect(config.load()) as drv:
-        removed = learning_graph.drop(drv, view)
+    from transfergraph.api import TransferGraph
+
+    with TransferGraph() as tg:
+        removed = tg.graph_drop(view)
     print(f"dropped view {view!r} ({removed} derived edges)")

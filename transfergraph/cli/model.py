@@ -7,7 +7,6 @@ from pathlib import Path
 
 import typer
 
-from transfergraph import config, db
 from transfergraph.choices import Format, Modality
 from transfergraph.cli.options import FormatOpt, OptionalModalityOpt
 from transfergraph.output import emit_record
@@ -36,12 +35,12 @@ def add(
 
     Examples: tg model add google/vit-base-patch16-224; tg model add my-vit --from ./my-vit
     """
-    from transfergraph.userdata.models import add as run_add
+    from transfergraph.api import TransferGraph
 
-    with db.connect(config.load()) as drv:
-        result = run_add(
-            drv, model_id, source=source, modality=None if modality is None else modality.value, update=update
+    with TransferGraph() as tg:
+        result = tg.add_model(
+            model_id, source=source, modality=None if modality is None else modality.value, update=update
         )
-    for note in result.pop("notes"):
+    for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
-    emit_record(result, fmt)
+    emit_record({k: v for k, v in result.record().items() if k != "notes"}, fmt)

@@ -47,11 +47,11 @@ def predict(
     from transfergraph.api import TransferGraph
 
     with TransferGraph() as tg:
-        frame = tg.predict(
+        done = tg.predict(
             method, view=view, seed=seed, datasets=datasets, top_k=top_k, candidates=candidates,
             show_progress=True,
         )  # fmt: skip
-    rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+    rows = done.records()
     if fmt is not Format.table:
         emit(rows, fmt)
         return

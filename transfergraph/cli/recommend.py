@@ -65,14 +65,14 @@ def recommend(
     tg recommend -d glue/sst2 --top 5 --include-tried --explain --format json
     """
     from transfergraph.api import TransferGraph
-    from transfergraph.readback.recommend import evidence_text
 
     with TransferGraph() as tg:
         include_tried = not (exclude_tried or next_k is not None)
-        result = tg.recommendation(
+        recommendation = tg.recommendation(
             dataset, top=next_k or top, method=method, include_tried=include_tried,
             list_tried=fmt is Format.json,  # the table shows how many and the best; csv has only the ranking
-        ).to_dict()  # fmt: skip
+        )  # fmt: skip
+    result = recommendation.to_dict()
     if result["stale"]:
         print(f"warning: {result['stale']}", file=sys.stderr)
     if result["more"]:
@@ -82,7 +82,7 @@ def recommend(
         sys.stdout.write("\n")
         return
     if fmt is Format.csv:
-        rows = [{**r, "evidence": evidence_text(r)} for r in result["rows"]]
+        rows = [{**r, "evidence": recommendation.evidence_text(r)} for r in result["rows"]]
         emit(rows, fmt)
         return
     # What a person scans for in 80 columns; --format json|csv has architecture, LogME and all evidence.

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from transfergraph import config, db
 from transfergraph.choices import Format
 from transfergraph.cli.options import FormatOpt, WideOpt
 from transfergraph.output import emit, progress
@@ -32,29 +31,37 @@ def score(
 
     Examples: tg score -d my_reviews --top-from-graph 10; tg score -d my_reviews --models bert-base-uncased
     """
-    from transfergraph.errors import TGError
-    from transfergraph.userdata.score import METRIC_NAMES
-    from transfergraph.userdata.score import score as run_score
+    from transfergraph.api import TransferGraph
 
-    bad = [m for m in metric if m not in METRIC_NAMES]
-    if bad:
-        raise TGError(f"--metric {bad[0]!r}: expected one of {', '.join(METRIC_NAMES)}")
-    with db.connect(config.load()) as drv, progress() as bar:
+    with TransferGraph() as tg, progress() as bar:
         task = bar.add_task("score", total=None)
 
         def start(model: str, n: int) -> None:
             bar.reset(task, total=n, description=f"score {model}")
 
-        result = run_score(
-            drv, dataset, models=models, top=top, metrics=list(dict.fromkeys(metric)), source=source,
-            force=force, batch_size=batch_size, on_start=start, on_batch=lambda n: bar.advance(task, n),
-        )  # fmt: skip
-    emit(result["rows"], fmt, title=f"{dataset}: transferability computed here", ids=("model",),
-         secondary=("metric", "status", "seconds"), wide=wide)  # fmt: skip
-    timed = {r["model"]: r["seconds"] for r in result["rows"] if r["status"] == "written"}
+        result = tg.score(
+            dataset,
+            models=models,
+            top=top,
+            metrics=metric,
+            source=source,
+            force=force,
+            batch_size=batch_size,
+            on_start=start,
+            on_batch=lambda n: bar.advance(task, n),
+        )
+    emit(
+        result.records(),
+        fmt,
+        title=f"{dataset}: transferability computed here",
+        ids=("model",),
+        secondary=("metric", "status", "seconds"),
+        wide=wide,
+    )
+    timed = {r.model: r.seconds for r in result if r.status == "written"}
     if timed and fmt is Format.table:
         per_model = sum(timed.values()) / len(timed)
-        ranking = result["ranking_seconds"]
+        ranking = result.ranking_seconds
         print(
             f"{per_model:.2f} s per model scored; a ranking read from the graph takes "
             f"{ranking * 1000:.0f} ms "

@@ -1,4 +1,4 @@
-"""Node features for the GNNs: real metadata, never random vectors (method.md 3.1, 7 and 8.2).
+"""Node features for the GNNs: real metadata, never random vectors (docs/method.md, "Embeddings").
 
 Datasets: a classical-MDS embedding of the probe-model distance matrix (the 768-d probe embeddings
 are not public, but the matrix is exactly Euclidean-embeddable, so MDS recovers them up to a rigid

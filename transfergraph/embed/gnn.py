@@ -1,4 +1,4 @@
-"""GraphSAGE and GAT link prediction in PyTorch Geometric (method.md 3.2, with 7.3 fixed).
+"""GraphSAGE and GAT link prediction in PyTorch Geometric (docs/method.md, "Embeddings").
 
 torch and PyG are imported inside the functions: the core install never loads them. One modality
 of a view is exported (export.py), given real node features (features.py), and trained full-batch
@@ -12,7 +12,6 @@ predict edges it cannot see. The stored vectors come from one pass over the full
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import neo4j
 import numpy as np
 
+from transfergraph import config
 from transfergraph.choices import EmbedMethod
 from transfergraph.db import run
 from transfergraph.embed import features, linkpred
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import torch
 
 HIDDEN = 128
-SUPERVISION_SHARE = 0.3  # of the train positives per epoch (method.md 3.2, disjoint_train_ratio)
+SUPERVISION_SHARE = 0.3  # of the train positives per epoch (disjoint_train_ratio; docs/method.md)
 
 
 def require_torch() -> None:
@@ -144,7 +144,7 @@ def check_memory(
 
     `width` None: the node features are not built yet, and the estimate with one feature (a lower
     bound) refuses before the subgraph's export, which at 100k models takes a minute and a GiB."""
-    limit = parse_size(os.environ.get("TG_GNN_MEMORY", "4g"))
+    limit = parse_size(config.gnn_memory())
     need = training_bytes(method, nodes=nodes, edges=edges, width=width or 1, dim=dim)
     if need > limit:
         size = f"~{size_text(need)}" if width else f"over ~{size_text(need)}"

@@ -3,7 +3,7 @@
 Per modality: project the view's positive and similarity edges undirected (cypher/embed/project),
 check GDS's memory estimate, stream the vectors, drop the projection (also on error or Ctrl-C).
 `node2vec-weighted` walks with transition probability proportional to the edge weight
-(normalised accuracy / similarity): the paper's Node2Vec+ at p = q = 1 (method.md 3.4).
+(normalised accuracy / similarity): the paper's Node2Vec+ at p = q = 1 (docs/method.md, "Embeddings").
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from transfergraph.errors import TGError
 if TYPE_CHECKING:  # the client costs ~1 s of imports: loaded only when Node2Vec runs
     from graphdatascience import GraphDataScience
 
-# The paper's Node2Vec (method.md 3.3): walks of 10 nodes, 10 per node, window 10, p = q = 1.
+# The paper's Node2Vec (docs/method.md, "Embeddings"): walks of 10 nodes, 10 per node, window 10, p = q = 1.
 DEFAULTS: dict[str, Any] = {
     "walk_length": 10,
     "walks_per_node": 10,

@@ -4,7 +4,7 @@
 -[:EMBEDS {vector}]->(:Model|:Dataset)`. For the production view the vector is also a node
 property (`embedding_<method>`) so the Browser shows it and a vector index serves
 `cypher/explore/similar_models.cypher`. `tg graph drop` / `tg graph build` of a view remove its
-runs (cypher/prune/clear_view.cypher), a re-run replaces them (embed/clear).
+runs (cypher/graph/clear_view.cypher), a re-run replaces them (embed/clear).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from transfergraph import views
 from transfergraph.choices import EmbedMethod
 from transfergraph.cypher import statements
 from transfergraph.db import run
+from transfergraph.results import Record, Table
 
 BATCH = 200  # vectors per write transaction: ~200 x 128 floats keeps each transaction small
 
@@ -109,6 +110,31 @@ def ensure_index(drv: neo4j.Driver, prop: str) -> None:
         if name == prop:
             drv.execute_query(text)
     run(drv, "embed/await_index")
+
+
+@dataclass(frozen=True)
+class EmbeddingRun(Record):
+    """One stored embedding: a (view, method, modality), its size and, with held-out edges, the
+    link-prediction AUC."""
+
+    view: str
+    method: str
+    modality: str
+    nodes: int
+    dim: int
+    seed: int
+    seconds: float
+    created_at: Any
+    auc: float | None = None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> EmbeddingRun:
+        return cls(**{f: row.get(f) for f in cls.__dataclass_fields__})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Embeddings(Table[EmbeddingRun]):
+    """Stored embeddings, one row per (view, method, modality)."""
 
 
 def listing(drv: neo4j.Driver) -> list[dict[str, Any]]:

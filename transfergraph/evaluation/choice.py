@@ -1,6 +1,6 @@
 """Which ranking `tg recommend` uses: a rule written down before the measurement that applies it.
 
-RULE (also in `tg evaluate --help` and the README): the primary metric is top-3 regret, the points
+RULE (also in `tg evaluate --help` and docs/method.md): the primary metric is top-3 regret, the points
 of accuracy lost by fine-tuning the three top-ranked models instead of the best one: a user tries a
 handful of candidates, it is in accuracy points, and it is less noisy than top-1 regret (one model's
 run-to-run noise). The strongest baseline is the baseline scored on every target with the lowest

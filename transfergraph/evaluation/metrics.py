@@ -1,4 +1,4 @@
-"""Ranking-quality metrics of one target (method.md 5.2 and design.md's quality protocol).
+"""Ranking-quality metrics of one target (docs/method.md, "Evaluation").
 
 Pure numpy/scipy: `actual` are a target's true accuracies, `score` the predicted scores of the
 same models in the same order. Ties in the predicted order are broken by position (callers pass
@@ -63,7 +63,7 @@ def ndcg_at(actual: Values, score: Values, k: int = 5) -> float:
 
 
 def target_weight(actual: Values) -> float:
-    """The paper's per-target weight: max minus mean true accuracy (method.md 5.1)."""
+    """The paper's per-target weight: max minus mean true accuracy (docs/method.md, "Evaluation")."""
     x = np.asarray(actual, dtype=float)
     return float(x.max() - x.mean())
 

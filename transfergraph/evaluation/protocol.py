@@ -1,4 +1,4 @@
-"""`tg evaluate`: the leak-free leave-one-target-out protocol of design.md ("Quality protocol").
+"""`tg evaluate`: the leak-free leave-one-target-out protocol of docs/method.md ("Evaluation").
 
 Per target T: build the view `without:T` (T's runs hidden from every edge), embed it when a
 method needs embeddings, compute the feature table from that view, train on the other datasets'
@@ -21,13 +21,14 @@ import pandas as pd
 from transfergraph import rankers, views
 from transfergraph.config import Settings
 from transfergraph.db import run
-from transfergraph.errors import ParameterError, TGError
+from transfergraph.errors import MissingInput, ParameterError
 from transfergraph.evaluation import choice, metrics
+from transfergraph.evaluation.result import Evaluation
 from transfergraph.evaluation.similarity import agreement
 from transfergraph.features import table as feats
 from transfergraph.rankers import fewshot
 
-# The paper's eight evaluation targets per modality (method.md 1.2).
+# The paper's eight evaluation targets per modality (docs/method.md, "Evaluation").
 PAPER_TARGETS = {
     "image": [
         "caltech101", "cifar100", "dtd", "flowers", "pets", "smallnorb_label_elevation", "stanfordcars", "svhn",  # noqa: E501
@@ -37,7 +38,7 @@ PAPER_TARGETS = {
         "tweet_eval/irony", "tweet_eval/offensive", "tweet_eval/sentiment",
     ],
 }  # fmt: skip
-# Published averages (leaky protocol, method.md 5.3 and 7): shown beside, never the bar.
+# Published averages (a leaky protocol: docs/method.md, "Evaluation"): shown beside, never the bar.
 PAPER_BEST = {"image": ("xgb_node2vec", 0.848, 0.808), "text": ("xgb_homoGATConv", 0.856, 0.839)}
 DEFAULT_METHODS = ("lr+none", "rf+none", "xgb+none", "xgb-rank+none")
 GAIN_KEYS = ("pearson_plain", "pearson_weighted", "top1_regret_mean", "top3_regret_mean", "ndcg5_mean")
@@ -69,9 +70,9 @@ def check_targets(drv: neo4j.Driver, modality: str, targets: list[str]) -> None:
     for t in targets:
         found = run(drv, "readback/dataset", id=t)
         if not found:
-            raise TGError(f"--targets {t!r}: no such dataset in the graph")
+            raise ParameterError("targets", f"{t!r}: no such dataset in the graph")
         if found[0]["modality"] != modality:
-            raise TGError(f"--targets {t!r} is a {found[0]['modality']} dataset, not {modality}")
+            raise ParameterError("targets", f"{t!r} is a {found[0]['modality']} dataset, not {modality}")
 
 
 def _target_rows(gt: pd.DataFrame, table: feats.FeatureTable, target: str) -> pd.DataFrame:
@@ -116,8 +117,8 @@ def _score_shots(
         bases[name] = fewshot.training_bases(rankers.get(name), train_frame, labels)
     for k in shots:
         cases = fewshot.validation_cases(labels, k, draws=draws)
-        chosen: dict[str, fewshot.Settings | None] = {}
-        by_basis: dict[str, fewshot.Settings | None] = {}
+        chosen: dict[str, fewshot.ShotSettings | None] = {}
+        by_basis: dict[str, fewshot.ShotSettings | None] = {}
         for name, (table, basis) in bases.items():
             if basis not in by_basis:
                 by_basis[basis], _ = fewshot.choose_settings(
@@ -192,10 +193,10 @@ def evaluate(
     min_models: int = MIN_MODELS,
     similarity: str = "published",
     log: Callable[[str], None] = lambda _: None,
-) -> dict[str, Any]:
-    """Run the protocol; returns the JSON object `tg evaluate --format json` prints. With `shots`,
-    the few-shot protocol instead (see `_score_shots`): nothing is chosen or recorded."""
-    from transfergraph import prune
+) -> Evaluation:
+    """Run the protocol. With `shots`, the few-shot protocol instead (see `_score_shots`): nothing
+    is chosen or recorded."""
+    from transfergraph import graph
 
     start = time.perf_counter()
     targets = list(targets or PAPER_TARGETS[modality])
@@ -213,9 +214,11 @@ def evaluate(
         elif name not in free:
             free.append(name)
     if seeds < 1:
-        raise TGError("--seeds must be at least 1")
-    if shots and (min(shots) < 1 or draws < 1):
-        raise TGError("--shots and --draws must be at least 1")
+        raise ParameterError("seeds", "must be at least 1")
+    if shots and min(shots) < 1:
+        raise ParameterError("shots", "must be at least 1")
+    if shots and draws < 1:
+        raise ParameterError("draws", "must be at least 1")
     shots = sorted(set(shots or []))
     check_targets(drv, modality, targets)
     rows: list[dict[str, Any]] = []
@@ -226,14 +229,15 @@ def evaluate(
     for target in targets:
         gt = ground_truth(drv, target)
         if len(gt) < 2:
-            raise TGError(f"--targets {target!r}: fewer than two models have a full fine-tuning run on it")
+            problem = "fewer than two models have a full fine-tuning run on it"
+            raise ParameterError("targets", f"{target!r}: {problem}")
         if shots and max(shots) > len(gt) - 2:
-            raise TGError(f"--shots {max(shots)}: {target!r} has {len(gt)} measured models, so at most "
-                          f"{len(gt) - 2} can be revealed (two are left to rank)")  # fmt: skip
+            problem = f"{target!r} has {len(gt)} measured models, so at most {len(gt) - 2} can be revealed"
+            raise ParameterError("shots", f"{max(shots)}: {problem} (two are left to rank)")
         weights[target] = metrics.target_weight(gt["accuracy"])
         view = views.held_out(target, computed_similarity=computed)
         log(f"{target}: building view {view}")
-        prune.build(drv, target, view, prune.BuildSettings(computed_similarity=computed))
+        graph.build(drv, target, view, graph.BuildSettings(computed_similarity=computed))
         datasets = [*feats.training_datasets(drv, view, modality), target]
         raw = feats.fetch(drv, view, modality, datasets=sorted(set(datasets)))
         base = feats.assemble_raw(raw)
@@ -244,7 +248,7 @@ def evaluate(
             ranker = rankers.get(name)
             try:
                 values = ranker.fit(base, train).score(_target_rows(gt, base, target))
-            except rankers.MissingInput as e:
+            except MissingInput as e:
                 notes.setdefault(name, set()).add(str(e))
                 continue
             if ranker.note:
@@ -271,7 +275,7 @@ def evaluate(
             for name, kind, seed, values in scored:
                 _score_rows(rows, name, kind, target, seed, gt, values, points)
     if shots:
-        return {
+        return Evaluation.from_protocol({
             "modality": modality,
             "targets": targets,
             "seeds": seeds,
@@ -284,11 +288,11 @@ def evaluate(
             "weights": weights,
             "missing_features": sorted(missing),
             "notes": {k: sorted(v) for k, v in notes.items()},
-        }
+        })  # fmt: skip
     summary = summarise(rows, weights)
     chosen = choice.choose(rows)
     best = chosen.best
-    return {
+    return Evaluation.from_protocol({
         "modality": modality,
         "targets": targets,
         "seeds": seeds,
@@ -307,7 +311,7 @@ def evaluate(
         "notes": {k: sorted(v) for k, v in notes.items()},
         "paper": {"method": PAPER_BEST[modality][0], "pearson_plain": PAPER_BEST[modality][1],
                   "pearson_weighted": PAPER_BEST[modality][2]} if modality in PAPER_BEST else None,
-    }  # fmt: skip
+    })  # fmt: skip
 
 
 def summarise(
@@ -341,14 +345,14 @@ def summarise(
     return out
 
 
-def record_best(drv: neo4j.Driver, result: dict[str, Any]) -> None:
+def record_best(drv: neo4j.Driver, result: Evaluation) -> None:
     """Store the winner (method or baseline) so `tg recommend` uses it by default."""
     run(
         drv,
         "readback/record_best",
-        modality=result["modality"],
-        method=result["best"],
-        summary=json.dumps(result["summary"]),
-        targets=result["targets"],
-        seeds=result["seeds"],
+        modality=result.modality,
+        method=result.best,
+        summary=json.dumps(list(result.summary_rows)),
+        targets=list(result.targets),
+        seeds=result.seeds,
     )

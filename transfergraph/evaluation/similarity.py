@@ -45,8 +45,8 @@ def _distances(drv: neo4j.Driver, probe: str) -> dict[Pair, float]:
 
 def agreement(drv: neo4j.Driver, modality: str | None = None) -> list[Agreement]:
     """Per modality (or the one given) and computed probe: its agreement with the published probe a
-    view uses first (cypher/prune/probes.cypher). No row for a modality without both."""
-    rows = run(drv, "prune/probes", computed_only=False)
+    view uses first (cypher/graph/probes.cypher). No row for a modality without both."""
+    rows = run(drv, "graph/probes", computed_only=False)
     out: list[Agreement] = []
     for m in sorted({r["modality"] for r in rows if modality in (None, r["modality"])}):
         probes = [r for r in rows if r["modality"] == m]

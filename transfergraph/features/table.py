@@ -4,7 +4,7 @@ Graph features come from `cypher/features/graph.cypher`, which reads only the vi
 edges: a view `without:T` hides T's runs, so nothing measured on T can reach T's features or any
 training row. A training row on D never uses D's own label either (the Cypher leaves D out).
 Metadata, dataset sizes and transferability scores are known before fine-tuning. Encoders and
-fills live in `Encoder`, fitted on training rows only (method.md 7.1, 7.2, 7.18).
+fills live in `Encoder`, fitted on training rows only (docs/method.md, "Departures from the paper's code").
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ calibrated on the known datasets, each scored without its own labels (`Ranker.tr
    level; its measured runs refit the level (one or two shift it, three or more refit the span too).
 The interval is split-conformal: the 10% and 90% quantiles of accuracy minus prediction over the
 calibration datasets' models (each dataset weighing the same), with the same number of runs
-revealed as the dataset has (0, 1, 3 or 5: the nearest below). `benchmarks/methods_study.py`
-measures its coverage on held-out targets with these functions (README, "Evaluation").
+revealed as the dataset has (0, 1, 3 or 5: the nearest below). `studies/methods/run.py`
+measures its coverage on held-out targets with these functions (docs/method.md, "Expected accuracy").
 """
 
 from __future__ import annotations

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +13,16 @@ import neo4j
 import numpy as np
 import pandas as pd
 
-from transfergraph import rankers
+from transfergraph import config, rankers
 from transfergraph.config import Settings
 from transfergraph.db import run
-from transfergraph.errors import ParameterError, TGError
+from transfergraph.errors import MissingInput, ParameterError, TGError
 from transfergraph.features import collaborative
 from transfergraph.features import table as feats
 from transfergraph.output import progress
 from transfergraph.predict import intervals, state
 from transfergraph.rankers.fewshot import FewShot
+from transfergraph.results import Record, Table
 
 DEFAULT_METHOD = "model-prior"  # no `tg evaluate` choice recorded: the baseline the rule keeps on this zoo
 TOP_K = 100  # PREDICTED edges kept per (dataset, method): the K best untried models, and the K best tried
@@ -30,8 +30,8 @@ CANDIDATES = 1000  # models per dataset recalled by the prior before the full fe
 WRITE_BATCH = 5000  # PREDICTED edges per write transaction
 
 
-@dataclass
-class Predicted:
+@dataclass(frozen=True)
+class Predicted(Record):
     """What `tg predict` did for one modality of a view."""
 
     view: str
@@ -44,7 +44,12 @@ class Predicted:
     ranked_by: str  # `method`, or the ranking it fell back to when the zoo lacks its inputs
     fallback: str  # why it fell back, or "-"
     interval: str  # why no expected accuracy with an interval was stored, or "-"
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Predictions(Table[Predicted]):
+    """One row per modality predicted."""
 
 
 def predictor_dir(settings: Settings, view: str, method: str) -> Path:
@@ -99,11 +104,8 @@ def blocks(edges: collaborative.ViewEdges, datasets: list[str], candidates: int)
     return [b for b in out if b]
 
 
-TIMINGS_ENV = "TG_PREDICT_TIMINGS"  # a file: seconds per step of `tg predict`, as JSON (benchmarks)
-
-
 class _Laps:
-    """Seconds per step, summed over blocks and modalities, saved to TIMINGS_ENV's file if set."""
+    """Seconds per step, summed over blocks and modalities, saved to TG_PREDICT_TIMINGS's file if set."""
 
     def __init__(self) -> None:
         self.last = time.monotonic()
@@ -115,12 +117,12 @@ class _Laps:
         self.last = now
 
     def save(self) -> None:
-        if target := os.environ.get(TIMINGS_ENV):
-            Path(target).write_text(json.dumps(self.seconds, indent=2))
+        if target := config.predict_timings():
+            target.write_text(json.dumps(self.seconds, indent=2))
 
 
 @dataclass
-class Fitted:
+class FittedView:
     """A ranker fitted on a view, ready to score blocks of its rows."""
 
     ranker: FewShot
@@ -132,7 +134,7 @@ class Fitted:
 def fitted(
     drv: neo4j.Driver, settings: Settings, view: str, modality: str, method: str, seed: int,
     edges: collaborative.ViewEdges, side: feats.Side,
-) -> Fitted:  # fmt: skip
+) -> FittedView:  # fmt: skip
     """`method` fitted on the view's runs of `fit_datasets` (wrapped for few-shot datasets). When the
     zoo lacks its inputs, the ranking that needs less (`Ranker.fallback`) takes over, and so on: named
     in `fallbacks`, never an error. A learned ranker is saved with its configuration under the cache."""
@@ -149,7 +151,7 @@ def fitted(
         train = feats.join(graph_rows, side, vectors)
         try:
             ranker.fit(train, train.frame["label"].notna(), seed).base.score(train.frame)
-        except rankers.MissingInput as e:
+        except MissingInput as e:
             fallbacks.append(f"{name}: {e}")
             if ranker.fallback is None:
                 raise TGError(f"{method}: {'; '.join(fallbacks)}; nothing to fall back to") from None
@@ -158,7 +160,7 @@ def fitted(
         saved = getattr(ranker.base, "fitted", None)
         if saved is not None:
             saved.save(predictor_dir(settings, view, method), {"view": view, "modality": modality})
-        return Fitted(ranker, train, vectors, fallbacks)
+        return FittedView(ranker, train, vectors, fallbacks)
     raise AssertionError("unreachable")
 
 
@@ -236,7 +238,7 @@ def predict(
     drv: neo4j.Driver, settings: Settings, view: str, method: str | None, *, seed: int = 0,
     datasets: list[str] | None = None, top_k: int = TOP_K, candidates: int = CANDIDATES,
     show_progress: bool = False,
-) -> list[Predicted]:  # fmt: skip
+) -> Predictions:  # fmt: skip
     """Replace (view, method)'s PREDICTED edges; one summary per modality. `method` None: per
     modality, the one `tg evaluate` recorded as best (else DEFAULT_METHOD).
 
@@ -254,10 +256,10 @@ def predict(
     view_cfg = feats.view_settings(drv, view)
     refreshed: dict[str, list[str]] = {}  # modality -> its datasets refreshed
     if datasets:
-        from transfergraph import prune
+        from transfergraph import graph
 
         for dataset in datasets:
-            prune.refresh_dataset(drv, view, dataset)
+            graph.refresh_dataset(drv, view, dataset)
             modality = run(drv, "readback/dataset", id=dataset)[0]["modality"]
             refreshed.setdefault(modality, []).append(dataset)
         modalities = list(refreshed)
@@ -285,7 +287,7 @@ def predict(
         )
         out.append(_predict_modality(drv, settings, view, *args, lap))
     lap.save()
-    return out
+    return Predictions(tuple(out))
 
 
 def _predict_modality(
@@ -368,4 +370,4 @@ def _predict_modality(
         state.save(settings, view, method, modality, kept_state, replaces=before if datasets else None)
         lap("save state")
     return Predicted(view, method, modality, written, removed, ", ".join(done.train.missing) or "-",
-                     len(notes), ranker.name, fallback or "-", no_interval or "-", notes)  # fmt: skip
+                     len(notes), ranker.name, fallback or "-", no_interval or "-", tuple(notes))  # fmt: skip

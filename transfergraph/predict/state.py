@@ -3,7 +3,7 @@
 At a million models, exporting the view's edges, reading the model metadata, fitting and calibrating
 take minutes; ranking one new dataset must take seconds (issue 17, item 5). A full run pickles its
 exported edges, its fitted ranker and its calibration under the cache with the view's stamp (a new
-one at every `tg graph build` and every refresh of a dataset, `cypher/prune/`). A refresh reuses them
+one at every `tg graph build` and every refresh of a dataset, `cypher/graph/`). A refresh reuses them
 only when the stamp it read before refreshing its dataset is the saved one, so nothing else changed
 the view since; it then reads that dataset's accuracy edges and the datasets' similarity edges anew
 (`collaborative.patched`) and saves the patched edges under the new stamp. The ranker and its
@@ -30,7 +30,7 @@ class State:
     stamp: str  # the view's stamp the edges are current at
     models: int  # models of the modality then (features/model_count.cypher)
     edges: ViewEdges
-    fitted: Any  # run.Fitted
+    fitted: Any  # run.FittedView
     calibration: tuple[Any, Any, str | None]  # run.calibration's result
     version: int = VERSION
 

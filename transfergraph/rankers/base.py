@@ -14,14 +14,9 @@ import numpy as np
 import pandas as pd
 
 from transfergraph.choices import EmbedMethod
-from transfergraph.errors import TGError
 from transfergraph.features.table import FeatureTable
 
 Kind = Literal["baseline", "method"]
-
-
-class MissingInput(TGError):
-    """The zoo lacks what a ranker needs (no similarity, no LogME, no metadata): `str()` says what."""
 
 
 class Ranker(ABC):

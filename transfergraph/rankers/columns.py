@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from transfergraph.errors import MissingInput
 from transfergraph.features.table import FeatureTable
-from transfergraph.rankers.base import MissingInput, Ranker
+from transfergraph.rankers.base import Ranker
 
 
 class ColumnRanker(Ranker):

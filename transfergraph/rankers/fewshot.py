@@ -41,7 +41,7 @@ VALIDATION_DATASETS = 50  # training datasets the few-shot settings are chosen o
 
 
 @dataclass(frozen=True)
-class Settings:
+class ShotSettings:
     power: int
     weight: float = WEIGHT
 
@@ -133,7 +133,7 @@ def choose_settings(
     weights: tuple[float, ...] = (WEIGHT,),
     min_shared: int = MIN_SHARED,
     cases: list[Case] | None = None,
-) -> tuple[Settings | None, float]:
+) -> tuple[ShotSettings | None, float]:
     """(settings, mean Pearson) with the best mean Pearson over the known datasets (`validation_cases`,
     or `cases` already computed from the same labels). Nested: call it with the training datasets only.
     Without `bases` (models x known datasets, their zero-shot scores) the history alone is validated
@@ -141,7 +141,7 @@ def choose_settings(
     nan) when no dataset qualifies at this k (the caller keeps the base)."""
     if cases is None:
         cases = validation_cases(labels, k, draws=draws, powers=powers, min_shared=min_shared)
-    found: dict[Settings, list[float]] = {}
+    found: dict[ShotSettings, list[float]] = {}
     for dataset, rest, power, history in cases:
         if power not in powers:
             continue
@@ -156,7 +156,7 @@ def choose_settings(
                 continue
             p = pearson(rest[ok], score[ok])
             if not math.isnan(p):
-                found.setdefault(Settings(power, weight), []).append(p)
+                found.setdefault(ShotSettings(power, weight), []).append(p)
     if not found:
         return None, math.nan
     # ties: the smaller power and weight, the setting that trusts the few shots least
@@ -205,7 +205,7 @@ class FewShot(Ranker):
         self.labels = self.train_rows.pivot_table(
             index="model", columns="dataset", values="label", aggfunc="mean"
         )
-        self._choices: dict[int, Settings | None] = {}
+        self._choices: dict[int, ShotSettings | None] = {}
         self._validation: tuple[pd.DataFrame, pd.DataFrame] | None = None
         return self
 
@@ -213,7 +213,7 @@ class FewShot(Ranker):
         """The base's scores of the training datasets' models, each dataset's labels left out."""
         return self.base.training_scores(self.train_rows, self.labels)
 
-    def _choice(self, k: int) -> Settings | None:
+    def _choice(self, k: int) -> ShotSettings | None:
         if k not in self._choices:
             if self._validation is None:
                 counts = self.labels.notna().sum()

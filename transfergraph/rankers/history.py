@@ -8,9 +8,10 @@ import math
 import numpy as np
 import pandas as pd
 
+from transfergraph.errors import MissingInput
 from transfergraph.features.table import SIM_HIST, TAUS, FeatureTable
 from transfergraph.numeric import pearson
-from transfergraph.rankers.base import MissingInput, training_rows
+from transfergraph.rankers.base import training_rows
 from transfergraph.rankers.columns import ColumnRanker
 
 

@@ -121,7 +121,7 @@ BASE_GROUPS = ("graph", "model", "dataset", "transfer")
 
 
 @dataclass
-class Fitted:
+class FittedRegressor:
     """A fitted method: estimator, the encoder fitted on its training rows, and its configuration."""
 
     method: Method
@@ -155,7 +155,7 @@ class Fitted:
         return folder
 
 
-def fit_method(table: FeatureTable, method: Method, seed: int, train: pd.Series) -> Fitted:
+def fit_method(table: FeatureTable, method: Method, seed: int, train: pd.Series) -> FittedRegressor:
     """Fit on the rows selected by `train` (rows with a label); encoders see only those rows."""
     groups = BASE_GROUPS + method.feature_groups
     rows = table.frame[train & table.frame["label"].notna()]
@@ -170,7 +170,7 @@ def fit_method(table: FeatureTable, method: Method, seed: int, train: pd.Series)
         rows["label"].to_numpy(float),
         rows["dataset"].to_numpy(),
     )
-    return Fitted(method, seed, encoder, est, groups, len(rows))
+    return FittedRegressor(method, seed, encoder, est, groups, len(rows))
 
 
 class Learned(Ranker):

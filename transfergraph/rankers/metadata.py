@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from transfergraph.errors import MissingInput
 from transfergraph.features.table import DATASET_NUM, MODEL_CAT, MODEL_NUM, Encoder, FeatureTable
-from transfergraph.rankers.base import MissingInput, Ranker, training_rows
+from transfergraph.rankers.base import Ranker, training_rows
 
 
 class MetadataLR(Ranker):

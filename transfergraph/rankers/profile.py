@@ -12,9 +12,10 @@ import math
 import numpy as np
 import pandas as pd
 
+from transfergraph.errors import MissingInput
 from transfergraph.features.table import SIM_HIST, FeatureTable
 from transfergraph.numeric import pearson, zscore
-from transfergraph.rankers.base import MissingInput, Ranker, training_rows
+from transfergraph.rankers.base import Ranker, training_rows
 
 PROFILE_POWERS = (1, 2, 4)
 MIN_PROFILE_MODELS = 10  # models with both a LogME score and a label before a correlation counts

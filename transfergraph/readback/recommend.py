@@ -37,6 +37,11 @@ class Recommendation:
     no_interval: str | None = None  # why there is no expected accuracy with an 80% interval
     tried: int | None = None  # how many models `measured` stands for, when it holds only the best
 
+    @staticmethod
+    def evidence_text(row: dict[str, Any]) -> str:
+        """A row's evidence as one line (what the DataFrame and the CSV show)."""
+        return evidence_text(row)
+
     def to_dict(self) -> dict[str, Any]:
         """The fields as plain data (`tried` only when set, so the full listing keeps its shape)."""
         data = asdict(self)

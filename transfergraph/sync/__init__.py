@@ -21,8 +21,7 @@ import neo4j
 from transfergraph import views
 from transfergraph.config import Settings
 from transfergraph.db import run
-from transfergraph.errors import TGError, cut_echoes
-from transfergraph.loaders.records import InvalidInput
+from transfergraph.errors import InvalidInput, TGError, cut_echoes
 from transfergraph.sync import lock
 from transfergraph.sync.job import Job, Refresh, Source, parse
 from transfergraph.sync.sources import Context, SourceResult, ingest_source
@@ -133,7 +132,7 @@ def refresh(
     drv: neo4j.Driver, settings: Settings, plan: Refresh, changed: list[str], log: Callable[[str], None]
 ) -> Refreshed:
     """Refresh the production view and its predictions for `changed` (see the module doc)."""
-    from transfergraph import prune
+    from transfergraph import graph
     from transfergraph.predict.run import predict
 
     start = time.monotonic()
@@ -151,10 +150,10 @@ def refresh(
             )  # fmt: skip
             log(f"refresh: rebuild view {view!r} ({reason})")
             fields = recorded[0]["view"] if recorded else {}
-            build = prune.BuildSettings(
-                **{k: fields[k] for k in prune.BuildSettings.__dataclass_fields__ if k in fields}
+            build = graph.BuildSettings(
+                **{k: fields[k] for k in graph.BuildSettings.__dataclass_fields__ if k in fields}
             )
-            prune.build(drv, None, view, build)
+            graph.build(drv, None, view, build)
             if plan.predict:
                 log("refresh: predict every dataset")
                 predict(drv, settings, view, plan.method)
@@ -164,7 +163,7 @@ def refresh(
             predict(drv, settings, view, plan.method, datasets=changed)  # re-derives their part first
         else:
             for dataset in changed:
-                prune.refresh_dataset(drv, view, dataset)
+                graph.refresh_dataset(drv, view, dataset)
         predicted = tuple(changed) if plan.predict else ()
         return Refreshed("datasets", False, predicted, time.monotonic() - start, "their runs changed")
     except TGError as e:

@@ -17,16 +17,20 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import neo4j
 
 from transfergraph import ingest
 from transfergraph.config import Settings
-from transfergraph.errors import TGError
+from transfergraph.errors import InvalidInput, Problem, TGError
 from transfergraph.ingest import state as states
 from transfergraph.loaders import storable
-from transfergraph.loaders.records import ENTITIES, MODALITIES, InvalidInput, Problem, Records
+from transfergraph.loaders.records import MODALITIES, Records
+from transfergraph.schema import ENTITIES
+
+if TYPE_CHECKING:
+    from transfergraph.ingest.jobs import IngestResult
 
 
 @dataclass(frozen=True)
@@ -316,6 +320,16 @@ class SourceResult:
             "runs_skipped": runs.skipped, "nodes_created": sum(t.created for t in nodes),
             "datasets_changed": len(self.datasets), "seconds": round(self.seconds, 2), "note": self.note,
         }  # fmt: skip
+
+    def ingest_result(self, dry_run: bool = False) -> IngestResult:
+        """As the facade's `ingest_*` methods return it."""
+        from dataclasses import replace
+
+        from transfergraph.ingest.jobs import result
+
+        done = result(self.name, self.rows, self.written, dry_run)
+        return replace(done, unchanged=self.unchanged, note=self.note, datasets=self.datasets,
+                       skipped_items=self.report)  # fmt: skip
 
     def frame(self) -> Any:
         """One row per entity: rows, created, updated, unchanged, skipped (as `tg ingest` prints)."""

@@ -13,8 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from transfergraph.errors import MissingExtra, TGError
-from transfergraph.loaders.records import InvalidInput, Problem
+from transfergraph.errors import InvalidInput, MissingExtra, Problem, TGError
 from transfergraph.loaders.tabular import read_rows
 
 MODALITIES = ("image", "text")

@@ -1,4 +1,4 @@
-"""Features of a user's dataset from a pre-trained model (method.md 2.5 and 6.1), on the CPU.
+"""Features of a user's dataset from a pre-trained model (docs/method.md, "Probe embeddings"), on the CPU.
 
 One vector per item: the base model's last hidden state averaged over the token axis (over the
 real tokens only for text, so a text's feature does not depend on what it was batched with).
@@ -123,7 +123,7 @@ def _load(model_id: str, local_path: str | None, modality: str) -> tuple[Any, An
                 f"pass a local folder: tg model add {model_id} --from DIR"
             ) from e
         raise TGError(f"{where}: cannot load model {model_id!r} with its {what}: {_first_line(e)}") from e
-    if modality == "text" and processor.pad_token is None:  # GPT-style: pad with EOS (method.md 2.5)
+    if modality == "text" and processor.pad_token is None:  # GPT-style: pad with EOS (docs/method.md)
         if processor.eos_token is None:
             raise TGError(f"model {model_id!r}: its tokenizer has neither a pad nor an end-of-text token")
         processor.pad_token = processor.eos_token
@@ -217,7 +217,7 @@ def features(
 
 
 def probe_embedding(model_id: str, data: UserData, **kw: Any) -> list[float]:
-    """The dataset's probe embedding (method.md 2.5): the mean of its items' features."""
+    """The dataset's probe embedding (docs/method.md, "Probe embeddings"): the mean of its items' features."""
     return [float(v) for v in features(model_id, data, **kw).mean(axis=0)]
 
 

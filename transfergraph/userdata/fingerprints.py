@@ -17,16 +17,19 @@ from transfergraph.errors import TGError
 from transfergraph.loaders import fingerprints
 from transfergraph.loaders.fingerprints import Fingerprint
 from transfergraph.loaders.records import Records
+from transfergraph.results import Record
 from transfergraph.userdata.place import distance
 
 SOURCE = "fingerprints"
 
 
 @dataclass(frozen=True)
-class Exported:
+class Exported(Record):
+    """A fingerprint file written: where, how many datasets, with which probes."""
+
     path: str
     datasets: int
-    probes: list[str]
+    probes: tuple[str, ...]
 
 
 def _from_row(row: dict[str, Any]) -> Fingerprint:
@@ -53,7 +56,7 @@ def export(drv: neo4j.Driver, path: Path, probe: str | None = None, ids: list[st
             f"no dataset is embedded {what}: `tg dataset add|embed` or `tg ingest fingerprints` first"
         )
     fingerprints.write(path, found)
-    return Exported(str(path), len(found), sorted({f.probe for f in found}))
+    return Exported(str(path), len(found), tuple(sorted({f.probe for f in found})))
 
 
 def records(drv: neo4j.Driver, path: Path) -> Records:

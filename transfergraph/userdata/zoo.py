@@ -16,13 +16,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import neo4j
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 from transfergraph.db import run
-from transfergraph.errors import TGError
-from transfergraph.loaders.records import MODALITIES, InvalidInput, Problem
+from transfergraph.errors import InvalidInput, ParameterError, Problem, TGError
+from transfergraph.loaders.records import MODALITIES
+from transfergraph.results import Record, Table
 from transfergraph.userdata.data import HUB_PREFIX
 from transfergraph.userdata.place import DEFAULT_PROBES
 
@@ -40,7 +44,7 @@ class HubEntry:
 
 
 @dataclass(frozen=True)
-class ZooRow:
+class ZooRow(Record):
     dataset: str
     source: str
     status: str  # "embedded", "already embedded", "failed"
@@ -57,6 +61,21 @@ class ZooResult:
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.rows)
+
+    def summary(self) -> dict[str, Any]:
+        """What `tg dataset embed --zoo` prints: counts by status, the file written."""
+        return {
+            "embedded": self.count("embedded"),
+            "already_embedded": self.count("already embedded"),
+            "failed": self.count("failed"),
+            "without_hub_id": self.without_hub_id,
+            "fingerprints": self.fingerprints or "-",
+            "exported": self.exported,
+        }
+
+    def frame(self) -> pd.DataFrame:
+        """One row per zoo dataset: its Hub source, what happened, and why when it failed."""
+        return Table(tuple(self.rows)).frame()
 
 
 def hub_ids(path: Path | None = None) -> dict[str, HubEntry]:
@@ -111,7 +130,7 @@ def _done(row: dict[str, Any], probe: str, sample: int, seed: int) -> bool:
 
 def check_probe(modality: str | None, probe: str | None) -> None:
     if probe is not None and modality is None:
-        raise TGError("--probe embeds one modality: give --modality too")
+        raise ParameterError("probe", "embeds one modality: give modality too")
 
 
 def embed_zoo(

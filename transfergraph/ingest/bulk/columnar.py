@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from transfergraph import schema
-from transfergraph.ingest import Tally
 from transfergraph.ingest.bulk.csv_files import Layout
+from transfergraph.ingest.writer import Tally
 from transfergraph.loaders import runs as runs_loader
 from transfergraph.loaders.records import Records
 from transfergraph.loaders.storable import MAX_KEY_BYTES, float_problem, name_problem

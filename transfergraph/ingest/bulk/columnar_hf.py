@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from transfergraph import schema
-from transfergraph.ingest import Tally
 from transfergraph.ingest.bulk.columnar import (
     _BLANK,
     BLOCK_BYTES,
@@ -42,6 +41,7 @@ from transfergraph.ingest.bulk.columnar import (
     write_nodes,
     write_options,
 )
+from transfergraph.ingest.writer import Tally
 from transfergraph.loaders.hf_models import PIPELINE_MODALITY
 from transfergraph.loaders.records import MODALITIES, Records
 

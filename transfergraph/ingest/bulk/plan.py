@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from transfergraph import schema
 from transfergraph.errors import TGError
-from transfergraph.ingest import Tally, merge_key, planned
+from transfergraph.ingest.writer import Tally, merge_key, planned
 from transfergraph.loaders.records import Records
 
 

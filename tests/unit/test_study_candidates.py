@@ -1,19 +1,16 @@
-"""Collaborative rankings (pure: frames in, scores out): a low-rank structure with a hidden column is
-recovered from side information alone, the target's own labels never reach its scores, settings are
-chosen on the known datasets, and the accuracy intervals have the coverage they are built for."""
+"""The methods study's candidate rankings (`studies/methods/candidates.py`; pure: frames in, scores
+out): a low-rank structure with a hidden column is recovered from side information alone, the
+target's own labels never reach its scores, settings are chosen on the known datasets, and the
+accuracy intervals have the coverage they are built for. `studies` is importable because pytest puts
+the repository root on the path (`pythonpath` in pyproject.toml)."""
 
 from __future__ import annotations
-
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from support import REPO
-
-sys.path.insert(0, str(REPO / "benchmarks"))
-import study_methods as cf
+from studies.methods import candidates as cf
 
 MODELS = [f"m{i:02d}" for i in range(40)]
 DATASETS = ["a", "b", "c", "d", "e", "f"]
@@ -124,14 +121,19 @@ def test_the_graph_network_learns_the_target_from_its_similar_datasets() -> None
     pd.testing.assert_series_equal(score, again)  # seeded: the same run twice
 
 
-def test_topk_regret_in_points() -> None:
+def test_top_k_regret_in_points_with_unscored_models_last() -> None:
     actual = pd.Series({"x": 0.90, "y": 0.80, "z": 0.70})
     score = pd.Series({"x": 0.0, "y": 2.0, "z": 1.0})
-    assert cf.topk_regret(actual, score, 1) == pytest.approx(10.0)
-    assert cf.topk_regret(actual, score, 2) == pytest.approx(10.0)
-    assert cf.topk_regret(actual, score, 3) == pytest.approx(0.0)
+    assert cf.top_k_regret(actual, score, 1) == pytest.approx(10.0)
+    assert cf.top_k_regret(actual, score, 2) == pytest.approx(10.0)
+    assert cf.top_k_regret(actual, score, 3) == pytest.approx(0.0)
     # an unscored model is ranked last
-    assert cf.topk_regret(actual, score.drop("y"), 1) == pytest.approx(20.0)
+    assert cf.top_k_regret(actual, score.drop("y"), 1) == pytest.approx(20.0)
+    # ties keep the models' id order, whatever order the series come in; unknown accuracies drop out
+    tied = pd.Series({"z": 1.0, "y": 1.0, "x": 1.0})
+    assert cf.top_k_regret(actual[["z", "y", "x"]], tied, 1) == pytest.approx(0.0)
+    assert cf.top_k_regret(actual.drop("x"), tied, 1) == pytest.approx(0.0)
+    assert cf.top_k_regret(pd.Series({"w": np.nan, **actual.drop("x")}), tied, 1) == pytest.approx(0.0)
 
 
 def test_choose_nested_validates_on_the_known_datasets_only() -> None:

@@ -1,4 +1,6 @@
-"""Which ranking beats the strong simple baselines at the top of the list? (issue 18, research half)
+"""The methods study: which ranking beats the strong simple baselines at the top of the list?
+(issue 18, research half; the candidates are in `candidates.py` beside this file, the write-up and
+measured tables in `results.md`.)
 
 PROTOCOL (fixed before any result was looked at)
 - Data: the paper zoo through `transfergraph.loaders.paper_zoo` (full fine-tuning runs only).
@@ -13,10 +15,12 @@ PROTOCOL (fixed before any result was looked at)
 - Models judged on a target: those with a full-FT run on it and at least one run on a known dataset.
 - Metrics per target: top-1 and top-3 regret (points: best accuracy minus that of the top-ranked
   model / of the best of the top 3), NDCG@5 with gain = the target's min-max normalised best
-  accuracy (`metrics.ndcg_at`), Spearman, Pearson. Mean over targets (plain).
+  accuracy, Spearman, Pearson: the product's functions (`transfergraph.evaluation.metrics`), the
+  models in id order, unscored ones last. Mean over targets (plain).
 - Strongest baseline per modality: the lower mean top-3 regret of model-prior and
   similarity-history. Paired differences (method - baseline) per target, 95% percentile bootstrap
-  interval over targets (10,000 paired resamples, numpy default_rng(0)).
+  interval over targets (10,000 paired resamples, numpy default_rng(0)): the product's
+  `transfergraph.evaluation.choice.paired`, which `tg evaluate` uses.
 - PRIMARY metric: top-3 regret. Why: a practitioner fine-tunes a short list, not one model; top-1
   regret depends on one pick among near-ties (repeated runs of one pair differ by up to 9 points)
   and is the noisier estimate on 9-13 targets; top-3 regret is still in accuracy points at the
@@ -38,7 +42,13 @@ PROTOCOL (fixed before any result was looked at)
   models, 5 draws, the same procedure in calibration and test). Coverage and mean width measured
   on the target's other models.
 
-Run:  OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/methods_study.py [--modality image|text]
+Run from the repository root (the paper zoo from --zoo or TG_ZOO_PATH):
+
+    OMP_NUM_THREADS=1 python -m studies.methods.run [--modality image|text] [--target T ...]
+        [--skip-ltr] [--skip-gnn] [--no-intervals | --intervals-only] [--zoo DIR] [--out DIR]
+
+The whole study: 17 min on one core; one text target without LambdaMART, the graph network and the
+intervals (`--modality text --target ag_news --skip-ltr --skip-gnn --no-intervals`): about 15 s.
 """
 
 from __future__ import annotations
@@ -55,19 +65,20 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 import pandas as pd
-import study_methods as cf  # the candidate methods, beside this file (none won: not in the product)
 
-from transfergraph import rankers
-from transfergraph.evaluation import metrics
+from studies.methods import candidates as cf  # none won: not in the product
+from transfergraph import config, rankers
+from transfergraph.errors import MissingInput
+from transfergraph.evaluation import choice, metrics
 from transfergraph.features.table import FeatureTable
 from transfergraph.loaders import paper_zoo
 from transfergraph.rankers.history import choose_tau
 
-ZOO = Path(os.environ.get("TG_ZOO_PATH", "/work/shared/data/transfergraph-zoo"))
 MIN_MODELS = 20
 PROBES = {"image": "google_vit_base_patch16_224", "text": "EleutherAI_gpt-neo-125m"}
-METRIC_COLS = ["top1", "top3", "ndcg5", "spearman", "pearson"]
-BOOT = 10_000
+METRIC_COLS = ["top1_regret", "top3_regret", "ndcg5", "spearman", "pearson"]  # the product's names
+BASELINES = ("model-prior", "similarity-history")
+RULE_METRICS = (choice.PRIMARY, *choice.SECONDARY)  # top-3 regret, then top-1 regret and NDCG@5
 LOWRANK_GRID = [
     {"rank": r, "shrink": s, "tau": t}
     for r in (1, 2, 3, 4, 6, 8)
@@ -96,8 +107,8 @@ STACK_GRID = [
 class Zoo:
     """One modality's matrices: mean and best accuracy, labels, similarity, LogME, metadata."""
 
-    def __init__(self, modality: str):
-        rec = paper_zoo.load(ZOO, (modality,))
+    def __init__(self, zoo: Path, modality: str):
+        rec = paper_zoo.load(zoo, (modality,))
         runs = pd.DataFrame([{"model": r["model"], "dataset": r["dataset"], **r["props"]} for r in rec.runs])
         runs = runs[runs["peft"] == "full"]
         self.mean = runs.pivot_table(index="model", columns="dataset", values="accuracy", aggfunc="mean")
@@ -128,7 +139,8 @@ class Zoo:
             [{"model": k, **v["props"]} for k, v in rec.models.items() if v["modality"] == modality]
         )
         meta = meta.set_index("model")
-        meta["log_parameters"] = np.log10(pd.to_numeric(meta.get("num_parameters"), errors="coerce"))
+        params = meta["num_parameters"] if "num_parameters" in meta else pd.Series(np.nan, index=meta.index)
+        meta["log_parameters"] = np.log10(pd.to_numeric(params, errors="coerce"))
         for c in ("input_size", "source_accuracy", "model_type"):
             if c not in meta:
                 meta[c] = np.nan
@@ -148,27 +160,17 @@ class Zoo:
 
 
 def evaluate(actual: pd.Series, score: pd.Series) -> dict[str, float]:
-    models = sorted(actual.index)
-    s = score.reindex(models)
-    s = s.fillna(s.min() - 1.0 if s.notna().any() else 0.0)  # unscored models rank last
-    a = actual[models].to_numpy(float)
-    v = s.to_numpy(float)
+    """The product's metrics of one target (models in id order, unscored ones ranked last)."""
+    a, v = cf.aligned(actual, score)
     return {
-        "top1": metrics.top1_regret(a, v),
-        "top3": cf.topk_regret(actual[models], s, 3),
+        "top1_regret": metrics.top1_regret(a, v),
+        "top3_regret": metrics.top_k_regret(a, v, 3),
         "ndcg5": metrics.ndcg_at(a, v, 5),
         "spearman": metrics.spearman(a, v),
         "pearson": metrics.pearson(a, v),
-        "n_models": len(models),
-        "n_scored": int(score.reindex(models).notna().sum()),
+        "n_models": len(a),
+        "n_scored": int(score.reindex(actual.dropna().index).notna().sum()),
     }
-
-
-def bootstrap(diff: np.ndarray) -> tuple[float, float]:
-    rng = np.random.default_rng(0)
-    idx = rng.integers(0, len(diff), size=(BOOT, len(diff)))
-    means = diff[idx].mean(axis=1)
-    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
 # ------------------------------------------------------------------------------ rankings per target
@@ -191,7 +193,13 @@ def product_frame(zoo: Zoo, labels: pd.DataFrame, target: str) -> tuple[pd.DataF
 
 
 def rankings(
-    zoo: Zoo, target: str, notes: dict[str, list[str]], chosen_by: dict[str, dict[str, cf.Settings]]
+    zoo: Zoo,
+    target: str,
+    notes: dict[str, list[str]],
+    chosen_by: dict[str, dict[str, cf.Settings]],
+    *,
+    skip_ltr: bool = False,
+    skip_gnn: bool = False,
 ) -> dict[str, pd.Series]:
     labels = zoo.labels.drop(columns=[target])
     truth = zoo.best.drop(columns=[target])
@@ -217,7 +225,7 @@ def rankings(
         values = profile.score(target_rows)
         out["logme-profile-history"] = pd.Series(values, index=target_rows["model"].to_numpy())
         note("logme-profile-history", profile.note)
-    except rankers.MissingInput:
+    except MissingInput:
         pass
     for name, table in (("logme", zoo.logme), ("reg-h-score", zoo.regh)):
         if target in table.columns:
@@ -234,7 +242,7 @@ def rankings(
     note("lowrank+logme", f"logme_weight={with_logme['logme_weight']}")
 
     # (c) LambdaMART on the collaborative features
-    if os.environ.get("STUDY_SKIP_LTR") != "1":
+    if not skip_ltr:
         ltr_set, _ = cf.choose_nested(cf.learning_to_rank, labels, side, truth, LTR_GRID, validation)
         out["lambdamart"] = cf.learning_to_rank(labels, side, target, ltr_set)
         note("lambdamart", f"trees={ltr_set['n_estimators']} depth={ltr_set['max_depth']}")
@@ -246,7 +254,7 @@ def rankings(
 
     # (b) the graph network: settings fixed in advance (nested choice would cost ~20 min of the one
     # core), three seeds, reported as the mean of the per-seed metrics
-    if os.environ.get("STUDY_SKIP_GNN") != "1":
+    if not skip_gnn:
         for seed in GNN_SEEDS:
             out[f"gnn@{seed}"] = cf.graph_network(labels, side, target, {**GNN_SETTINGS, "seed": seed})
 
@@ -399,51 +407,64 @@ def markdown(frame: pd.DataFrame, digits: int = 2) -> str:
 
 
 def table(results: pd.DataFrame, baseline: str) -> str:
+    """Mean metrics per method and, against the baseline, the product's paired bootstrap intervals
+    (`choice.paired`) and its rule (`Paired.better` on top-3 regret, no secondary `Paired.worse`)."""
     lines = [
         f"| method | targets | top-1 regret | top-3 regret | NDCG@5 | Spearman | Pearson | "
         f"d top-3 vs {baseline} [95% CI] | d top-1 [95% CI] | d NDCG@5 [95% CI] | rule |",
         "|---|---:|---:|---:|---:|---:|---:|---|---|---|---|",
     ]
-    base = results[results["method"] == baseline].set_index("target")
     for method, part in results.groupby("method", sort=False):
-        part = part.set_index("target")
-        common = part.index.intersection(base.index)
         m = part[METRIC_COLS].mean()
         cells = []
         verdict = ""
         if method != baseline:
-            cis = {}
-            for col in ("top3", "top1", "ndcg5"):
-                d = (part.loc[common, col] - base.loc[common, col]).to_numpy(float)
-                d = d[~np.isnan(d)]
-                lo, hi = bootstrap(d)
-                cis[col] = (float(d.mean()), lo, hi)
-                cells.append(f"{d.mean():+.2f} [{lo:+.2f}, {hi:+.2f}]" if col != "ndcg5"
-                             else f"{d.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]")  # fmt: skip
-            wins = cis["top3"][2] < 0 and cis["top1"][1] <= 0 and cis["ndcg5"][2] >= 0
+            cis = {col: choice.paired(results, str(method), baseline, col) for col in RULE_METRICS}
+            for c in cis.values():
+                col = c.metric
+                digits = 3 if col == "ndcg5" else 2
+                cells.append(f"{c.mean:+.{digits}f} [{c.low:+.{digits}f}, {c.high:+.{digits}f}]")
+            wins = cis[choice.PRIMARY].better and not any(cis[s].worse for s in choice.SECONDARY)
             verdict = "**passes**" if wins else "no"
         else:
             cells = ["(baseline)", "", ""]
         lines.append(
-            f"| {method} | {len(part)} | {m['top1']:.2f} | {m['top3']:.2f} | {m['ndcg5']:.3f} | "
-            f"{m['spearman']:.3f} | {m['pearson']:.3f} | {' | '.join(cells)} | {verdict} |"
+            f"| {method} | {len(part)} | {m['top1_regret']:.2f} | {m['top3_regret']:.2f} | "
+            f"{m['ndcg5']:.3f} | {m['spearman']:.3f} | {m['pearson']:.3f} | {' | '.join(cells)} | {verdict} |"
         )
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m studies.methods.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--zoo", type=Path, help="The paper zoo's folder (default: TG_ZOO_PATH).")
     parser.add_argument("--modality", action="append", choices=["image", "text"])
+    parser.add_argument("--target", action="append", help="Only these outer targets (default: all).")
+    parser.add_argument("--skip-ltr", action="store_true", help="Leave LambdaMART out (ml extra).")
+    parser.add_argument("--skip-gnn", action="store_true", help="Leave the graph network out (gnn extra).")
     parser.add_argument("--no-intervals", action="store_true")
     parser.add_argument("--intervals-only", action="store_true", help="The product's intervals alone.")
-    args = parser.parse_args()
-    out_dir = Path(__file__).parent / "out"
-    out_dir.mkdir(exist_ok=True)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out", help="CSV folder.")
+    args = parser.parse_args(argv)
+    args.zoo = args.zoo or config.load().zoo_path
+    if args.zoo is None:
+        parser.error("no paper zoo: pass --zoo DIR or set TG_ZOO_PATH")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = arguments(argv)
+    out_dir = args.out
+    out_dir.mkdir(parents=True, exist_ok=True)
     for modality in args.modality or ["image", "text"]:
         t0 = time.time()
-        zoo = Zoo(modality)
+        zoo = Zoo(args.zoo, modality)
+        if args.target:  # a modality without any of them is skipped
+            zoo.targets = [t for t in zoo.targets if t in args.target]
+            if not zoo.targets:
+                continue
         if args.intervals_only:
-            prior = {t: {} for t in zoo.targets}
+            prior: dict[str, cf.Settings] = {t: {} for t in zoo.targets}
             ivs = pd.concat([
                 product_interval_study(zoo, "model-prior", cf.model_prior, prior),
                 product_interval_study(zoo, "similarity-history", cf.similarity_history, tau_settings(zoo)),
@@ -454,11 +475,14 @@ def main() -> None:
             print(f"\n({time.time() - t0:.0f} s)", flush=True)
             continue
         print(f"\n## {modality}: {len(zoo.targets)} targets: {', '.join(zoo.targets)}", flush=True)
-        rows, notes, chosen_by = [], {}, {}
+        rows: list[dict[str, object]] = []
+        notes: dict[str, list[str]] = {}
+        chosen_by: dict[str, dict[str, cf.Settings]] = {}
         for target in zoo.targets:
             labels = zoo.labels.drop(columns=[target])
             truth = zoo.truth(target, labels)
-            for method, score in rankings(zoo, target, notes, chosen_by).items():
+            ranked = rankings(zoo, target, notes, chosen_by, skip_ltr=args.skip_ltr, skip_gnn=args.skip_gnn)
+            for method, score in ranked.items():
                 covered = score.reindex(truth.index).notna()
                 if method in ("logme", "reg-h-score") and covered.sum() < MIN_MODELS:
                     continue
@@ -475,19 +499,20 @@ def main() -> None:
             gnn = gnn.reset_index().assign(method="gnn (mean of 3 seeds' metrics)")
             results = pd.concat([results[~results["method"].str.startswith("gnn@")], gnn], ignore_index=True)
         results.to_csv(out_dir / f"methods_study_{modality}.csv", index=False)
-        means = results.groupby("method")["top3"].mean()
-        baseline = min(("model-prior", "similarity-history"), key=lambda m: means[m])
+        results.insert(1, "kind", np.where(results["method"].isin(BASELINES), "baseline", "method"))
+        baseline = choice.strongest_baseline(results)  # the product's rule, over the two baselines
+        assert baseline is not None  # both baselines rank every target
         print(f"strongest baseline (lower mean top-3 regret): {baseline}\n")
         print(table(results, baseline))
         print("\nsettings chosen nested, per target:")
         for method, items in notes.items():
             print(f"- {method}: " + "; ".join(items))
         print("\nper-target top-3 regret:")
-        print(markdown(results.pivot(index="target", columns="method", values="top3")))
+        print(markdown(results.pivot(index="target", columns="method", values="top3_regret")))
         print(f"\n({time.time() - t0:.0f} s)", flush=True)
         if args.no_intervals:
             continue
-        prior_settings = {t: {} for t in zoo.targets}
+        prior_settings: dict[str, cf.Settings] = {t: {} for t in zoo.targets}
         iv = [interval_study(zoo, "model-prior", cf.model_prior, prior_settings)]
         iv.append(interval_study(zoo, "lowrank", cf.lowrank, chosen_by["lowrank"]))
         history = chosen_by["similarity-history"]

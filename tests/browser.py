@@ -1,6 +1,6 @@
 """Drive the Neo4j Browser in a real headless Chromium: log in through its connect form, run Cypher.
 
-The tests (tests/server/test_browser.py) and the screenshot tool (benchmarks/browser_screenshot.py,
+The tests (tests/server/test_browser.py) and the screenshot tool (tests/screenshots.py,
 which makes docs/browser.png and docs/explore.png) both drive the Browser through `run_query`, so
 they cannot drift apart.
 
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from transfergraph.cypher import parse_script
-from transfergraph.errors import MissingExtra
+from transfergraph.errors import BrowserError, MissingExtra
 
 if TYPE_CHECKING:  # playwright is a dev/test dependency: imported only when the Browser is driven
     from playwright.sync_api import Page, Route, ViewportSize
@@ -44,10 +44,6 @@ VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 DEFAULT_QUERY = "RETURN gds.version() AS gds"
 # A statement's status in a multi-statement frame, besides success (and waiting/pending while it runs).
 UNSUCCESSFUL = ", ".join(f'[title="Status: {s}"]' for s in ("error", "skipped", "ignored"))
-
-
-class BrowserError(RuntimeError):
-    """The Browser could not be driven: no Chromium, no connection, or no result shown."""
 
 
 def require_chromium() -> Path:

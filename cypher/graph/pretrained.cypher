@@ -1,4 +1,4 @@
-// Model->source-dataset edges from model cards (method.md 2.4 "pretraining edges", 7.11):
+// Model->source-dataset edges from model cards (docs/method.md, "The learning graph"):
 // the model-card accuracy, min-max normalised among the models pre-trained on the same dataset,
 // thresholded like fine-tuning accuracy. Cards without an accuracy and single-model groups
 // carry no comparison and give no edge. Switch: --no-pretrained.

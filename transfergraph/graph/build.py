@@ -1,4 +1,4 @@
-"""The learning graph: thresholded edges derived in Cypher (`cypher/prune/`) from the raw facts.
+"""Building views of the learning graph: thresholded edges derived in Cypher (`cypher/graph/`).
 
 A *view* is the graph as seen when predicting for one target: its derived edges carry
 `view: NAME`. A target's view is computed without the target's fine-tuning runs (hidden, never
@@ -13,25 +13,17 @@ from typing import Any
 import neo4j
 
 from transfergraph import views as view_names
+from transfergraph.choices import THRESHOLDS as RANGES
 from transfergraph.choices import Aggregate, RunRegime
 from transfergraph.db import run
-from transfergraph.errors import TGError
+from transfergraph.errors import ParameterError, TGError
 from transfergraph.loaders.storable import key_problem
-
-# name -> (low, high) allowed values; thresholds on normalised accuracy and similarity are in [0, 1],
-# transferability thresholds are z-scores.
-RANGES: dict[str, tuple[float, float]] = {
-    "accuracy_pos": (0.0, 1.0),
-    "accuracy_neg": (0.0, 1.0),
-    "transfer_pos": (-10.0, 10.0),
-    "transfer_neg": (-10.0, 10.0),
-    "similarity": (0.0, 1.0),
-}
+from transfergraph.results import Record, Table
 
 
 @dataclass(frozen=True)
 class BuildSettings:
-    """How a view is derived. Defaults are the paper's shipped configuration (method.md 2.1)."""
+    """How a view is derived. Defaults: the paper's shipped configuration (docs/method.md)."""
 
     accuracy_pos: float = 0.5
     accuracy_neg: float = 0.5
@@ -55,7 +47,7 @@ class BuildSettings:
                 object.__setattr__(self, name, choice(value))
             except ValueError:
                 options = ", ".join(choice)
-                raise TGError(f"--{name} {value!r}: expected one of {options}") from None
+                raise ParameterError(name, f"{value!r}: expected one of {options}") from None
         self.check()
 
     def with_thresholds(self, assignments: list[str]) -> BuildSettings:
@@ -65,16 +57,15 @@ class BuildSettings:
             name, sep, raw = text.partition("=")
             name = name.strip().replace("-", "_")
             if not sep or name not in RANGES:
-                raise TGError(
-                    f"--threshold {text!r}: expected NAME=VALUE with NAME one of {', '.join(RANGES)}"
-                )
+                names = ", ".join(RANGES)
+                raise ParameterError("threshold", f"{text!r}: expected NAME=VALUE with NAME one of {names}")
             try:
                 value = float(raw)
             except ValueError:
-                raise TGError(f"--threshold {text!r}: {raw!r} is not a number") from None
+                raise ParameterError("threshold", f"{text!r}: {raw!r} is not a number") from None
             lo, hi = RANGES[name]
             if not lo <= value <= hi:
-                raise TGError(f"--threshold {text!r}: {name} must be within [{lo:g}, {hi:g}]")
+                raise ParameterError("threshold", f"{text!r}: {name} must be within [{lo:g}, {hi:g}]")
             changes[name] = value
         return replace(self, **changes)
 
@@ -97,8 +88,80 @@ def check_view_name(view: str) -> str:
     (at most MAX_KEY_BYTES of UTF-8, not blank, valid Unicode)."""
     problem = key_problem(view, "view name")
     if problem:
-        raise TGError(f"--view {view!r}: {problem}")
+        raise ParameterError("view", f"{view!r}: {problem}")
     return view
+
+
+@dataclass(frozen=True)
+class BuiltView(Record):
+    """One view built: its derived edges by type."""
+
+    view: str
+    target: str | None  # the dataset whose runs it hides (None: the production view, all history)
+    accuracy_edge: int
+    pretrained_edge: int
+    transfer_edge: int
+    similarity_edge: int
+
+    @classmethod
+    def of(cls, view: str, target: str | None, counts: dict[str, int]) -> BuiltView:
+        return cls(view, target, **{k.lower(): v for k, v in counts.items()})
+
+
+@dataclass(frozen=True)
+class GraphBuild(Table[BuiltView]):
+    """The views one `graph_build` built, in order."""
+
+
+@dataclass(frozen=True)
+class ViewInfo(Record):
+    """A view that exists, and how it was built (`properties`: every setting, as stored)."""
+
+    name: str
+    target: str | None
+    modality: str | None
+    edges: int | None
+    built_at: Any
+    properties: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ViewInfo:
+        return cls(
+            row["name"], row.get("target"), row.get("modality"), row.get("edges"), row.get("built_at"), row
+        )
+
+
+@dataclass(frozen=True)
+class ViewList(Table[ViewInfo]):
+    """Every view of the graph, by name."""
+
+
+@dataclass(frozen=True)
+class ModalityStats(Record):
+    """One modality of a view: the rows of the paper's "Properties of the constructed graph" table,
+    and the paper's own figures beside them (`paper`, None for a modality the paper lacks)."""
+
+    modality: str
+    view: str
+    models: int
+    datasets: int
+    nodes: int
+    average_degree: float
+    dataset_dataset: int
+    accuracy_pos: int
+    accuracy_neg: int
+    pretrained_pos: int
+    pretrained_neg: int
+    transfer_pos: int
+    transfer_neg: int
+    paper: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class GraphStats(Table[ModalityStats]):
+    """A view's statistics, one row per modality."""
+
+    view: str = ""
 
 
 def build(drv: neo4j.Driver, target: str | None, view: str, settings: BuildSettings) -> dict[str, int]:
@@ -106,20 +169,20 @@ def build(drv: neo4j.Driver, target: str | None, view: str, settings: BuildSetti
     check_view_name(view)
     modality = None
     if target is not None:
-        found = run(drv, "prune/dataset_modality", id=target)
+        found = run(drv, "graph/dataset_modality", id=target)
         if not found:
-            raise TGError(f"--target {target!r}: no such dataset in the graph (ingest it first)")
+            raise ParameterError("target", f"{target!r}: no such dataset in the graph (ingest it first)")
         modality = found[0]["modality"]
     params = {**settings.params(), "view": view, "target": target, "modality": modality, "dataset": None}
     clear(drv, view)
     counts = {"ACCURACY_EDGE": _accuracy(drv, params, target, modality)}
     counts["PRETRAINED_EDGE"] = (
-        run(drv, "prune/pretrained", **params)[0]["edges"] if settings.pretrained else 0
+        run(drv, "graph/pretrained", **params)[0]["edges"] if settings.pretrained else 0
     )
-    counts["TRANSFER_EDGE"] = run(drv, "prune/transfer", **params)[0]["edges"] if settings.logme else 0
+    counts["TRANSFER_EDGE"] = run(drv, "graph/transfer", **params)[0]["edges"] if settings.logme else 0
     counts["SIMILARITY_EDGE"] = _similarity(drv, params, modality)
     record = {**settings.params(), "modality": modality, "edges": sum(counts.values())}
-    run(drv, "prune/view_node", view=view, target=target, settings=record)
+    run(drv, "graph/view_node", view=view, target=target, settings=record)
     return counts
 
 
@@ -131,9 +194,9 @@ def clear(drv: neo4j.Driver, view: str) -> tuple[int, int]:
     """Remove a view's derived edges, CLEAR_BATCH at a time, then its node and embeddings; returns
     (edges removed, view nodes removed)."""
     removed = 0
-    while found := run(drv, "prune/clear_view_edges", view=view, batch=CLEAR_BATCH)[0]["removed"]:
+    while found := run(drv, "graph/clear_view_edges", view=view, batch=CLEAR_BATCH)[0]["removed"]:
         removed += found
-    result = run(drv, "prune/clear_view", view=view)[0]
+    result = run(drv, "graph/clear_view", view=view)[0]
     return removed + int(result["removed"]), int(result["views"])
 
 
@@ -144,12 +207,12 @@ def _accuracy(drv: neo4j.Driver, params: dict[str, Any], target: str | None, mod
     not count a popular dataset's runs each time."""
     edges, runs = 0, 0
     block: list[str] = []
-    rows = run(drv, "prune/run_counts", modality=modality, target=target)
+    rows = run(drv, "graph/run_counts", modality=modality, target=target)
     for i, row in enumerate(rows):
         block.append(row["dataset"])
         runs += row["runs"]
         if runs >= BLOCK_RUNS or i == len(rows) - 1:
-            edges += run(drv, "prune/accuracy", **params, datasets=block)[0]["edges"]
+            edges += run(drv, "graph/accuracy", **params, datasets=block)[0]["edges"]
             if target is None:
                 run(drv, "tried/store", rows=run(drv, "tried/count", datasets=block))
             block, runs = [], 0
@@ -159,9 +222,9 @@ def _accuracy(drv: neo4j.Driver, params: dict[str, Any], target: str | None, mod
 def _similarity(drv: neo4j.Driver, params: dict[str, Any], modality: str | None) -> int:
     """Similarity edges of every probe the view uses (all modalities when `modality` is None)."""
     edges = 0
-    for row in run(drv, "prune/probes", computed_only=params["computed_similarity"]):
+    for row in run(drv, "graph/probes", computed_only=params["computed_similarity"]):
         if modality is None or row["modality"] == modality:
-            edges += run(drv, "prune/similarity", **params, probe=row["probe"])[0]["edges"]
+            edges += run(drv, "graph/similarity", **params, probe=row["probe"])[0]["edges"]
     return int(edges)
 
 
@@ -174,9 +237,9 @@ def refresh_dataset(drv: neo4j.Driver, view: str, dataset: str) -> dict[str, int
     if not rows:
         raise TGError(f"no view named {view!r}: build it with `tg graph build`")
     recorded = rows[0]["view"]
-    found = run(drv, "prune/dataset_modality", id=dataset)
+    found = run(drv, "graph/dataset_modality", id=dataset)
     if not found:
-        raise TGError(f"--dataset {dataset!r}: no such dataset in the graph")
+        raise ParameterError("dataset", f"{dataset!r}: no such dataset in the graph")
     if recorded.get("target") == dataset:
         raise TGError(f"view {view!r} hides {dataset!r}: refresh another view")
     modality = found[0]["modality"]
@@ -186,11 +249,11 @@ def refresh_dataset(drv: neo4j.Driver, view: str, dataset: str) -> dict[str, int
     settings = BuildSettings(**fields)
     params = {**settings.params(), "view": view, "target": recorded.get("target"), "modality": modality,
               "dataset": dataset}  # fmt: skip
-    run(drv, "prune/clear_dataset", view=view, dataset=dataset)
-    counts = {"ACCURACY_EDGE": run(drv, "prune/accuracy", **params, datasets=[dataset])[0]["edges"]}
-    counts["TRANSFER_EDGE"] = run(drv, "prune/transfer", **params)[0]["edges"] if settings.logme else 0
+    run(drv, "graph/clear_dataset", view=view, dataset=dataset)
+    counts = {"ACCURACY_EDGE": run(drv, "graph/accuracy", **params, datasets=[dataset])[0]["edges"]}
+    counts["TRANSFER_EDGE"] = run(drv, "graph/transfer", **params)[0]["edges"] if settings.logme else 0
     counts["SIMILARITY_EDGE"] = _similarity(drv, params, modality)  # the whole probe: min-max range
-    run(drv, "prune/restamp", view=view)
+    run(drv, "graph/restamp", view=view)
     return counts
 
 
@@ -202,7 +265,7 @@ def drop(drv: neo4j.Driver, view: str) -> int:
 
 
 def views(drv: neo4j.Driver) -> list[dict[str, Any]]:
-    return [row["view"] for row in run(drv, "prune/views")]
+    return [row["view"] for row in run(drv, "graph/views")]
 
 
 STAT_COUNTS = (
@@ -210,7 +273,7 @@ STAT_COUNTS = (
     "pretrained_pos", "pretrained_neg", "transfer_pos", "transfer_neg",
 )  # fmt: skip
 # The paper's "Properties of the constructed graph" table (ICDE 2024). Its D-D count is of directed
-# edges (each pair twice) and its average degree is edges / nodes; see the README.
+# edges (each pair twice) and its average degree is edges / nodes; see docs/method.md, "The learning graph".
 PAPER_STATS = {
     "image": {
         "nodes": 265,
@@ -234,11 +297,11 @@ def stats(drv: neo4j.Driver, view: str) -> list[dict[str, Any]]:
             table[modality] = {"modality": modality, "view": view, **dict.fromkeys(STAT_COUNTS, 0)}
         return table[modality]
 
-    for r in run(drv, "prune/node_counts", view=view):
+    for r in run(drv, "graph/node_counts", view=view):
         key = "models" if r["label"] == "Model" else "datasets"
         row(r["modality"])[key] += r["nodes"]
     names = {"ACCURACY_EDGE": "accuracy", "PRETRAINED_EDGE": "pretrained", "TRANSFER_EDGE": "transfer"}
-    for r in run(drv, "prune/edge_counts", view=view):
+    for r in run(drv, "graph/edge_counts", view=view):
         target = row(r["modality"])
         if r["type"] == "SIMILARITY_EDGE":
             target["dataset_dataset"] += r["edges"]

@@ -1,6 +1,7 @@
-"""Collaborative rankings of models for a cold target dataset, as pure functions: the candidates of
-`methods_study.py` (issue 18). None beat the baselines under the choice rule, so none is in the
-product (`transfergraph/rankers/`); they stay here, beside the study that measured them.
+"""The candidate rankings of the methods study (`run.py` beside this file, issue 18): collaborative
+rankings of models for a cold target dataset, as pure functions. None beat the baselines under the
+choice rule, so none is in the product (`transfergraph/rankers/`); they stay here, beside the study
+that measured them. Metrics, z-scores and the interval helpers are the product's, imported.
 
 Every ranking has one shape:
 
@@ -29,6 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from transfergraph import numeric
+from transfergraph.evaluation import metrics
 from transfergraph.predict import intervals
 
 Side = dict[str, Any]
@@ -66,11 +69,6 @@ def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     num = np.where(known, values, 0.0) @ weights
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, num / np.where(total > 0, total, 1.0), np.nan)
-
-
-def _z(values: pd.Series) -> pd.Series:
-    sd = values.std()
-    return (values - values.mean()) / sd if sd and not math.isnan(sd) else values * 0.0
 
 
 def _fingerprint(frame: pd.DataFrame) -> str:
@@ -188,7 +186,7 @@ def logme_placement(factors: np.ndarray, logme: pd.Series, index: pd.Index, ridg
     """Place the cold target in the model-factor space from its LogME scores: ridge regression of the
     z-scored LogME on the model factors (models with a score), predicted for every model, so LogME
     reaches models that have no score too. NaN everywhere when fewer than 5 models have a score."""
-    z = _z(logme.reindex(index).astype(float))
+    z = numeric.zscore(logme.reindex(index).astype(float))
     has = z.notna().to_numpy()
     if has.sum() < 5:
         return pd.Series(np.nan, index=index)
@@ -219,7 +217,7 @@ def lowrank(labels: pd.DataFrame, side: Side, target: str, settings: Settings) -
     placed = logme_placement(model_factors(filled, rank), logme[target], labels.index, ridge)
     if placed.isna().all():
         return by_sim
-    return _z(by_sim) + weight * _z(placed)
+    return numeric.zscore(by_sim) + weight * numeric.zscore(placed)
 
 
 # ---------------------------------------------------------------- (c) learning to rank (LambdaMART)
@@ -238,7 +236,7 @@ def ltr_features(labels: pd.DataFrame, side: Side, target: str) -> pd.DataFrame:
         feats = history_features(labels, side, target)
         logme = side.get("logme")
         if logme is not None and target in logme.columns:
-            feats["logme_z"] = _z(logme[target].reindex(labels.index).astype(float))
+            feats["logme_z"] = numeric.zscore(logme[target].reindex(labels.index).astype(float))
         else:
             feats["logme_z"] = np.nan
         meta = side.get("models")
@@ -401,14 +399,19 @@ def rank_average(components: dict[str, pd.Series], weights: dict[str, float]) ->
 # ------------------------------------------------------------------------ metrics, nested choice
 
 
-def topk_regret(actual: pd.Series, score: pd.Series, k: int) -> float:
-    """Points of accuracy lost by taking the best of the top-k scored models instead of the best
-    model: (max actual - max actual among the k highest scores) * 100. Ties in the score keep the
-    models' id order; models without a score are ranked last."""
-    common = actual.dropna().index
-    s = score.reindex(common).fillna(-np.inf)
-    order = sorted(common, key=lambda m: (-s[m], m))
-    return float((actual[common].max() - actual[order[:k]].max()) * 100.0)
+def aligned(actual: pd.Series, score: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(actual, score) of the models with a known accuracy, in id order, as the product's metrics
+    take them (ties in the score keep that order); models without a score rank last."""
+    models = sorted(actual.dropna().index)
+    s = score.reindex(models)
+    s = s.fillna(s.min() - 1.0 if s.notna().any() else 0.0)
+    return actual[models].to_numpy(float), s.to_numpy(float)
+
+
+def top_k_regret(actual: pd.Series, score: pd.Series, k: int) -> float:
+    """The product's top-k regret (points of accuracy lost by fine-tuning the k top-scored models
+    instead of the best one) of a scored model series."""
+    return metrics.top_k_regret(*aligned(actual, score), k)
 
 
 def choose_nested(
@@ -431,7 +434,7 @@ def choose_nested(
         regrets = []
         for v in names:
             scores = ranking(labels.drop(columns=[v]), side, v, setting)
-            regrets.append(topk_regret(truth[v].dropna(), scores, k))
+            regrets.append(top_k_regret(truth[v], scores, k))
         rows.append({"setting": i, "regret": float(np.mean(regrets)) if regrets else math.nan})
     table = pd.DataFrame(rows)
     best = int(table["regret"].fillna(np.inf).to_numpy().argmin())

@@ -1,4 +1,4 @@
-// Model->dataset accuracy edges of a view (method.md 2.4, with 7.5 applied).
+// Model->dataset accuracy edges of a view (docs/method.md, "The learning graph"; filter, then aggregate).
 // Fine-tuning runs of the chosen regime ($runs: 'full' | 'lora' | 'all'), except those on the
 // view's $target (hidden, not deleted), aggregated per (model, dataset) ($aggregate: 'mean' |
 // 'max' | 'none' = one edge per run, as the paper did), min-max normalised per dataset.

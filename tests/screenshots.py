@@ -1,10 +1,10 @@
 """Run one Cypher query in the Neo4j Browser, in headless Chromium, and save a screenshot.
 
-    python benchmarks/browser_screenshot.py docs/browser.png [--query "RETURN gds.version() AS gds"]
-    python benchmarks/browser_screenshot.py docs/explore.png --file cypher/explore/top_models.cypher
+    python tests/screenshots.py docs/browser.png [--query "RETURN gds.version() AS gds"]
+    python tests/screenshots.py docs/explore.png --file cypher/explore/top_models.cypher
 
 It drives the managed server that the TG_* settings name (the same ones `tg` reads) through
-`transfergraph.browser.run_query`, the code the Browser tests use: it opens the Browser page, logs
+`tests/browser.py (run_query)`, the code the Browser tests use: it opens the Browser page, logs
 in through the real connect form, runs the query (a whole explore file, `:param` lines included)
 and saves a 1280x800 PNG.
 """
@@ -15,7 +15,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from transfergraph.browser import DEFAULT_QUERY, BrowserError, run_query
+from transfergraph.errors import BrowserError
+
+from browser import DEFAULT_QUERY, run_query
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-// Model->dataset transferability edges (method.md 2.6): the $metric score (LogME by default)
+// Model->dataset transferability edges (docs/method.md, "The learning graph"): the $metric score (LogME by default)
 // z-scored over the models scored on each dataset; positive if z >= $transfer_pos, negative if
 // z < $transfer_neg. A score needs no fine-tuning on the dataset, so the view's target keeps its
 // edges. Off unless --logme (the paper's shipped runs do not use it). $dataset: null, or the one
