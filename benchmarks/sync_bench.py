@@ -109,8 +109,8 @@ def main() -> None:
         return
     from transfergraph import config, db
 
-    with db.connect(config.load()) as drv:
-        drv.execute_query("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    with db.connect(config.load()) as drv, drv.session() as session:  # an implicit transaction
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
     results: dict[str, Any] = {"runs": args.runs, "store_seconds": round(made, 1), "store": "sqlite"}
     common = ["--tracking-uri", uri, "-e", "bench", "--model-param", "model", "--dataset-param", "dataset",
               "--metric", "acc", "--hparam", "lr", "--modality", "image", "-f", "json"]  # fmt: skip
