@@ -126,13 +126,12 @@ def parse(path: Path) -> Job:
         for key, value in table.items():
             if key == "kind":
                 continue
-            if key not in fields and kind != "model-cards":  # model-cards: its loader's own options
+            if key not in fields:
                 raise JobError(
                     f"{_where(path, where, key)}: unknown field for kind {kind!r} "
                     f"(expected {', '.join(fields)})"
                 )
-            spec = fields.get(key)
-            options[key] = _value(path, where, key, spec, value) if spec is not None else value
+            options[key] = _value(path, where, key, fields[key], value)
         for key, spec in fields.items():
             if spec.required and key not in options:
                 raise JobError(f"{_where(path, where, key)}: required for kind {kind!r}")

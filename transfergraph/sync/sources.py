@@ -200,17 +200,28 @@ def _fingerprints(ctx: Context, _: dict[str, Any], paths: list[Path]) -> list[Re
     return [fingerprints.records(ctx.drv, p) for p in paths]
 
 
+def _card_paths(_: Context, options: dict[str, Any]) -> list[Path]:
+    return [Path(p) for p in [*(options.get("files") or []), *(options.get("folders") or [])]]
+
+
 def _model_cards(_: Context, options: dict[str, Any], paths: list[Path]) -> list[Records]:
-    """The `model-cards` source (files: JSONL of Hub records or folders of cards): its loader,
-    `transfergraph.loaders.model_cards`, lands from another branch; until then a job naming this
-    kind is refused in one line."""
+    """Runs from model cards (`transfergraph.loaders.model_cards`, from the cards branch): JSONL
+    files of Hub records and folders of OWNER/NAME/README.md cards. Until that loader is there, a job
+    naming this kind fails in one line."""
+    import importlib
+
     try:
-        from transfergraph.loaders import model_cards  # type: ignore[attr-defined]
+        cards = importlib.import_module("transfergraph.loaders.model_cards")
     except ImportError:
         raise TGError(
             "the model-cards source needs transfergraph.loaders.model_cards (not installed)"
         ) from None
-    return [model_cards.load(p, **{k: v for k, v in options.items() if k != "files"}) for p in paths]
+    files, folders = options.get("files") or [], options.get("folders") or []
+    if not files and not folders:
+        raise TGError("a model-cards source names files or folders")
+    rules = cards.check_rules(options["metrics"], options.get("modality"), None)
+    records, _ = cards.load([Path(f) for f in files], [Path(f) for f in folders], rules)
+    return [records]
 
 
 _MODALITY = Field("modality", required=True, help="image or text")
@@ -261,9 +272,17 @@ KINDS: dict[str, Kind] = {
             ("files",),
             incremental=False,
         ),
-        # the model-cards loader's options are its own: the entry passes them through (see _model_cards)
         FileKind(
-            "model-cards", {"files": Field("paths", required=True)}, _paths("files"), _model_cards, ("files",)
+            "model-cards",
+            {
+                "files": Field("paths", help="JSONL of Hub records with card_data"),
+                "folders": Field("paths", help="folders of OWNER/NAME/README.md cards"),
+                "metrics": Field("strs", default=["accuracy"]),
+                "modality": Field("modality"),
+            },
+            _card_paths,
+            _model_cards,
+            ("files", "folders"),
         ),
         MlflowKind(
             "mlflow",
