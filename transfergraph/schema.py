@@ -43,7 +43,11 @@ EMBEDDING_RUN = NodeKind("EmbeddingRun", "view, method, modality", None)
 CHOICE = NodeKind("Choice", "modality", None)  # the method `tg evaluate` found best, used by recommend
 # a dataset's tried models (count, best) as `tg graph build` counted them, read by `tg recommend`
 TRIED_SUMMARY_NODE = NodeKind("TriedSummary", "its dataset", None)
-NODES = (DATASET, MODEL, VIEW, EMBEDDING_RUN, CHOICE, TRIED_SUMMARY_NODE)
+# how far one source's last ingest got (a file's hash, MLflow's cursors): cypher/sources/
+SOURCE_STATE = NodeKind("SourceState", "key", None)
+# the one lock of `tg sync` on this graph: owner and expiry (cypher/sources/lock_*.cypher)
+SYNC_LOCK = NodeKind("SyncLock", "name", None)
+NODES = (DATASET, MODEL, VIEW, EMBEDDING_RUN, CHOICE, TRIED_SUMMARY_NODE, SOURCE_STATE, SYNC_LOCK)
 
 # Raw facts: written by `tg ingest`, never deleted by the pipeline.
 PRETRAINED_ON = RelKind("PRETRAINED_ON", "Model", "Dataset", "pretrained_on", "model", "dataset")

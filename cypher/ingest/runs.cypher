@@ -31,7 +31,9 @@ CALL (r, before) {
   MATCH (d)-[:TRIED_SUMMARY]->(s:TriedSummary)
   SET s.runs = -1
 }
-WITH before, properties(r) AS after
+WITH before, properties(r) AS after, endNode(r) AS d
+// `datasets`: those whose runs this batch created or changed (`tg sync` re-predicts exactly them)
 RETURN count(CASE WHEN before IS NULL THEN 1 END) AS created,
        count(CASE WHEN before IS NOT NULL AND before <> after THEN 1 END) AS updated,
-       count(CASE WHEN before = after THEN 1 END) AS unchanged
+       count(CASE WHEN before = after THEN 1 END) AS unchanged,
+       collect(DISTINCT CASE WHEN before IS NULL OR before <> after THEN d.id END) AS datasets

@@ -83,9 +83,12 @@ def test_runs_reingest_changes_nothing_and_bare_nodes_are_reported(
     # two identical rows are two runs; unknown models and datasets became bare nodes
     assert (first["runs"]["created"], first["models"]["created"], first["datasets"]["created"]) == (3, 2, 2)
     state = snapshot(empty)
-    second = summary(ingest_runs(path, "--hparam-col", "lr"))
+    second = summary(ingest_runs(path, "--hparam-col", "lr", "--full"))  # --full: read again
     assert all(row["created"] == 0 and row["updated"] == 0 for row in second.values())
     assert second["runs"]["unchanged"] == 3
+    assert snapshot(empty) == state
+    again = ingest_runs(path, "--hparam-col", "lr")  # by default an unchanged file is not read
+    assert again.returncode == 0 and json.loads(again.stdout)[0]["status"] == "unchanged", again.stdout
     assert snapshot(empty) == state
     lrs = sorted(r["props"]["lr"] for r in state["rels"])
     assert lrs == [3e-4, 3e-4, 1e-3]
@@ -172,7 +175,7 @@ def test_hf_models_offline_file(empty: neo4j.Driver, tmp_path: Path) -> None:
     )
     assert m["architectures"] == ["ViTForImageClassification"]
     assert sorted(vit[0]["ds"]) == ["imagenet-1k", "imagenet-21k"]
-    again = summary(cli("ingest", "hf-models", "--file", str(path), "-f", "json"))
+    again = summary(cli("ingest", "hf-models", "--file", str(path), "--full", "-f", "json"))
     assert all(row["created"] == 0 and row["updated"] == 0 for row in again.values())
 
 

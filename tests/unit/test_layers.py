@@ -17,6 +17,7 @@ ROOT = Path(transfergraph.__file__).parent
 LAYERS = [
     ["cli"],
     ["api"],
+    ["sync"],  # tg sync: ingests sources, then refreshes the view and predictions
     ["evaluation"],
     ["predict"],
     ["rankers"],

@@ -377,8 +377,8 @@ def help_text(*path: str) -> str:
 def test_tg_help_lists_commands_in_pipeline_order() -> None:
     listed = help_text().split("Commands:\n")[1]
     names = [line.split()[0] for line in listed.splitlines() if line.startswith("  ") and line[2] != " "]
-    assert names == ["db", "ingest", "graph", "embed", "predict", "recommend", "evaluate", "dataset", "model",
-                     "score"]  # fmt: skip
+    assert names == ["db", "ingest", "sync", "graph", "embed", "predict", "recommend", "evaluate", "dataset",
+                     "model", "score"]  # fmt: skip
     assert names == list(PIPELINE) and "..." not in listed  # click cuts what it lists at ~45 characters
 
 

@@ -20,7 +20,8 @@ from transfergraph.api import __version__, debug
 from transfergraph.errors import ParameterError, TGError, command_line, cut_echoes
 
 # The order of `tg --help`: the order a user runs them in (Typer would list commands before groups).
-PIPELINE = ("db", "ingest", "graph", "embed", "predict", "recommend", "evaluate", "dataset", "model", "score")
+PIPELINE = ("db", "ingest", "sync", "graph", "embed", "predict", "recommend", "evaluate", "dataset", "model",
+            "score")  # fmt: skip
 _HELP = "TransferGraph: which pre-trained model to fine-tune for your dataset (a Neo4j model-zoo graph)."
 # The command groups; the other names are single commands. Each lives in `transfergraph.cli.<name>`
 # (a group as its `app`, a command as the function of its name).

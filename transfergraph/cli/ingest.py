@@ -57,7 +57,18 @@ def run_ingest(call: Callable[[TransferGraph, Progress], IngestResult]) -> Inges
     return done
 
 
+FullOpt = typer.Option(
+    False, "--full", help="Read the source even when it is as last ingested (default: skip what is not new)."
+)
+
+
 def print_result(done: IngestResult, fmt: Format) -> None:
+    if done.unchanged:  # incremental: nothing new, nothing read or written
+        if fmt is Format.table:
+            print(f"{done.source}: unchanged ({done.note}); nothing written (--full reads it all again)")
+        else:
+            emit([{"source": done.source, "status": "unchanged", "note": done.note}], fmt)
+        return
     for note in done.notes:
         print(f"note: {note}", file=sys.stderr)
     rows = entity_rows(done, fmt)
@@ -99,6 +110,7 @@ def paper_zoo_cmd(
     batch_size: int = BatchOpt,
     dry_run: bool = DryRunOpt,
     use_bulk: bool = BulkOpt,
+    full: bool = FullOpt,
     fmt: Format = FormatOpt,
 ) -> None:
     """The paper's public zoo, both modalities; downloaded once and cached unless --path is given.
@@ -114,6 +126,7 @@ def paper_zoo_cmd(
             dry_run=dry_run,
             bulk=use_bulk,
             progress=bar,
+            full=full,
         ),
         fmt,
     )
@@ -148,6 +161,7 @@ def runs_cmd(
     batch_size: int = BatchOpt,
     dry_run: bool = DryRunOpt,
     use_bulk: bool = BulkOpt,
+    full: bool = FullOpt,
     fmt: Format = FormatOpt,
 ) -> None:
     """Fine-tuning history from an experiment tracker's export, with a column mapping.
@@ -172,6 +186,7 @@ def runs_cmd(
             dry_run=dry_run,
             bulk=use_bulk,
             progress=bar,
+            full=full,
         ),
         fmt,
     )
@@ -191,6 +206,7 @@ def hf_models_cmd(
     batch_size: int = BatchOpt,
     dry_run: bool = DryRunOpt,
     use_bulk: bool = BulkOpt,
+    full: bool = FullOpt,
     fmt: Format = FormatOpt,
 ) -> None:
     """Hugging Face model metadata: offline from --file, else online through huggingface_hub.
@@ -208,6 +224,7 @@ def hf_models_cmd(
             dry_run=dry_run,
             bulk=use_bulk,
             progress=bar,
+            full=full,
         ),
         fmt,
     )
@@ -297,3 +314,53 @@ def model_cards_cmd(
     emit(found[0].account(), fmt, title="cards and results read, by outcome")
     if found[0].last_modified and fmt is Format.table:
         print(f"latest card read: last modified {found[0].last_modified}")
+
+
+@app.command("mlflow")
+def mlflow_cmd(
+    experiment: list[str] = typer.Option(
+        ..., "--experiment", "-e", help="MLflow experiment name (repeatable)."
+    ),
+    model_param: str = typer.Option(..., "--model-param", help="Run param holding the model's hub id."),
+    dataset_param: str = typer.Option(..., "--dataset-param", help="Run param holding the dataset id."),
+    metric: str = typer.Option(
+        ..., "--metric", help="Run metric holding the accuracy (0..1; its final value)."
+    ),
+    modality: Modality = ModalityOpt,
+    tracking_uri: str | None = typer.Option(
+        None, "--tracking-uri", help="Tracking server or store (default: MLflow's own, MLFLOW_TRACKING_URI)."
+    ),
+    hparam: list[str] = typer.Option(
+        [], "--hparam", help="Run param to keep as a hyper-parameter (repeatable)."
+    ),
+    status: list[str] = typer.Option(
+        ["FINISHED"], "--status", help="Run status to read (repeatable): FINISHED, FAILED, KILLED."
+    ),
+    full: bool = typer.Option(
+        False, "--full", help="Read every run, not only those ended since the last ingest."
+    ),
+    report: Path | None = typer.Option(None, "--report", help="Write the skipped runs (and why) to FILE."),
+    batch_size: int = BatchOpt,
+    dry_run: bool = DryRunOpt,
+    fmt: Format = FormatOpt,
+) -> None:
+    """Fine-tuning runs from MLflow experiments (the `mlflow` extra): one run per MLflow run, keyed by
+    its run id. Incremental: only runs that ended since the last ingest are read (--full: all).
+
+    Example: tg ingest mlflow -e finetune --model-param model --dataset-param ds --metric acc --modality image
+    """
+    done: list[IngestResult] = []
+
+    def call(tg: TransferGraph, _: Progress) -> IngestResult:
+        result = tg.ingest_mlflow(
+            experiment, model_param=model_param, dataset_param=dataset_param, metric=metric,
+            modality=modality.value, tracking_uri=tracking_uri, hparams=hparam, statuses=status, full=full,
+            batch_size=batch_size, dry_run=dry_run,
+        )  # fmt: skip
+        done.append(result)
+        return result
+
+    ingest(call, fmt)
+    if report is not None and done:
+        lines = ["experiment\trun_id\treason", *("\t".join(r) for r in done[0].skipped_items)]
+        report.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -50,6 +50,13 @@ class IngestResult(Table[EntityTally]):
     source: str = ""
     dry_run: bool = False
     notes: tuple[str, ...] = ()  # data corrections the loader applied
+    # incremental ingest (transfergraph/sync/sources.py): nothing new since the last one, nothing
+    # read or written (`note` says why); the datasets whose runs were created or updated; the
+    # input items skipped, each with its reason (`tg ingest mlflow --report`)
+    unchanged: bool = False
+    note: str = ""
+    datasets: tuple[str, ...] = ()
+    skipped_items: tuple[tuple[str, ...], ...] = ()
 
     def tally(self, entity: str) -> EntityTally:
         return next(r for r in self.rows if r.entity == entity)

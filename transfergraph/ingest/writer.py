@@ -50,12 +50,15 @@ class Tally:
     unchanged: int = 0
     skipped: int = 0
     reasons: list[str] = field(default_factory=list)
+    # runs only: the datasets whose runs were created or updated (cypher/ingest/runs.cypher)
+    datasets: set[str] = field(default_factory=set)
 
     def add_written(self, other: Tally) -> None:
         """Add another load's written rows (created, updated, unchanged): one summary per call."""
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.datasets |= other.datasets
 
 
 def _batches(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -63,7 +66,7 @@ def _batches(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, A
         yield rows[i : i + size]
 
 
-def _write_batch(tx: neo4j.ManagedTransaction, statement: str, rows: list[dict[str, Any]]) -> dict[str, int]:
+def _write_batch(tx: neo4j.ManagedTransaction, statement: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     return dict(tx.run(statement, rows=rows).single(strict=True))
 
 
@@ -112,6 +115,7 @@ def _write_rows(
                         tally.created += counts["created"]
                         tally.updated += counts["updated"]
                         tally.unchanged += counts["unchanged"]
+                        tally.datasets.update(counts.get("datasets") or ())
                         on_batch(len(batch))
         except BaseException:
             stop.set()  # by the failing writer itself: the caller may be waiting on a healthy one
