@@ -216,7 +216,7 @@ def _model_cards(_: Context, options: dict[str, Any], paths: list[Path]) -> list
         rules = model_cards.check_rules(options["metrics"], options.get("modality"), None)
     except ValueError as e:
         raise TGError(str(e)) from None
-    records, _ = model_cards.load([Path(f) for f in files], [Path(f) for f in folders], rules)
+    records, _tally = model_cards.load([Path(f) for f in files], [Path(f) for f in folders], rules)
     return [records]
 
 
