@@ -221,7 +221,7 @@ def test_sync_refreshes_exactly_the_changed_datasets(
         ).records[0]["a"]
         == 0.5
     )
-    rec = cli("recommend", "--dataset", "d2", "-f", "json")
+    rec = cli("recommend", "--dataset", "d2", "-f", "json", "--list-tried")
     assert rec.returncode == 0, rec.stderr
     assert "org/new" in {m["model"] for m in json.loads(rec.stdout)["measured"]}  # the new runs are tried
 
