@@ -69,14 +69,20 @@ test-server-start: setup
 test-server-stop:
 	-$(TEST_ENV) $(TG) db stop
 
-## Lint, type-check, then the test suite against the real (test) Neo4j server. A test server that
-## this run started is stopped when it ends, pass or fail; one that was already running is left.
+## Lint, type-check, then the test suite against the real (test) Neo4j server. The unit tests (no
+## server, CPU-bound) run beside the server tests (mostly waiting on Neo4j), their output printed
+## after. A test server that this run started is stopped when it ends, pass or fail; one that was
+## already running is left.
 test: lint test-deps
-	@started=0; \
-	if ! $(TEST_ENV) $(TG) db status >/dev/null 2>&1; then $(TEST_ENV) $(TG) db start || exit 1; started=1; fi; \
-	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
+	@started=0; mkdir -p .tg-test; \
+	$(TEST_ENV) $(BIN)/pytest tests/unit $(PYTEST_ARGS) > .tg-test/unit.log 2>&1 & unit=$$!; \
+	if ! $(TEST_ENV) $(TG) db status >/dev/null 2>&1; then \
+		$(TEST_ENV) $(TG) db start || { wait $$unit; exit 1; }; started=1; fi; \
+	$(TEST_ENV) $(BIN)/pytest tests/server $(PYTEST_ARGS); status=$$?; \
+	wait $$unit; unit_status=$$?; \
+	echo "=== tests/unit (run beside tests/server) ==="; cat .tg-test/unit.log; \
 	if [ $$started = 1 ]; then $(TEST_ENV) $(TG) db stop; fi; \
-	exit $$status
+	if [ $$status = 0 ]; then exit $$unit_status; fi; exit $$status
 
 ## The unit tests alone (tests/unit): the venv with the test extras, no server, no apt-get.
 test-unit: $(VENV)/.gnn
