@@ -69,20 +69,25 @@ test-server-start: setup
 test-server-stop:
 	-$(TEST_ENV) $(TG) db stop
 
-## Lint, type-check, then the test suite against the real (test) Neo4j server. The unit tests (no
-## server, CPU-bound) run beside the server tests (mostly waiting on Neo4j), their output printed
-## after. A test server that this run started is stopped when it ends, pass or fail; one that was
-## already running is left.
+## Lint, type-check, then the test suite against the real (test) Neo4j server, in two streams at
+## once: the unit tests then the tests that run servers of their own (OWN_SERVER_TESTS: bulk imports,
+## an external URI), beside the tests of the shared test server (mostly waiting on Neo4j). The first
+## stream's output is printed after; either failing fails the run. A test server that this run
+## started is stopped when it ends, pass or fail; one that was already running is left.
+OWN_SERVER_TESTS := tests/server/test_bulk.py tests/server/test_external_uri.py
 test: lint test-deps
 	@started=0; mkdir -p .tg-test; \
-	$(TEST_ENV) $(BIN)/pytest tests/unit $(PYTEST_ARGS) > .tg-test/unit.log 2>&1 & unit=$$!; \
+	( $(TEST_ENV) $(BIN)/pytest tests/unit $(PYTEST_ARGS); unit=$$?; \
+	  $(TEST_ENV) $(BIN)/pytest $(OWN_SERVER_TESTS) $(PYTEST_ARGS); own=$$?; \
+	  [ $$unit = 0 ] && exit $$own; exit $$unit ) > .tg-test/stream.log 2>&1 & other=$$!; \
 	if ! $(TEST_ENV) $(TG) db status >/dev/null 2>&1; then \
-		$(TEST_ENV) $(TG) db start || { wait $$unit; exit 1; }; started=1; fi; \
-	$(TEST_ENV) $(BIN)/pytest tests/server $(PYTEST_ARGS); status=$$?; \
-	wait $$unit; unit_status=$$?; \
-	echo "=== tests/unit (run beside tests/server) ==="; cat .tg-test/unit.log; \
+		$(TEST_ENV) $(TG) db start || { wait $$other; exit 1; }; started=1; fi; \
+	$(TEST_ENV) $(BIN)/pytest tests/server $(addprefix --ignore=,$(OWN_SERVER_TESTS)) $(PYTEST_ARGS); status=$$?; \
+	wait $$other; other_status=$$?; \
+	echo "=== tests/unit, then $(OWN_SERVER_TESTS) (run beside the shared server's tests) ==="; \
+	cat .tg-test/stream.log; \
 	if [ $$started = 1 ]; then $(TEST_ENV) $(TG) db stop; fi; \
-	if [ $$status = 0 ]; then exit $$unit_status; fi; exit $$status
+	if [ $$status = 0 ]; then exit $$other_status; fi; exit $$status
 
 ## The unit tests alone (tests/unit): the venv with the test extras, no server, no apt-get.
 test-unit: $(VENV)/.gnn

@@ -532,6 +532,7 @@ class TransferGraph:
         modality: str | None = None,
         since: str | datetime | None = None,
         report: PathLike | None = None,
+        full: bool = False,
         batch_size: int = 5000,
         dry_run: bool = False,
         bulk: bool = False,
@@ -549,6 +550,9 @@ class TransferGraph:
         modality: keep "image" or "text" results only.
         since: read only cards last modified at or after this date (ISO text or datetime).
         report: a TSV file of every skipped card and result, with its reason.
+        full: read files and folders even when their content is as last ingested (else a re-run of
+            unchanged cards reads and writes nothing and says so; with `hub`, `since` or `report`
+            the cards are read every time).
         batch_size, dry_run, bulk, progress: as for `ingest_runs`.
 
         Returns
@@ -557,21 +561,39 @@ class TransferGraph:
         `.account_frame()` every card and result by outcome, `.last_modified` the latest card date
         read (the next call's `since`).
         """
-        from transfergraph.ingest.cards import model_cards_job
+        from transfergraph.ingest.cards import CardsResult, model_cards_job
+        from transfergraph.loaders import model_cards
 
-        return model_cards_job(
-            self._job(batch_size, dry_run, bulk, progress),
-            _paths("sources", sources),
-            hub=(
-                (_text("search", search, optional=True), _text("pipeline_tag", pipeline_tag, optional=True),
-                 _whole("limit", limit, 1))
-                if _flag("hub", hub) else None
-            ),
-            metrics=_texts("metrics", metrics),
-            modality=_modality("modality", modality, optional=True),
-            since=since if isinstance(since, datetime) else _text("since", since, optional=True),
-            report=_path("report", report, optional=True),
+        paths = _paths("sources", sources)
+        online = (
+            (_text("search", search, optional=True), _text("pipeline_tag", pipeline_tag, optional=True),
+             _whole("limit", limit, 1))
+            if _flag("hub", hub) else None
         )  # fmt: skip
+        chosen_metrics = _texts("metrics", metrics)
+        chosen_modality = _modality("modality", modality, optional=True)
+        cutoff = since if isinstance(since, datetime) else _text("since", since, optional=True)
+        where = _path("report", report, optional=True)
+        job = self._job(batch_size, dry_run, bulk, progress)
+        read: list[CardsResult] = []
+
+        def run(chosen_job: Any) -> IngestResult:
+            read.append(
+                model_cards_job(
+                    chosen_job, paths, hub=online, metrics=chosen_metrics, modality=chosen_modality,
+                    since=cutoff, report=where,
+                )
+            )  # fmt: skip
+            return read[-1].ingest
+
+        if online is not None or cutoff is not None or where is not None:  # read as asked, every time
+            run(job)
+            return read[-1]
+        folders = [str(p) for p in paths if p.is_dir()]
+        files = [str(p) for p in paths if not p.is_dir()]
+        options = {"files": files, "folders": folders, "metrics": chosen_metrics, "modality": chosen_modality}
+        done = self._incremental("model-cards", options, full, job, run)
+        return read[-1] if read and not done.unchanged else CardsResult(done, model_cards.Tally())
 
     def ingest_mlflow(
         self,

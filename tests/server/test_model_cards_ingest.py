@@ -130,6 +130,14 @@ def test_cards_and_records_ingest_with_exact_counts_and_a_rerun_writes_nothing(
     again = ingest(str(tmp_path / "cards"), str(tmp_path / "hub.jsonl"))
     assert all(created == updated == 0 for _, created, updated, _ in entities(again).values())
     assert account(again) == account(out)
+    # the same cards a third time: their content is as last ingested, so nothing is read or written
+    third = cli("ingest", "model-cards", str(tmp_path / "cards"), str(tmp_path / "hub.jsonl"), "-f", "json")
+    assert third.returncode == 0 and json.loads(third.stdout)[0]["status"] == "unchanged", third.stderr
+    (tmp_path / "cards" / "alice" / "vit-food" / "README.md").touch()  # same content: still unchanged
+    assert json.loads(cli("ingest", "model-cards", str(tmp_path / "cards"), str(tmp_path / "hub.jsonl"),
+                          "-f", "json").stdout)[0]["status"] == "unchanged"  # fmt: skip
+    full = ingest(str(tmp_path / "cards"), str(tmp_path / "hub.jsonl"), "--full")
+    assert account(full) == account(out)
 
 
 def test_a_refused_file_writes_nothing(wiped: neo4j.Driver, tmp_path: Path) -> None:

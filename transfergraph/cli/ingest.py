@@ -276,6 +276,7 @@ def model_cards_cmd(
     report: Path | None = typer.Option(
         None, "--report", metavar="FILE", help="Write every skipped card and result with its reason (TSV)."
     ),
+    full: bool = FullOpt,
     batch_size: int = BatchOpt,
     dry_run: bool = DryRunOpt,
     use_bulk: bool = BulkOpt,
@@ -295,25 +296,27 @@ def model_cards_cmd(
             tg.ingest_model_cards(
                 list(paths or []), hub=hub, search=search, pipeline_tag=pipeline_tag, limit=limit,
                 metrics=metric, modality=modality.value if modality else None, since=since, report=report,
+                full=full,
                 batch_size=batch_size, dry_run=dry_run, bulk=use_bulk, progress=bar,
             )
         )  # fmt: skip
         return found[0].ingest
 
-    if fmt is Format.json:  # one JSON document: the entities, the account of every card, the date
-        done = run_ingest(call)
-        for note in done.notes:
-            print(f"note: {note}", file=sys.stderr)
-        emit_record(
-            {"source": done.source, "entities": entity_rows(done, fmt), "account": found[0].account(),
-             "last_modified": found[0].last_modified},
-            fmt,
-        )  # fmt: skip
+    done = run_ingest(call)
+    if done.unchanged or fmt is not Format.json:
+        print_result(done, fmt)
+        if not done.unchanged:
+            emit(found[0].account(), fmt, title="cards and results read, by outcome")
+        if found[0].last_modified and fmt is Format.table:
+            print(f"latest card read: last modified {found[0].last_modified}")
         return
-    ingest(call, fmt)
-    emit(found[0].account(), fmt, title="cards and results read, by outcome")
-    if found[0].last_modified and fmt is Format.table:
-        print(f"latest card read: last modified {found[0].last_modified}")
+    for note in done.notes:  # one JSON document: the entities, the account of every card, the date
+        print(f"note: {note}", file=sys.stderr)
+    emit_record(
+        {"source": done.source, "entities": entity_rows(done, fmt), "account": found[0].account(),
+         "last_modified": found[0].last_modified},
+        fmt,
+    )  # fmt: skip
 
 
 @app.command("mlflow")
