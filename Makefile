@@ -80,7 +80,8 @@ test-server-stop:
 ## stream's output is printed after; either failing fails the run. A test server that this run
 ## started is stopped when it ends, pass or fail; one that was already running is left.
 OWN_SERVER_TESTS := tests/server/test_bulk.py tests/server/test_external_uri.py
-test: lint test-deps
+test:
+	@$(MAKE) -s -j2 lint test-deps  # lint (CPU) while the packages go in (mostly I/O)
 	@started=0; mkdir -p .tg-test; \
 	( $(TEST_ENV) $(BIN)/pytest tests/unit $(PYTEST_ARGS); unit=$$?; \
 	  $(TEST_ENV) $(BIN)/pytest $(OWN_SERVER_TESTS) $(PYTEST_ARGS); own=$$?; \

@@ -279,14 +279,15 @@ def test_a_failing_batch_stops_the_other_writers(
         return real(tx, statement, rows)
 
     monkeypatch.setattr(writer, "_write_batch", write_batch)
-    rows = [{"x": 1}] * 400
+    rows = [{"x": 1}] * 2000
     statement = "UNWIND $rows AS row CREATE (:Probe) RETURN count(*) AS created, 0 AS updated, 0 AS unchanged"
     with pytest.raises(neo4j.exceptions.ClientError, match="/ by zero"):
         writer._write_rows(empty, statement, rows, batch_size=10, writers=2, on_batch=lambda n: None)
     written = empty.execute_query("MATCH (p:Probe) RETURN count(p) AS n").records[0]["n"]
     empty.execute_query("MATCH (p:Probe) DELETE p")
-    # the healthy writer's batch in flight and perhaps a few more before it sees the stop
-    assert 10 <= written <= 50, written  # the bug this guards against wrote all 400
+    # the healthy writer's batch in flight and some more before it sees the stop (16 batches under
+    # a loaded CI's two test streams): far from all of them, which the bug this guards against wrote
+    assert 10 <= written <= 500, written
 
 
 def test_columnar_transactional_read_writes_the_same_graph(
