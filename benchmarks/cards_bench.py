@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ingest_bench import TG_MAIN, log  # beside this file: the same tg-with-peak-RSS runner
+
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "benchmarks" / "out"
 
@@ -51,17 +53,6 @@ SHAPES = {
 assert sum(SHAPES.values()) == 100
 NO_IDENTITY = ["imagefolder", "image_folder", "generator", "", None]
 TASKS = {"image": "image-classification", "text": "text-classification"}
-
-# `python -m transfergraph ARGS` that writes its own peak RSS (KiB) into argv[1] when it exits.
-TG_MAIN = (
-    "import atexit, resource, runpy, sys; out = sys.argv.pop(1); "
-    "atexit.register(lambda: open(out, 'w').write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))); "
-    "sys.argv[0] = 'tg'; runpy.run_module('transfergraph', run_name='__main__', alter_sys=True)"
-)
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def _result(task: str, dataset: Any, value: Any, metric: str = "accuracy", **ds: Any) -> dict[str, Any]:

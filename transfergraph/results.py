@@ -8,7 +8,7 @@ The CLI prints `records()` / `record()`: the data model is these classes, the ou
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -58,8 +58,3 @@ class Table(Generic[R]):
 
         names = [f.name for f in fields(self.rows[0])] if self.rows else None
         return pd.DataFrame(self.records(), columns=names)
-
-
-def as_dict(result: Any) -> dict[str, Any]:
-    """A result's fields as plain Python, for `--format json` (nested results included)."""
-    return asdict(result)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from support import cli
+from support import RUN_COLS, cli
 
 pytestmark = pytest.mark.server
 
@@ -31,8 +31,7 @@ def small_zoo(module_wiped: neo4j.Driver, tmp_path_factory: pytest.TempPathFacto
     ]  # fmt: skip
     path = tmp_path_factory.mktemp("zoo") / "runs.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
-    out = cli("ingest", "runs", str(path), "--modality", "text", "--model-col", "model",
-             "--dataset-col", "dataset", "--accuracy-col", "acc")  # fmt: skip
+    out = cli("ingest", "runs", str(path), "--modality", "text", *RUN_COLS)
     assert out.returncode == 0, out.stderr
     assert cli("graph", "build").returncode == 0
     return path

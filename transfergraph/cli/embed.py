@@ -40,6 +40,12 @@ def _table_rows(rows: list[dict[str, Any]], fmt: Format) -> list[dict[str, Any]]
     ]
 
 
+def _emit(rows: list[dict[str, Any]], fmt: Format, wide: bool) -> None:
+    """Embedding runs as `tg embed` and `tg embed list` print them."""
+    emit(_table_rows(rows, fmt), fmt, columns=EMBED_COLUMNS, ids=("view", "method"),
+         secondary=("modality", "auc", "nodes", "created", "dim"), wide=wide)  # fmt: skip
+
+
 app = typer.Typer(
     help="Embed views' nodes (tg embed --method node2vec --view all) and list stored embeddings.",
     invoke_without_command=True,
@@ -121,14 +127,7 @@ def run(
             where = f"{method.value} {run_row.view} {run_row.modality}"
             print(f"{where}: held-out link-prediction AUC {run_row.auc:.3f}", file=sys.stderr)
         rows.append({k: v for k, v in run_row.record().items() if k != "auc" or v is not None})
-    emit(
-        _table_rows(rows, fmt),
-        fmt,
-        columns=EMBED_COLUMNS,
-        ids=("view", "method"),
-        secondary=("modality", "auc", "nodes", "created", "dim"),
-        wide=wide,
-    )
+    _emit(rows, fmt, wide)
 
 
 @app.command("list")
@@ -138,11 +137,4 @@ def list_embeddings(fmt: Format = FormatOpt, wide: bool = WideOpt) -> None:
 
     with TransferGraph() as tg:
         rows = tg.embeddings().records()
-    emit(
-        _table_rows(rows, fmt),
-        fmt,
-        columns=EMBED_COLUMNS,
-        ids=("view", "method"),
-        secondary=("modality", "auc", "nodes", "created", "dim"),
-        wide=wide,
-    )
+    _emit(rows, fmt, wide)

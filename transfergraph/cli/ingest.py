@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Load a zoo source into the graph (idempotent: re-runs change nothing).", no_args_is_help=True
 )
-# the paper's repository at a pinned commit (transfergraph.loaders.paper_zoo.DEFAULT_BASE_URL)
-DEFAULT_URL_HELP = "Where to download the bundle from (default: the paper's repository, at a pinned commit)."
 
 
 def ingest(call: Callable[[TransferGraph, Progress], IngestResult], fmt: Format) -> None:
@@ -105,7 +103,7 @@ def paper_zoo_cmd(
         None,
         "--url",
         show_default=False,  # a URL longer than the help column: click would cut it mid-word
-        help=DEFAULT_URL_HELP,
+        help="Where to download the bundle from (default: the paper's repository, at a pinned commit).",
     ),
     batch_size: int = BatchOpt,
     dry_run: bool = DryRunOpt,
