@@ -166,7 +166,21 @@ def test_ranks_bands_regimes_and_reveals() -> None:
     assert intervals.binomial_tail(0, 3, 0.5) == 0.125
 
 
-def test_own_residual_quantiles_are_split_conformal_ranks() -> None:
-    r = np.arange(1.0, 20.0)  # 19 residuals: the 2nd and the 18th smallest hold a new one with p = 0.8
+def test_own_residual_quantiles_hold_a_new_residual_with_probability_near_coverage() -> None:
+    r = np.arange(1.0, 20.0)  # 19 residuals: the 2nd and the 18th smallest hold a new one with p = 16/20
     assert intervals._quantiles(r) == (10.0, 2.0, 18.0)
+    # 18 (a top-20 group with its fold held out): the 2nd and 17th (15/19 = 0.79), not the extremes
+    # that split conformal's outward rounding takes (17/19 = 0.89)
+    assert intervals._quantiles(np.arange(1.0, 19.0))[1:] == (2.0, 17.0)
     assert intervals._quantiles(np.arange(1.0, 10.0))[1:] == (1.0, 9.0)  # 9: the extremes
+    for n in range(10, 300):  # a new exchangeable residual's rank is uniform over n + 1 places
+        _, low, high = intervals._quantiles(np.arange(1.0, n + 1.0))
+        assert abs((high - low) / (n + 1) - intervals.COVERAGE) <= 0.035, n
+
+
+def test_own_residual_quantiles_cover_about_coverage_of_new_residuals() -> None:
+    rng = np.random.default_rng(0)
+    for n in (12, 18, 19, 25, 40):
+        draws = rng.standard_normal((4000, n + 1))
+        held = [intervals._quantiles(d[:-1])[1] <= d[-1] <= intervals._quantiles(d[:-1])[2] for d in draws]
+        assert abs(float(np.mean(held)) - intervals.COVERAGE) < 0.04, n
