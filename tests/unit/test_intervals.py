@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from transfergraph.predict import intervals
 
@@ -163,7 +164,17 @@ def test_ranks_bands_regimes_and_reveals() -> None:
     assert list(intervals.reveals(3, 3)) == []  # nothing left to predict
     ((_, shown, rest),) = intervals.reveals(4, intervals.ALL)
     assert shown.tolist() == rest.tolist() == [0, 1, 2, 3]
-    assert intervals.binomial_tail(0, 3, 0.5) == 0.125
+    assert intervals.binomial_tail(0, 3, 0.5) == pytest.approx(0.125)
+
+
+def test_the_binomial_tail_holds_at_the_hubs_size() -> None:
+    from scipy.stats import binom
+
+    # a dataset with 100k runs: comb(n, i) * p**i overflowed a float and `tg predict` stopped
+    for k, n in ((6, 10), (25, 40), (79_750, 100_000), (79_000, 100_000), (199_000, 250_000)):
+        assert intervals.binomial_tail(k, n, 0.8) == pytest.approx(binom.cdf(k, n, 0.8), rel=1e-6), (k, n)
+    assert intervals.binomial_tail(60_000, 100_000, 0.8) == 0.0
+    assert intervals.binomial_tail(-1, 5, 0.8) == 0.0 and intervals.binomial_tail(5, 5, 0.8) == 1.0
 
 
 def test_own_residual_quantiles_hold_a_new_residual_with_probability_near_coverage() -> None:
@@ -184,3 +195,41 @@ def test_own_residual_quantiles_cover_about_coverage_of_new_residuals() -> None:
         draws = rng.standard_normal((4000, n + 1))
         held = [intervals._quantiles(d[:-1])[1] <= d[-1] <= intervals._quantiles(d[:-1])[2] for d in draws]
         assert abs(float(np.mean(held)) - intervals.COVERAGE) < 0.04, n
+
+
+def test_the_held_out_level_fits_at_once_equal_the_loop_of_fits() -> None:
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3, 7, 20, 21, 119):
+        p = rng.random(n)
+        a = 0.3 + 0.5 * p + 0.05 * rng.standard_normal(n)
+        group = np.arange(n) % intervals.INNER
+        slow = np.empty(n)
+        for h in set(group.tolist()):
+            train, test = group != h, group == h
+            slow[test] = intervals._fit_predict(p[train], a[train], p[test], 0.5, 0.4, intervals.NEVER)
+        np.testing.assert_allclose(intervals._level_held_out(p, a, group, 0.5, 0.4), slow, atol=1e-12)
+
+
+def test_leave_one_dataset_out_offsets_equal_a_quantile_per_dataset() -> None:
+    rng = np.random.default_rng(1)
+    for trial in range(300):
+        parts = {}
+        for d in range(int(rng.integers(3, 8))):
+            r = rng.integers(-5, 6, int(rng.integers(1, 12))).astype(float)  # ties across datasets
+            if trial % 2:
+                r = rng.standard_normal(len(r))
+            if rng.random() < 0.1:
+                r[0] = np.nan
+            parts[str(d)] = r
+        found = intervals.leave_one_out_offsets(parts)
+        for d, r in parts.items():
+            others = {o: v for o, v in parts.items() if o != d and np.isfinite(v).any()}
+            if np.isfinite(r).any() and len(others) >= 2:
+                assert found[d] == intervals.conformal_offsets(others), (trial, d)
+
+
+def test_compacted_residuals_are_numpys_quantiles() -> None:
+    r = np.random.default_rng(2).standard_normal(intervals.KEEP * 3 + 7)
+    levels = (np.arange(intervals.KEEP) + 0.5) / intervals.KEEP
+    np.testing.assert_allclose(intervals._compact(r), np.quantile(r, levels), atol=1e-12)
+    assert intervals._compact(r[:10]) is not None and len(intervals._compact(r[:10])) == 10

@@ -27,7 +27,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -216,13 +215,39 @@ def own_offsets(
     for f in range(folds):
         kept = np.flatnonzero(fold != f)
         inner = np.arange(len(kept)) % INNER
-        predicted = np.empty(len(kept))
-        for h in range(INNER):
-            train, test = kept[inner != h], kept[inner == h]
-            predicted[inner == h] = _fit_predict(p[at[train]], accuracy[train], p[at[test]], prior_lo,
-                                                 prior_span, iso_min)  # fmt: skip
+        if len(kept) < iso_min:  # every inner fit is the level: all of them at once
+            predicted = _level_held_out(p[at[kept]], accuracy[kept], inner, prior_lo, prior_span)
+        else:
+            predicted = np.empty(len(kept))
+            for h in range(INNER):
+                train, test = kept[inner != h], kept[inner == h]
+                predicted[inner == h] = _fit_predict(p[at[train]], accuracy[train], p[at[test]], prior_lo,
+                                                     prior_span, iso_min)  # fmt: skip
         fill(at[fold == f], accuracy[kept] - predicted, measured_top[kept])
     return out
+
+
+def _level_held_out(
+    p: np.ndarray,
+    a: np.ndarray,
+    group: np.ndarray,
+    prior_lo: float,
+    prior_span: float,
+    slope_ridge: float = 0.1,
+) -> np.ndarray:
+    """Per row: the `_level` fit on the rows of the other groups, read at its p. What the loop of
+    `_fit_predict` over groups gives when every fit is the level, from sums (a group's fit is the
+    totals minus its own), so a dataset with 100k runs costs no 400 small fits."""
+    size = int(group.max()) + 1 if len(group) else 0
+    sums = [np.bincount(group, weights=w, minlength=size) for w in (np.ones_like(p), p, a, p * p, p * a)]
+    n, sp, sa, spp, spa = (total.sum() - part for total, part in zip(sums, sums, strict=True))
+    n, sp, sa, spp, spa = (v[group] for v in (n, sp, sa, spp, spa))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mp, ma = sp / n, sa / n
+        fitted = (spa - n * mp * ma + slope_ridge * prior_span) / (spp - n * mp * mp + slope_ridge)
+        span = np.where(n >= 3, fitted, prior_span)
+        lo = np.where(n > 0, ma - span * mp, prior_lo)
+    return lo + np.where(n > 0, span, prior_span) * p
 
 
 def ranks(scores: np.ndarray) -> np.ndarray:
@@ -285,9 +310,52 @@ def conformal_offsets(
     if finite_sample:
         inner = min(1.0, inner * (len(parts) + 1) / len(parts))
     last = len(values) - 1
-    lo = values[min(int(np.searchsorted(cum, 1.0 - inner, side="left")), last)]
-    hi = values[min(int(np.searchsorted(cum, inner, side="left")), last)]
+    # TIE: a cumulative weight equal to the quantile in exact arithmetic reaches it (float noise aside)
+    lo = values[min(int(np.searchsorted(cum, 1.0 - inner - TIE, side="left")), last)]
+    hi = values[min(int(np.searchsorted(cum, inner - TIE, side="left")), last)]
     return float(lo), float(hi)
+
+
+TIE = 1e-9
+
+
+def leave_one_out_offsets(
+    residuals: dict[str, np.ndarray], coverage: float = COVERAGE
+) -> dict[str, tuple[float, float]]:
+    """Per dataset with residuals: `conformal_offsets` of the OTHER datasets' residuals, from one sort
+    of them all. Removing one dataset (total weight 1) can only lower the pooled cumulative weight by
+    at most 1, so each quantile is searched in the window of the sorted residuals where the pooled
+    weight lies between the target and the target + 1: O(N log N) for all datasets rather than a
+    sort of N per dataset, which at hub scale (200 calibration datasets, millions of residuals per
+    group) took minutes per `tg predict`. Empty when fewer than three datasets have residuals."""
+    parts = {d: r[~np.isnan(r)] for d, r in residuals.items()}
+    parts = {d: r for d, r in parts.items() if len(r)}
+    if len(parts) < 3:
+        return {}
+    names = list(parts)
+    counts = np.array([len(parts[d]) for d in names])
+    values = np.concatenate([parts[d] for d in names])
+    weights = np.repeat(1.0 / counts, counts)
+    order = np.argsort(values, kind="stable")
+    values, total = values[order], np.cumsum(weights[order])
+    owner = np.repeat(np.arange(len(names)), counts)[order]
+    positions = np.split(np.argsort(owner, kind="stable"), np.cumsum(counts)[:-1])  # each ascending
+    inner = (1.0 + coverage) / 2.0
+    last = len(values) - 1
+    out = {}
+    for i, d in enumerate(names):
+        mine, n = positions[i], counts[i]
+        others = float(weights.sum() - weights[order][mine].sum())
+        found = []
+        for q in (1.0 - inner, inner):
+            start = int(np.searchsorted(total, (q - 2 * TIE) * others, side="left"))
+            stop = min(int(np.searchsorted(total, q * others + 1.0 + TIE, side="right")), last)
+            window = np.arange(min(start, last), stop + 1)
+            cum = (total[window] - np.searchsorted(mine, window, side="right") / n) / others
+            hit = np.flatnonzero(cum >= q - TIE)
+            found.append(float(values[window[hit[0]] if len(hit) else last]))
+        out[d] = (found[0], found[1])
+    return out
 
 
 def weighted_mean(residuals: dict[str, np.ndarray]) -> float:
@@ -382,8 +450,17 @@ CHECK_P = 0.001
 
 
 def binomial_tail(k: int, n: int, p: float) -> float:
-    """P(X <= k) for X ~ Binomial(n, p)."""
-    return float(sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1)))
+    """P(X <= k) for X ~ Binomial(n, p), 0 < p < 1: summed in log space, as a dataset of the Hub's size
+    has n in the hundreds of thousands, where comb(n, i) * p**i overflows a float."""
+    if k < 0:
+        return 0.0
+    if k >= n:
+        return 1.0
+    i = np.arange(k)  # log pmf(i + 1) - log pmf(i) = log((n - i) / (i + 1)) + log(p / (1 - p))
+    steps = np.log((n - i) / (i + 1)) + math.log(p / (1 - p))
+    logs = n * math.log1p(-p) + np.concatenate([[0.0], np.cumsum(steps)])
+    top = float(logs.max())
+    return min(1.0, math.exp(top) * float(np.exp(logs - top).sum()))
 
 
 SCALES = ("all", "top", "none")  # candidates for what a residual is divided by, chosen nested
@@ -395,64 +472,109 @@ def miscoverage(residuals: Groups) -> float:
     and datasets. What chooses the scale, on the known datasets only."""
     gaps = []
     for parts in residuals.values():
-        if len(parts) < 3:
-            continue
-        for d, r in parts.items():
-            r = r[~np.isnan(r)]
-            if not len(r):
-                continue
-            low, high = conformal_offsets({o: v for o, v in parts.items() if o != d})
+        for d, (low, high) in leave_one_out_offsets(parts).items():
+            r = parts[d][~np.isnan(parts[d])]
             gaps.append(abs(float(((r >= low) & (r <= high)).mean()) - COVERAGE))
     return float(np.mean(gaps)) if gaps else math.inf
 
 
-def zoo_spread(aligned: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[float, float]:
-    """The known datasets' mean spread of accuracy among their TOP best-scored runs, and among all."""
-    top = [np.std(y[ranks(s) <= TOP], ddof=1) for s, _, y in aligned.values()]
-    every = [np.std(y, ddof=1) for _, _, y in aligned.values()]
-    return float(np.mean(top)), float(np.mean(every))
+def spreads_of(
+    aligned: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> dict[str, tuple[float, float]]:
+    """Per known dataset: the spread of accuracy among its TOP best-scored runs, and among all."""
+    return {
+        d: (float(np.std(y[ranks(s) <= TOP], ddof=1)), float(np.std(y, ddof=1)))
+        for d, (s, _, y) in aligned.items()
+    }
+
+
+def zoo_spread(spreads: dict[str, tuple[float, float]], without: str | None = None) -> tuple[float, float]:
+    """The known datasets' mean spreads (top, all) from `spreads_of`, `without` one of them."""
+    kept = [v for d, v in spreads.items() if d != without]
+    return float(np.mean([v[0] for v in kept])), float(np.mean([v[1] for v in kept]))
+
+
+def _replays(
+    aligned: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], levels: pd.DataFrame
+) -> Iterator[tuple[str, int, int, np.ndarray, np.ndarray, float, float, int]]:
+    """Each known dataset playing the target: (dataset, runs revealed k, draw, shown, rest, prior lo,
+    prior span, runs fitted), with the prior level of the other datasets, k runs revealed (seeded)
+    or all but each model's own (k = ALL, from ALL_FROM runs fitted)."""
+    for d, (_, _, y) in aligned.items():
+        others = levels.drop(index=d)
+        prior_lo, prior_span = float(others["lo"].mean()), float(others["span"].mean())
+        for k in (*SHOTS, ALL):
+            fitted = len(y) - math.ceil(len(y) / FOLDS) if k == ALL else k
+            if k == ALL and fitted < ALL_FROM:
+                continue
+            for draw, shown, rest in reveals(len(y), k, FEW_DRAWS if 0 < k < 5 else DRAWS):
+                yield d, k, draw, shown, rest, prior_lo, prior_span, fitted
+
+
+def _choose_iso(
+    aligned: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], levels: pd.DataFrame,
+    candidates: Sequence[int],
+) -> int:  # fmt: skip
+    """The candidate `iso_min` with the lowest mean absolute residual over the replays, each dataset
+    weighing the same (ties: the earlier). A replay's fit depends only on whether it is monotone or
+    the level, so each replay is fitted at most twice, whatever the candidates."""
+    sums = {c: {d: 0.0 for d in aligned} for c in candidates}
+    count = dict.fromkeys(aligned, 0)
+    for d, k, _, shown, rest, prior_lo, prior_span, fitted in _replays(aligned, levels):
+        _, p, y = aligned[d]
+        error: dict[bool, float] = {}
+        for c in candidates:
+            monotone = fitted >= c
+            if monotone not in error:
+                value, _ = point(p, shown, y[shown], prior_lo, prior_span, c, cross_fit=k == ALL)
+                error[monotone] = float(np.abs(y[rest] - value[rest]).sum())
+            sums[c][d] += error[monotone]
+        count[d] += len(rest)
+    mean = {c: float(np.mean([sums[c][d] / count[d] for d in aligned if count[d]])) for c in candidates}
+    best = candidates[0]
+    for c in candidates[1:]:
+        if mean[c] < mean[best] - 1e-12:
+            best = c
+    return best
+
+
+KEEP = 4000  # residuals kept per dataset and group: beyond, evenly spaced quantiles of them
+
+
+def _compact(r: np.ndarray) -> np.ndarray:
+    """`r`, or KEEP evenly spaced quantiles of it: a dataset's residuals weigh 1 in all, so only
+    their distribution counts, and a dataset of the Hub's size replayed 20 times has millions."""
+    if len(r) <= KEEP:
+        return r
+    ordered = np.sort(r)  # np.quantile's linear interpolation, from one sort (its partitions took 10x)
+    at = (np.arange(KEEP) + 0.5) / KEEP * (len(r) - 1)
+    below = np.floor(at).astype(np.int64)
+    return ordered[below] + (at - below) * (ordered[np.minimum(below + 1, len(r) - 1)] - ordered[below])
 
 
 def _residuals(
     aligned: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], levels: pd.DataFrame, iso_min: int,
     bands: tuple[int, ...], scales: Sequence[str] = ("top",),
-    cache: dict[tuple[str, int, int, bool], Any] | None = None,
-) -> tuple[dict[str, Groups], Groups]:  # fmt: skip
-    """Each known dataset playing the target: (runs, band) -> dataset -> accuracy - prediction, with
-    the prior level of the other datasets, k runs revealed (seeded) or all but the model's own; in
-    spreads (per scale of `scales`) and in accuracy. `cache`: predictions shared by the iso_min
-    candidates (the fit depends only on whether it is monotone or the level)."""
-    cache = {} if cache is None else cache
-    out: dict[str, Groups] = {scale: {} for scale in scales}
-    raw: Groups = {}
-    for d, (s, p, y) in aligned.items():
-        others = levels.drop(index=d)
-        prior_lo, prior_span = float(others["lo"].mean()), float(others["span"].mean())
-        prior = zoo_spread({o: v for o, v in aligned.items() if o != d})
+) -> dict[str, Groups]:  # fmt: skip
+    """Per scale of `scales`: (runs, band) -> dataset -> (accuracy - prediction) / spread, over the
+    replays (`_replays`), the band of each row its rank band in the dataset's ranking."""
+    spreads = spreads_of(aligned)
+    found: dict[tuple[str, str, int, int], list[np.ndarray]] = {}
+    for d, k, _, shown, rest, prior_lo, prior_span, _ in _replays(aligned, levels):
+        s, p, y = aligned[d]
         rank = ranks(s)
         band = band_of(rank, bands)
-        for k in (*SHOTS, ALL):
-            if k == ALL and len(y) - math.ceil(len(y) / FOLDS) < ALL_FROM:
-                continue
-            found: dict[tuple[str, int], list[np.ndarray]] = {}
-            found_raw: dict[int, list[np.ndarray]] = {}
-            fitted = len(y) - math.ceil(len(y) / FOLDS) if k == ALL else k
-            for draw, shown, rest in reveals(len(y), k, FEW_DRAWS if 0 < k < 5 else DRAWS):
-                key = (d, k, draw, fitted >= iso_min)
-                if key not in cache:
-                    cache[key] = point(p, shown, y[shown], prior_lo, prior_span, iso_min, cross_fit=k == ALL)
-                value, _ = cache[key]
-                sigmas = {scale: local_spread(rank, shown, y[shown], prior, scale) for scale in scales}
-                for b in np.unique(band[rest]):
-                    sel = rest[band[rest] == b]
-                    for scale, sigma in sigmas.items():
-                        found.setdefault((scale, int(b)), []).append((y[sel] - value[sel]) / sigma[sel])
-                    found_raw.setdefault(int(b), []).append(y[sel] - value[sel])
-            for (scale, b), parts in found.items():
-                out[scale].setdefault((k, b), {})[d] = np.concatenate(parts)
-            for b, parts in found_raw.items():
-                raw.setdefault((k, b), {})[d] = np.concatenate(parts)
-    return out, raw
+        value, _ = point(p, shown, y[shown], prior_lo, prior_span, iso_min, cross_fit=k == ALL)
+        prior = zoo_spread(spreads, without=d)
+        for scale in scales:
+            sigma = local_spread(rank, shown, y[shown], prior, scale)
+            for b in np.unique(band[rest]):
+                sel = rest[band[rest] == b]
+                found.setdefault((scale, d, k, int(b)), []).append((y[sel] - value[sel]) / sigma[sel])
+    out: dict[str, Groups] = {scale: {} for scale in scales}
+    for (scale, d, k, b), parts in found.items():
+        out[scale].setdefault((k, b), {})[d] = _compact(np.concatenate(parts))
+    return out
 
 
 def _offsets(residuals: Groups, bands: tuple[int, ...]) -> Offsets:
@@ -513,23 +635,13 @@ def calibrate(
 
     if importlib.util.find_spec("scipy") is None:  # the monotone fit is the [ml] extra's: the level only
         iso_candidates = (NEVER,)
-    best: tuple[float, int, dict[str, Groups]] | None = None
-    cache: dict[tuple[str, int, int, bool], Any] = {}
-    for iso_min in iso_candidates:
-        residuals, unscaled = _residuals(aligned, levels, iso_min, bands, scales, cache)
-        per_dataset: dict[str, list[float]] = {}
-        for parts in unscaled.values():
-            for d, r in parts.items():
-                per_dataset.setdefault(d, []).extend(np.abs(r[~np.isnan(r)]).tolist())
-        error = float(np.mean([np.mean(v) for v in per_dataset.values() if v]))
-        if best is None or error < best[0] - 1e-12:
-            best = (error, iso_min, residuals)
-    assert best is not None
-    scale = min(scales, key=lambda name: (miscoverage(best[2][name]), scales.index(name)))
-    offsets = _offsets(best[2][scale], bands)
+    iso_min = _choose_iso(aligned, levels, tuple(iso_candidates))
+    residuals = _residuals(aligned, levels, iso_min, bands, scales)
+    scale = min(scales, key=lambda name: (miscoverage(residuals[name]), scales.index(name)))
+    offsets = _offsets(residuals[scale], bands)
     if any((0, band) not in offsets for band in range(len(bands) + 1)):
         return None, "too thin to calibrate an interval: fewer than two known datasets per rank band"
     mean = levels.mean()
-    calibration = Calibration(float(a), float(b), float(mean["lo"]), float(mean["span"]), offsets, best[1],
-                              tuple(bands), len(levels), zoo_spread(aligned), scale)  # fmt: skip
+    calibration = Calibration(float(a), float(b), float(mean["lo"]), float(mean["span"]), offsets, iso_min,
+                              tuple(bands), len(levels), zoo_spread(spreads_of(aligned)), scale)  # fmt: skip
     return calibration, ""
