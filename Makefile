@@ -21,7 +21,7 @@ TEST_ENV := TG_SERVER_DIR=$(CURDIR)/.tg-test TG_BOLT_PORT=$(TEST_BOLT_PORT) TG_H
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: setup demo test test-unit lint test-deps test-server-start test-server-stop clean
+.PHONY: setup demo test test-unit lint test-deps test-server-start test-server-up test-server-stop clean
 
 # Packages go in with uv (from PyPI, into the venv): parallel downloads and a wheel cache of its own
 # make the test extras 48 s on a cold cache and 26 s on a warm one, against about 150 s with pip,
@@ -71,10 +71,16 @@ test-deps: setup $(VENV)/.gnn $(CHROMIUM)
 test-server-start: setup
 	$(TEST_ENV) $(TG) db start
 
+# The test server, started unless it runs; .tg-test/started tells `make test` to stop it at the end.
+test-server-up: setup
+	@mkdir -p .tg-test; rm -f .tg-test/started; \
+	if ! $(TEST_ENV) $(TG) db status >/dev/null 2>&1; then $(TEST_ENV) $(TG) db start >/dev/null && touch .tg-test/started; fi
+
 test-server-stop:
 	-$(TEST_ENV) $(TG) db stop
 
-## Lint, type-check, then the test suite against the real (test) Neo4j server, in two streams at
+## Lint and type-check while the test extras install and the test server starts, then the test
+## suite against the real (test) Neo4j server, in two streams at
 ## once: the unit tests then the tests that run servers of their own (OWN_SERVER_TESTS: bulk imports,
 ## an external URI, the second server's hardening), niced, beside the tests of the shared test server
 ## (the longer stream: 551 s against 464 s in CI). The first stream's output is printed after; either
@@ -82,8 +88,9 @@ test-server-stop:
 ## fail; one that was already running is left.
 OWN_SERVER_TESTS := tests/server/test_bulk.py tests/server/test_external_uri.py tests/server/test_server_hardening.py
 test:
-	@$(MAKE) -s -j2 lint test-deps  # lint (CPU) while the packages go in (mostly I/O)
-	@started=0; mkdir -p .tg-test; \
+	@$(MAKE) -s -j3 lint test-deps test-server-up || { \
+		[ -f .tg-test/started ] && $(TEST_ENV) $(TG) db stop >/dev/null; rm -f .tg-test/started; exit 1; }
+	@started=0; mkdir -p .tg-test; [ -f .tg-test/started ] && started=1; rm -f .tg-test/started; \
 	( $(TEST_ENV) nice -n 2 $(BIN)/pytest tests/unit $(PYTEST_ARGS); unit=$$?; \
 	  $(TEST_ENV) nice -n 2 $(BIN)/pytest $(OWN_SERVER_TESTS) $(PYTEST_ARGS); own=$$?; \
 	  [ $$unit = 0 ] && exit $$own; exit $$unit ) > .tg-test/stream.log 2>&1 & other=$$!; \
