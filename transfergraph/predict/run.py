@@ -224,7 +224,12 @@ def with_intervals(
     models, labels = rows["model"].to_numpy(), rows["label"].to_numpy(float)
     lo_of, span_of = levels["lo"].astype(float), levels["span"].astype(float)
     where = rows.groupby("dataset", sort=False).indices
-    for dataset, part in kept.groupby("dataset", sort=False):
+    kept_models = kept["model"].to_numpy()
+    # filled per dataset and written once: a .loc per dataset took 4.5 s at 1k datasets
+    values = np.full((len(kept), 3), np.nan)
+    source, no_interval = np.full(len(kept), None, dtype=object), np.full(len(kept), None, dtype=object)
+    for key, place in kept.groupby("dataset", sort=False).indices.items():
+        dataset = str(key)
         at = where[dataset]
         scores = pd.Series(base_values[at].astype(float), index=models[at])
         measured = pd.Series(dtype=float)
@@ -233,15 +238,16 @@ def with_intervals(
             measured = pd.Series(lo_of[dataset] + span_of[dataset] * labels[tried], index=models[tried])
         band = calibrated.interval(scores, measured)
         why = calibrated.check(band, measured)
-        band = band.reindex(part["model"].to_numpy())
         if why is not None:
-            out.loc[part.index, "no_interval"] = why
+            no_interval[place] = why
         else:
-            out.loc[part.index, ["expected", "low", "high"]] = band[["expected", "low", "high"]].to_numpy(
-                float
+            found = band.index.get_indexer(pd.Index(kept_models[place]))
+            values[place] = np.where(
+                (found >= 0)[:, None], band[["expected", "low", "high"]].to_numpy(float)[found], np.nan
             )
-        out.loc[part.index, "source"] = calibrated.source(len(measured))
-    return out
+        source[place] = calibrated.source(len(measured))
+    return out.assign(expected=values[:, 0], low=values[:, 1], high=values[:, 2], source=source,
+                      no_interval=no_interval)  # fmt: skip
 
 
 def predict(
