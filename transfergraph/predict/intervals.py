@@ -335,9 +335,9 @@ def leave_one_out_offsets(
     names = list(parts)
     counts = np.array([len(parts[d]) for d in names])
     values = np.concatenate([parts[d] for d in names])
-    weights = np.repeat(1.0 / counts, counts)
     order = np.argsort(values, kind="stable")
-    values, total = values[order], np.cumsum(weights[order])
+    weights = np.repeat(1.0 / counts, counts)[order]
+    values, total, overall = values[order], np.cumsum(weights), float(weights.sum())
     owner = np.repeat(np.arange(len(names)), counts)[order]
     positions = np.split(np.argsort(owner, kind="stable"), np.cumsum(counts)[:-1])  # each ascending
     inner = (1.0 + coverage) / 2.0
@@ -345,7 +345,7 @@ def leave_one_out_offsets(
     out = {}
     for i, d in enumerate(names):
         mine, n = positions[i], counts[i]
-        others = float(weights.sum() - weights[order][mine].sum())
+        others = overall - float(weights[mine].sum())
         found = []
         for q in (1.0 - inner, inner):
             start = int(np.searchsorted(total, (q - 2 * TIE) * others, side="left"))
@@ -556,20 +556,20 @@ def _compact(r: np.ndarray) -> np.ndarray:
 
 def _residuals(
     aligned: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], levels: pd.DataFrame, iso_min: int,
-    bands: tuple[int, ...], scales: Sequence[str] = ("top",),
+    bands: tuple[int, ...], spreads: dict[str, tuple[float, float]], scales: Sequence[str] = ("top",),
 ) -> dict[str, Groups]:  # fmt: skip
     """Per scale of `scales`: (runs, band) -> dataset -> (accuracy - prediction) / spread, over the
-    replays (`_replays`), the band of each row its rank band in the dataset's ranking."""
-    spreads = spreads_of(aligned)
+    replays (`_replays`), the band of each row its rank band in the dataset's ranking; `spreads`:
+    `spreads_of(aligned)`."""
+    rank = {d: ranks(s) for d, (s, _, _) in aligned.items()}
+    prior = {d: zoo_spread(spreads, without=d) for d in aligned}
     found: dict[tuple[str, str, int, int], list[np.ndarray]] = {}
     for d, k, _, shown, rest, prior_lo, prior_span, _ in _replays(aligned, levels):
-        s, p, y = aligned[d]
-        rank = ranks(s)
-        band = band_of(rank, bands)
+        _, p, y = aligned[d]
+        band = band_of(rank[d], bands)
         value, _ = point(p, shown, y[shown], prior_lo, prior_span, iso_min, cross_fit=k == ALL)
-        prior = zoo_spread(spreads, without=d)
         for scale in scales:
-            sigma = local_spread(rank, shown, y[shown], prior, scale)
+            sigma = local_spread(rank[d], shown, y[shown], prior[d], scale)
             for b in np.unique(band[rest]):
                 sel = rest[band[rest] == b]
                 found.setdefault((scale, d, k, int(b)), []).append((y[sel] - value[sel]) / sigma[sel])
@@ -638,12 +638,13 @@ def calibrate(
     if importlib.util.find_spec("scipy") is None:  # the monotone fit is the [ml] extra's: the level only
         iso_candidates = (NEVER,)
     iso_min = _choose_iso(aligned, levels, tuple(iso_candidates))
-    residuals = _residuals(aligned, levels, iso_min, bands, scales)
+    spreads = spreads_of(aligned)
+    residuals = _residuals(aligned, levels, iso_min, bands, spreads, scales)
     scale = min(scales, key=lambda name: (miscoverage(residuals[name]), scales.index(name)))
     offsets = _offsets(residuals[scale], bands)
     if any((0, band) not in offsets for band in range(len(bands) + 1)):
         return None, "too thin to calibrate an interval: fewer than two known datasets per rank band"
     mean = levels.mean()
     calibration = Calibration(float(a), float(b), float(mean["lo"]), float(mean["span"]), offsets, iso_min,
-                              tuple(bands), len(levels), zoo_spread(spreads_of(aligned)), scale)  # fmt: skip
+                              tuple(bands), len(levels), zoo_spread(spreads), scale)  # fmt: skip
     return calibration, ""

@@ -218,9 +218,8 @@ def with_intervals(
     calibration. A dataset's measured runs (its labelled rows) fix its level, a measured model's
     without its own run. `source`: where the level came from; `no_interval`: why a dataset whose
     own runs refute the calibration shows no band."""
-    out = kept.assign(expected=np.nan, low=np.nan, high=np.nan, source=None, no_interval=None)
     if calibrated is None:
-        return out
+        return kept.assign(expected=np.nan, low=np.nan, high=np.nan, source=None, no_interval=None)
     models, labels = rows["model"].to_numpy(), rows["label"].to_numpy(float)
     lo_of, span_of = levels["lo"].astype(float), levels["span"].astype(float)
     where = rows.groupby("dataset", sort=False).indices
@@ -246,7 +245,7 @@ def with_intervals(
                 (found >= 0)[:, None], band[["expected", "low", "high"]].to_numpy(float)[found], np.nan
             )
         source[place] = calibrated.source(len(measured))
-    return out.assign(expected=values[:, 0], low=values[:, 1], high=values[:, 2], source=source,
+    return kept.assign(expected=values[:, 0], low=values[:, 1], high=values[:, 2], source=source,
                       no_interval=no_interval)  # fmt: skip
 
 
